@@ -1,0 +1,87 @@
+/// A value bound to or read from SQL. The schema uses only these three types
+/// (`BIGINT`, `TEXT`, NULL), which SQLite and PostgreSQL store alike, so one
+/// set of migrations and queries serves both.
+public enum SQLValue: Sendable, Equatable {
+    case null
+    case integer(Int64)
+    case text(String)
+}
+
+extension SQLValue: ExpressibleByStringLiteral, ExpressibleByIntegerLiteral, ExpressibleByNilLiteral {
+    public init(stringLiteral value: String) { self = .text(value) }
+    public init(integerLiteral value: Int64) { self = .integer(value) }
+    public init(nilLiteral: ()) { self = .null }
+    public init(_ value: String?) { self = value.map(SQLValue.text) ?? .null }
+    public init(_ value: Int64?) { self = value.map(SQLValue.integer) ?? .null }
+    public init(_ value: Bool) { self = .integer(value ? 1 : 0) }
+}
+
+public struct SQLRow: Sendable {
+    public let values: [String: SQLValue]
+
+    public init(values: [String: SQLValue]) { self.values = values }
+
+    public func text(_ column: String) throws -> String {
+        guard case .text(let value) = values[column] else { throw StorageError.unexpectedColumn(column) }
+        return value
+    }
+
+    public func optionalText(_ column: String) throws -> String? {
+        switch values[column] {
+        case .text(let value): return value
+        case .null: return nil
+        default: throw StorageError.unexpectedColumn(column)
+        }
+    }
+
+    public func integer(_ column: String) throws -> Int64 {
+        guard case .integer(let value) = values[column] else { throw StorageError.unexpectedColumn(column) }
+        return value
+    }
+
+    public func optionalInteger(_ column: String) throws -> Int64? {
+        switch values[column] {
+        case .integer(let value): return value
+        case .null: return nil
+        default: throw StorageError.unexpectedColumn(column)
+        }
+    }
+
+    public func bool(_ column: String) throws -> Bool { try integer(column) != 0 }
+}
+
+/// Runs SQL written with `?` placeholders; each driver adapts them to its server.
+public protocol SQLExecutor: Sendable {
+    @discardableResult
+    func query(_ sql: String, _ binds: [SQLValue]) async throws -> [SQLRow]
+}
+
+extension SQLExecutor {
+    @discardableResult
+    public func query(_ sql: String) async throws -> [SQLRow] { try await query(sql, []) }
+}
+
+public protocol SQLDatabase: SQLExecutor {
+    var kind: DatabaseKind { get }
+    /// Runs `body` in one transaction: all of it commits, or none of it does.
+    func transaction<T: Sendable>(_ body: @Sendable (any SQLExecutor) async throws -> T) async throws -> T
+    func close() async
+}
+
+public enum DatabaseKind: String, Sendable { case sqlite, postgres }
+
+public enum StorageError: Error, CustomStringConvertible, Equatable {
+    case unexpectedColumn(String)
+    case invalidDatabaseURL(String)
+    case notFound(String)
+    case conflict(String)
+
+    public var description: String {
+        switch self {
+        case .unexpectedColumn(let column): "column \(column) is missing or has an unexpected type"
+        case .invalidDatabaseURL(let url): "invalid database URL \(url): expected postgres://user:password@host:port/database"
+        case .notFound(let what): "\(what) not found"
+        case .conflict(let what): "\(what) already exists"
+        }
+    }
+}

@@ -1,0 +1,90 @@
+import Logging
+import SQLiteNIO
+
+/// SQLite, the embedded default. One connection, WAL journal, `synchronous=FULL`:
+/// once a write has returned it survives a crash of the process or the machine.
+public actor SQLiteDatabase: SQLDatabase {
+    public nonisolated let kind = DatabaseKind.sqlite
+    private let connection: SQLiteConnection
+    private let lock = AsyncLock()
+
+    public static func open(path: String, logger: Logger = Logger(label: "entente.sqlite")) async throws -> SQLiteDatabase {
+        let connection = try await SQLiteConnection.open(storage: .file(path: path), logger: logger)
+        let database = SQLiteDatabase(connection: connection)
+        for pragma in ["PRAGMA journal_mode=WAL", "PRAGMA synchronous=FULL", "PRAGMA foreign_keys=ON", "PRAGMA busy_timeout=5000"] {
+            try await database.query(pragma)
+        }
+        return database
+    }
+
+    private init(connection: SQLiteConnection) { self.connection = connection }
+
+    @discardableResult
+    public func query(_ sql: String, _ binds: [SQLValue]) async throws -> [SQLRow] {
+        try await lock.withLock { try await self.run(sql, binds) }
+    }
+
+    public func transaction<T: Sendable>(_ body: @Sendable (any SQLExecutor) async throws -> T) async throws -> T {
+        try await lock.withLock {
+            try await self.run("BEGIN IMMEDIATE", [])
+            do {
+                let result = try await body(TransactionExecutor(database: self))
+                try await self.run("COMMIT", [])
+                return result
+            } catch {
+                try? await self.run("ROLLBACK", [])
+                throw error
+            }
+        }
+    }
+
+    public func close() async {
+        try? await connection.close()
+    }
+
+    fileprivate func run(_ sql: String, _ binds: [SQLValue]) async throws -> [SQLRow] {
+        let rows = try await connection.query(sql, binds.map { value -> SQLiteData in
+            switch value {
+            case .null: .null
+            case .integer(let integer): .integer(SQLiteInt64(integer))
+            case .text(let text): .text(text)
+            }
+        })
+        return rows.map { row in
+            SQLRow(values: Dictionary(row.columns.map { column -> (String, SQLValue) in
+                switch column.data {
+                case .integer(let integer): (column.name, .integer(Int64(integer)))
+                case .text(let text): (column.name, .text(text))
+                case .float(let double): (column.name, .integer(Int64(double)))
+                case .blob, .null: (column.name, .null)
+                }
+            }, uniquingKeysWith: { first, _ in first }))
+        }
+    }
+
+    /// Statements inside a transaction bypass the lock the transaction already holds.
+    private struct TransactionExecutor: SQLExecutor {
+        let database: SQLiteDatabase
+        func query(_ sql: String, _ binds: [SQLValue]) async throws -> [SQLRow] {
+            try await database.run(sql, binds)
+        }
+    }
+}
+
+/// A FIFO lock for async code: a transaction holds it across its awaits.
+actor AsyncLock {
+    private var locked = false
+    private var waiters: [CheckedContinuation<Void, Never>] = []
+
+    func withLock<T: Sendable>(_ body: @Sendable () async throws -> T) async throws -> T {
+        if locked {
+            await withCheckedContinuation { waiters.append($0) }
+        } else {
+            locked = true
+        }
+        defer {
+            if waiters.isEmpty { locked = false } else { waiters.removeFirst().resume() }
+        }
+        return try await body()
+    }
+}

@@ -1,0 +1,434 @@
+import EntenteProtocol
+import Foundation
+import Hotline
+import Logging
+
+/// Everything a node keeps, behind one API, on SQLite or PostgreSQL.
+///
+/// Each method that changes more than one row does so in one transaction, and
+/// returns only after it committed: what it reported as done survives a crash.
+public struct NodeStore: Sendable {
+    public let database: any SQLDatabase
+
+    public init(database: any SQLDatabase) { self.database = database }
+
+    /// `nil` or a file path: SQLite. `postgres://…`: PostgreSQL.
+    public static func open(databaseURL: String?, defaultSQLitePath: String, logger: Logger) async throws -> NodeStore {
+        let database: any SQLDatabase
+        if let databaseURL, databaseURL.hasPrefix("postgres") {
+            database = try await PostgresDatabase.connect(url: databaseURL, logger: logger)
+        } else {
+            let path = databaseURL.map { $0.hasPrefix("sqlite://") ? String($0.dropFirst("sqlite://".count)) : $0 } ?? defaultSQLitePath
+            database = try await SQLiteDatabase.open(path: path, logger: logger)
+        }
+        let store = NodeStore(database: database)
+        try await Migrations.apply(to: database, now: Date().unixMilliseconds)
+        return store
+    }
+
+    public func close() async { await database.close() }
+
+    // MARK: Peers
+
+    public func savePeer(_ peer: PeerRecord) async throws {
+        try await database.query(
+            """
+            INSERT INTO peers (id, name, kind, endpoint, fingerprint, descriptor, pinned_at, updated_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+            ON CONFLICT (id) DO UPDATE SET name = excluded.name, kind = excluded.kind, endpoint = excluded.endpoint,
+                fingerprint = excluded.fingerprint, descriptor = excluded.descriptor, updated_at = excluded.updated_at
+            """,
+            [.text(peer.id.rawValue), .text(peer.name), .text(peer.kind.rawValue), .text(peer.endpoint), .text(peer.fingerprint),
+             .text(peer.descriptor), .integer(peer.pinnedAt.unixMilliseconds), .integer(peer.updatedAt.unixMilliseconds)]
+        )
+    }
+
+    public func peers() async throws -> [PeerRecord] {
+        try await database.query("SELECT * FROM peers ORDER BY id").map(Self.peer)
+    }
+
+    public func peer(_ id: String) async throws -> PeerRecord? {
+        try await database.query("SELECT * FROM peers WHERE id = ?", [.text(id)]).first.map(Self.peer)
+    }
+
+    @discardableResult
+    public func removePeer(_ id: String) async throws -> Bool {
+        try await !database.query("DELETE FROM peers WHERE id = ? RETURNING id", [.text(id)]).isEmpty
+    }
+
+    static func peer(_ row: SQLRow) throws -> PeerRecord {
+        let descriptor = try row.text("descriptor")
+        var record = PeerRecord(
+            descriptor: try NodeDescriptor(verifying: JSONValue(parsing: descriptor)), signedDescriptor: try JSONValue(parsing: descriptor),
+            pinnedAt: Date(unixMilliseconds: try row.integer("pinned_at")), updatedAt: Date(unixMilliseconds: try row.integer("updated_at"))
+        )
+        record.endpoint = try row.text("endpoint")
+        return record
+    }
+
+    public func raiseKeyAlert(peer: String, offeredFingerprint: String, detail: String, at now: Date) async throws {
+        try await database.query(
+            "INSERT INTO key_alerts (id, peer_id, raised_at, offered_fingerprint, detail) VALUES (?, ?, ?, ?, ?)",
+            [.text(UUIDv7.string(UUIDv7.generate(at: now))), .text(peer), .integer(now.unixMilliseconds), .text(offeredFingerprint), .text(detail)]
+        )
+    }
+
+    public func keyAlerts() async throws -> [KeyAlert] {
+        try await database.query("SELECT * FROM key_alerts ORDER BY raised_at DESC").map { row in
+            KeyAlert(
+                id: try row.text("id"), peer: try row.text("peer_id"), raisedAt: Date(unixMilliseconds: try row.integer("raised_at")),
+                offeredFingerprint: try row.text("offered_fingerprint"), detail: try row.text("detail")
+            )
+        }
+    }
+
+    // MARK: Outgoing
+
+    /// Records an outgoing hotline message and queues it for every recipient, atomically.
+    public func recordOutgoing(_ envelope: Envelope, message: HotlineMessage, composedBy: String?, now: Date) async throws {
+        try await database.transaction { db in
+            try await Self.insertEnvelope(envelope, direction: .outgoing, now: now, into: db)
+            try await Self.insertMessage(envelope, message, direction: .outgoing, composedBy: composedBy, now: now, into: db)
+            for recipient in envelope.recipients {
+                try await db.query(
+                    "INSERT INTO deliveries (message_id, recipient) VALUES (?, ?)", [.text(envelope.id), .text(recipient.rawValue)]
+                )
+                try await Self.enqueue(envelope, to: recipient, now: now, into: db)
+            }
+        }
+    }
+
+    /// Records this node's person's acknowledgement of an incoming message and queues
+    /// the signed acknowledgement to its sender. `false` if it was already acknowledged.
+    public func recordAcknowledgement(of messageID: String, by person: String, envelope: Envelope, now: Date) async throws -> Bool {
+        try await database.transaction { db in
+            let updated = try await db.query(
+                """
+                UPDATE messages SET acked_at = ?, acked_by = ?
+                WHERE id = ? AND direction = 'in' AND acked_at IS NULL RETURNING id
+                """,
+                [.integer(now.unixMilliseconds), .text(person), .text(messageID)]
+            )
+            guard !updated.isEmpty else { return false }
+            try await Self.insertEnvelope(envelope, direction: .outgoing, now: now, into: db)
+            for recipient in envelope.recipients { try await Self.enqueue(envelope, to: recipient, now: now, into: db) }
+            return true
+        }
+    }
+
+    static func enqueue(_ envelope: Envelope, to recipient: ParticipantID, now: Date, into db: any SQLExecutor) async throws {
+        try await db.query(
+            "INSERT INTO outbox (envelope_id, recipient, enqueued_at, attempts, next_attempt_at) VALUES (?, ?, ?, 0, ?)",
+            [.text(envelope.id), .text(recipient.rawValue), .integer(now.unixMilliseconds), .integer(now.unixMilliseconds)]
+        )
+    }
+
+    // MARK: Incoming
+
+    /// Stores a verified incoming message. Returns when it was first stored: a
+    /// replay of the same envelope id stores nothing and returns the original time.
+    public func recordIncoming(_ envelope: Envelope, message: HotlineMessage, now: Date) async throws -> Date {
+        try await database.transaction { db in
+            if let first = try await Self.insertEnvelopeOnce(envelope, now: now, into: db) { return first }
+            try await Self.insertMessage(envelope, message, direction: .incoming, composedBy: nil, now: now, into: db)
+            return now
+        }
+    }
+
+    /// Stores a verified incoming acknowledgement and marks the delivery it answers.
+    /// Fails if the sender was not a recipient of that message.
+    public func recordIncoming(_ envelope: Envelope, acknowledgement: Acknowledgement, now: Date) async throws -> Date {
+        try await database.transaction { db in
+            let delivery = try await db.query(
+                "SELECT m.id FROM deliveries d JOIN messages m ON m.id = d.message_id WHERE d.message_id = ? AND d.recipient = ? AND m.direction = 'out'",
+                [.text(acknowledgement.messageID), .text(envelope.sender.rawValue)]
+            )
+            guard !delivery.isEmpty else { throw StorageError.notFound("message \(acknowledgement.messageID) sent to \(envelope.sender)") }
+            if let first = try await Self.insertEnvelopeOnce(envelope, now: now, into: db) { return first }
+            let acknowledgedAt = Timestamp.milliseconds(acknowledgement.acknowledgedAt) ?? now.unixMilliseconds
+            try await db.query(
+                "UPDATE deliveries SET acked_at = ?, acked_by = ? WHERE message_id = ? AND recipient = ? AND acked_at IS NULL",
+                [.integer(acknowledgedAt), .text("\(acknowledgement.acknowledgedBy) (\(acknowledgement.role))"),
+                 .text(acknowledgement.messageID), .text(envelope.sender.rawValue)]
+            )
+            return now
+        }
+    }
+
+    /// Inserts the envelope unless its id is already stored; returns the first storage time if it was.
+    static func insertEnvelopeOnce(_ envelope: Envelope, now: Date, into db: any SQLExecutor) async throws -> Date? {
+        let inserted = try await db.query(
+            """
+            INSERT INTO envelopes (id, direction, type, sender, created_at, stored_at, wire) VALUES (?, 'in', ?, ?, ?, ?, ?)
+            ON CONFLICT (id) DO NOTHING RETURNING id
+            """,
+            envelopeBinds(envelope, now: now)
+        )
+        guard inserted.isEmpty else { return nil }
+        let existing = try await db.query("SELECT stored_at FROM envelopes WHERE id = ?", [.text(envelope.id)])
+        return Date(unixMilliseconds: try existing.first?.integer("stored_at") ?? now.unixMilliseconds)
+    }
+
+    static func insertEnvelope(_ envelope: Envelope, direction: Direction, now: Date, into db: any SQLExecutor) async throws {
+        try await db.query(
+            "INSERT INTO envelopes (id, direction, type, sender, created_at, stored_at, wire) VALUES (?, '\(direction.rawValue)', ?, ?, ?, ?, ?)",
+            envelopeBinds(envelope, now: now)
+        )
+    }
+
+    static func envelopeBinds(_ envelope: Envelope, now: Date) -> [SQLValue] {
+        [.text(envelope.id), .text(envelope.type), .text(envelope.sender.rawValue),
+         .integer(Timestamp.milliseconds(envelope.createdAt) ?? now.unixMilliseconds), .integer(now.unixMilliseconds),
+         .text(envelope.json.canonicalString)]
+    }
+
+    static func insertMessage(
+        _ envelope: Envelope, _ message: HotlineMessage, direction: Direction, composedBy: String?, now: Date, into db: any SQLExecutor
+    ) async throws {
+        try await db.query(
+            """
+            INSERT INTO messages (id, direction, sender, recipients, template, priority, subject, body, language, fields,
+                attachments, case_ref, in_reply_to, tlp, exercise, sent_at, received_at, ack_by, composed_by)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """,
+            [.text(envelope.id), .text(direction.rawValue), .text(envelope.sender.rawValue),
+             .text(try JSONValue(encoding: envelope.recipients).canonicalString), .text(message.template.rawValue),
+             .text(message.priority.rawValue), .text(message.subject), .text(message.body), .text(message.language),
+             .text(try JSONValue(encoding: message.fields).canonicalString), .text(try JSONValue(encoding: message.attachments).canonicalString),
+             SQLValue(message.caseReference), SQLValue(message.inReplyTo), .text(envelope.tlp.rawValue), SQLValue(envelope.exercise),
+             .integer(Timestamp.milliseconds(envelope.createdAt) ?? now.unixMilliseconds), .integer(now.unixMilliseconds),
+             .integer(Timestamp.milliseconds(message.acknowledgeBy) ?? now.unixMilliseconds), SQLValue(composedBy)]
+        )
+    }
+
+    public func envelopeExists(_ id: String) async throws -> Bool {
+        try await !database.query("SELECT id FROM envelopes WHERE id = ?", [.text(id)]).isEmpty
+    }
+
+    public func envelopeCount() async throws -> Int64 {
+        try await database.query("SELECT COUNT(*) AS n FROM envelopes").first?.integer("n") ?? 0
+    }
+
+    // MARK: Outbox
+
+    public func dueOutbox(now: Date, limit: Int) async throws -> [OutboxItem] {
+        try await database.query(
+            """
+            SELECT o.envelope_id, o.recipient, o.attempts, o.enqueued_at, e.wire FROM outbox o JOIN envelopes e ON e.id = o.envelope_id
+            WHERE o.next_attempt_at <= ? ORDER BY o.next_attempt_at, o.envelope_id LIMIT ?
+            """,
+            [.integer(now.unixMilliseconds), .integer(Int64(limit))]
+        ).map { row in
+            OutboxItem(
+                envelopeID: try row.text("envelope_id"), recipient: try row.text("recipient"), wire: try row.text("wire"),
+                attempts: try row.integer("attempts"), enqueuedAt: Date(unixMilliseconds: try row.integer("enqueued_at"))
+            )
+        }
+    }
+
+    /// When the next queued delivery is due, if any.
+    public func nextOutboxAttempt() async throws -> Date? {
+        try await database.query("SELECT MIN(next_attempt_at) AS due FROM outbox").first?.optionalInteger("due").map(Date.init(unixMilliseconds:))
+    }
+
+    public func outboxDepth() async throws -> Int64 {
+        try await database.query("SELECT COUNT(*) AS n FROM outbox").first?.integer("n") ?? 0
+    }
+
+    /// Removes a delivered item from the outbox and records its receipt, atomically.
+    public func markDelivered(_ item: OutboxItem, receipt: JSONValue, at now: Date) async throws {
+        try await database.transaction { db in
+            try await db.query("DELETE FROM outbox WHERE envelope_id = ? AND recipient = ?", [.text(item.envelopeID), .text(item.recipient)])
+            try await db.query(
+                "UPDATE deliveries SET delivered_at = ?, receipt = ? WHERE message_id = ? AND recipient = ? AND delivered_at IS NULL",
+                [.integer(now.unixMilliseconds), .text(receipt.canonicalString), .text(item.envelopeID), .text(item.recipient)]
+            )
+        }
+    }
+
+    public func markAttemptFailed(_ item: OutboxItem, error: String, retryAt: Date) async throws {
+        try await database.query(
+            "UPDATE outbox SET attempts = attempts + 1, next_attempt_at = ?, last_error = ? WHERE envelope_id = ? AND recipient = ?",
+            [.integer(retryAt.unixMilliseconds), .text(String(error.prefix(500))), .text(item.envelopeID), .text(item.recipient)]
+        )
+    }
+
+    /// Makes every queued item due now: after a peer came back, or at an operator's request.
+    public func retryOutboxNow(recipient: String? = nil, now: Date) async throws {
+        if let recipient {
+            try await database.query("UPDATE outbox SET next_attempt_at = ? WHERE recipient = ?", [.integer(now.unixMilliseconds), .text(recipient)])
+        } else {
+            try await database.query("UPDATE outbox SET next_attempt_at = ?", [.integer(now.unixMilliseconds)])
+        }
+    }
+
+    // MARK: Messages
+
+    public func messages(direction: Direction, limit: Int = 200) async throws -> [StoredMessage] {
+        let rows = try await database.query(
+            "SELECT * FROM messages WHERE direction = ? ORDER BY received_at DESC, id DESC LIMIT ?",
+            [.text(direction.rawValue), .integer(Int64(limit))]
+        )
+        return try await withDeliveries(rows.map(Self.message))
+    }
+
+    public func message(_ id: String) async throws -> StoredMessage? {
+        try await withDeliveries(database.query("SELECT * FROM messages WHERE id = ?", [.text(id)]).map(Self.message)).first
+    }
+
+    /// The message, what it answers, and every answer to it, oldest first.
+    public func thread(of id: String) async throws -> [StoredMessage] {
+        guard var root = try await message(id) else { return [] }
+        var seen: Set<String> = [root.id]
+        while let parentID = root.content.inReplyTo, !seen.contains(parentID), let parent = try await message(parentID) {
+            root = parent
+            seen.insert(parentID)
+        }
+        var thread = [root]
+        var frontier = [root.id]
+        while !frontier.isEmpty, thread.count < 500 {
+            let binds = frontier.map(SQLValue.text)
+            let placeholders = Array(repeating: "?", count: binds.count).joined(separator: ", ")
+            let replies = try await withDeliveries(
+                database.query("SELECT * FROM messages WHERE in_reply_to IN (\(placeholders)) ORDER BY sent_at", binds).map(Self.message)
+            ).filter { !seen.contains($0.id) }
+            replies.forEach { seen.insert($0.id) }
+            thread += replies
+            frontier = replies.map(\.id)
+        }
+        return thread.sorted { $0.sentAt < $1.sentAt }
+    }
+
+    func withDeliveries(_ messages: [StoredMessage]) async throws -> [StoredMessage] {
+        let outgoing = messages.filter { $0.direction == .outgoing }.map(\.id)
+        guard !outgoing.isEmpty else { return messages }
+        let placeholders = Array(repeating: "?", count: outgoing.count).joined(separator: ", ")
+        let rows = try await database.query(
+            "SELECT * FROM deliveries WHERE message_id IN (\(placeholders)) ORDER BY recipient", outgoing.map(SQLValue.text)
+        )
+        var byMessage: [String: [Delivery]] = [:]
+        for row in rows {
+            byMessage[try row.text("message_id"), default: []].append(Delivery(
+                recipient: try row.text("recipient"),
+                deliveredAt: try row.optionalInteger("delivered_at").map(Date.init(unixMilliseconds:)),
+                receipt: try row.optionalText("receipt"),
+                acknowledgedAt: try row.optionalInteger("acked_at").map(Date.init(unixMilliseconds:)),
+                acknowledgedBy: try row.optionalText("acked_by")
+            ))
+        }
+        return messages.map { message in
+            var message = message
+            message.deliveries = byMessage[message.id] ?? []
+            return message
+        }
+    }
+
+    static func message(_ row: SQLRow) throws -> StoredMessage {
+        func decode<T: Decodable>(_ column: String, as type: T.Type) throws -> T {
+            try JSONDecoder().decode(type, from: Data(try row.text(column).utf8))
+        }
+        guard let direction = Direction(rawValue: try row.text("direction")),
+            let template = Template(rawValue: try row.text("template")),
+            let priority = Priority(rawValue: try row.text("priority")),
+            let tlp = TLP(rawValue: try row.text("tlp"))
+        else { throw StorageError.unexpectedColumn("direction, template, priority or tlp") }
+        let acknowledgeBy = try row.integer("ack_by")
+        return StoredMessage(
+            id: try row.text("id"), direction: direction, sender: try row.text("sender"),
+            recipients: try decode("recipients", as: [String].self),
+            content: HotlineMessage(
+                template: template, priority: priority, subject: try row.text("subject"), body: try row.text("body"),
+                language: try row.text("language"), fields: try decode("fields", as: [String: String].self),
+                attachments: try decode("attachments", as: [HotlineMessage.Attachment].self),
+                caseReference: try row.optionalText("case_ref"), inReplyTo: try row.optionalText("in_reply_to"),
+                acknowledgeBy: Timestamp.format(milliseconds: acknowledgeBy)
+            ),
+            tlp: tlp, exercise: try row.bool("exercise"),
+            sentAt: Date(unixMilliseconds: try row.integer("sent_at")), receivedAt: Date(unixMilliseconds: try row.integer("received_at")),
+            acknowledgeBy: Date(unixMilliseconds: acknowledgeBy),
+            acknowledgedAt: try row.optionalInteger("acked_at").map(Date.init(unixMilliseconds:)),
+            acknowledgedBy: try row.optionalText("acked_by"), composedBy: try row.optionalText("composed_by"), deliveries: []
+        )
+    }
+
+    /// Messages past their acknowledgement deadline without one: incoming ones
+    /// this node owes an answer to, outgoing ones a peer owes an answer to.
+    public func overdueCounts(now: Date) async throws -> (incoming: Int64, outgoing: Int64) {
+        let incoming = try await database.query(
+            "SELECT COUNT(*) AS n FROM messages WHERE direction = 'in' AND acked_at IS NULL AND ack_by < ?", [.integer(now.unixMilliseconds)]
+        ).first?.integer("n") ?? 0
+        let outgoing = try await database.query(
+            """
+            SELECT COUNT(DISTINCT m.id) AS n FROM messages m JOIN deliveries d ON d.message_id = m.id
+            WHERE m.direction = 'out' AND d.acked_at IS NULL AND m.ack_by < ?
+            """,
+            [.integer(now.unixMilliseconds)]
+        ).first?.integer("n") ?? 0
+        return (incoming, outgoing)
+    }
+
+    // MARK: Communication checks
+
+    public func communicationChecks(limit: Int = 1000) async throws -> [CommunicationCheck] {
+        try await database.query(
+            """
+            SELECT m.id, m.sent_at, d.recipient, d.delivered_at, d.acked_at FROM messages m JOIN deliveries d ON d.message_id = m.id
+            WHERE m.direction = 'out' AND m.template = 'communication-check' ORDER BY m.sent_at DESC, d.recipient LIMIT ?
+            """,
+            [.integer(Int64(limit))]
+        ).map { row in
+            CommunicationCheck(
+                messageID: try row.text("id"), peer: try row.text("recipient"), sentAt: Date(unixMilliseconds: try row.integer("sent_at")),
+                deliveredAt: try row.optionalInteger("delivered_at").map(Date.init(unixMilliseconds:)),
+                acknowledgedAt: try row.optionalInteger("acked_at").map(Date.init(unixMilliseconds:))
+            )
+        }
+    }
+
+    // MARK: Users and sessions
+
+    public func createUser(_ user: UserRecord, now: Date) async throws {
+        let inserted = try await database.query(
+            """
+            INSERT INTO users (username, display_name, role, password_hash, created_at) VALUES (?, ?, ?, ?, ?)
+            ON CONFLICT (username) DO NOTHING RETURNING username
+            """,
+            [.text(user.username), .text(user.displayName), .text(user.role.rawValue), .text(user.passwordHash), .integer(now.unixMilliseconds)]
+        )
+        guard !inserted.isEmpty else { throw StorageError.conflict("user \(user.username)") }
+    }
+
+    public func user(_ username: String) async throws -> UserRecord? {
+        try await database.query("SELECT * FROM users WHERE username = ?", [.text(username)]).first.map(Self.user)
+    }
+
+    public func users() async throws -> [UserRecord] {
+        try await database.query("SELECT * FROM users ORDER BY username").map(Self.user)
+    }
+
+    static func user(_ row: SQLRow) throws -> UserRecord {
+        guard let role = Role(rawValue: try row.text("role")) else { throw StorageError.unexpectedColumn("role") }
+        return UserRecord(username: try row.text("username"), displayName: try row.text("display_name"), role: role, passwordHash: try row.text("password_hash"))
+    }
+
+    public func createSession(tokenHash: String, username: String, csrfToken: String, now: Date, expiresAt: Date) async throws {
+        try await database.query("DELETE FROM sessions WHERE expires_at < ?", [.integer(now.unixMilliseconds)])
+        try await database.query(
+            "INSERT INTO sessions (token_hash, username, csrf_token, created_at, expires_at) VALUES (?, ?, ?, ?, ?)",
+            [.text(tokenHash), .text(username), .text(csrfToken), .integer(now.unixMilliseconds), .integer(expiresAt.unixMilliseconds)]
+        )
+    }
+
+    public func session(tokenHash: String, now: Date) async throws -> SessionRecord? {
+        try await database.query(
+            "SELECT username, csrf_token, expires_at FROM sessions WHERE token_hash = ? AND expires_at > ?",
+            [.text(tokenHash), .integer(now.unixMilliseconds)]
+        ).first.map { row in
+            SessionRecord(username: try row.text("username"), csrfToken: try row.text("csrf_token"), expiresAt: Date(unixMilliseconds: try row.integer("expires_at")))
+        }
+    }
+
+    public func deleteSession(tokenHash: String) async throws {
+        try await database.query("DELETE FROM sessions WHERE token_hash = ?", [.text(tokenHash)])
+    }
+}

@@ -1,0 +1,140 @@
+import EntenteProtocol
+import Foundation
+import Hotline
+
+/// A pinned peer: the descriptor we accepted, and the fingerprint a person confirmed.
+public struct PeerRecord: Sendable, Equatable {
+    public var id: ParticipantID
+    public var name: String
+    public var kind: ParticipantKind
+    public var endpoint: String
+    public var fingerprint: String
+    /// The signed descriptor as received, kept so that anyone can re-verify it.
+    public var descriptor: String
+    public var pinnedAt: Date
+    public var updatedAt: Date
+
+    public init(descriptor: NodeDescriptor, signedDescriptor: JSONValue, pinnedAt: Date, updatedAt: Date) {
+        self.id = descriptor.id
+        self.name = descriptor.name
+        self.kind = descriptor.kind
+        self.endpoint = descriptor.endpoint
+        self.fingerprint = descriptor.keys.fingerprint.digits
+        self.descriptor = signedDescriptor.canonicalString
+        self.pinnedAt = pinnedAt
+        self.updatedAt = updatedAt
+    }
+
+    /// The pinned descriptor, re-verified.
+    public func verifiedDescriptor() throws -> NodeDescriptor {
+        try NodeDescriptor(verifying: JSONValue(parsing: descriptor))
+    }
+}
+
+public struct KeyAlert: Sendable, Equatable {
+    public var id: String
+    public var peer: String
+    public var raisedAt: Date
+    public var offeredFingerprint: String
+    public var detail: String
+}
+
+public enum Direction: String, Sendable { case incoming = "in", outgoing = "out" }
+
+/// One recipient's view of an outgoing message: its signed receipt and a person's acknowledgement.
+public struct Delivery: Sendable, Equatable {
+    public var recipient: String
+    public var deliveredAt: Date?
+    public var receipt: String?
+    public var acknowledgedAt: Date?
+    public var acknowledgedBy: String?
+}
+
+public struct StoredMessage: Sendable, Equatable {
+    public var id: String
+    public var direction: Direction
+    public var sender: String
+    public var recipients: [String]
+    public var content: HotlineMessage
+    public var tlp: TLP
+    public var exercise: Bool
+    public var sentAt: Date
+    public var receivedAt: Date
+    public var acknowledgeBy: Date
+    public var acknowledgedAt: Date?
+    public var acknowledgedBy: String?
+    public var composedBy: String?
+    /// Outgoing messages only: one entry per recipient.
+    public var deliveries: [Delivery]
+
+    /// For an incoming message, whether this node's person acknowledged in time; for an
+    /// outgoing one, whether every recipient's person did.
+    public func acknowledgementState(now: Date) -> AcknowledgementState {
+        switch direction {
+        case .incoming:
+            return .of(acknowledgeBy: acknowledgeBy, acknowledgedAt: acknowledgedAt, now: now)
+        case .outgoing:
+            let states = deliveries.map { AcknowledgementState.of(acknowledgeBy: acknowledgeBy, acknowledgedAt: $0.acknowledgedAt, now: now) }
+            if states.contains(.overdue) { return .overdue }
+            return states.allSatisfy { $0 == .acknowledged } ? .acknowledged : .awaiting
+        }
+    }
+}
+
+public enum Role: String, Sendable, CaseIterable, Codable {
+    case diplomaticPOC = "diplomatic-poc"
+    case technicalPOC = "technical-poc"
+    case observer
+    case `operator`
+
+    public var title: String {
+        switch self {
+        case .diplomaticPOC: "Diplomatic POC"
+        case .technicalPOC: "Technical POC"
+        case .observer: "Observer"
+        case .operator: "Operator"
+        }
+    }
+
+    /// Observers read; everyone else may send and acknowledge.
+    public var canWrite: Bool { self != .observer }
+}
+
+public struct UserRecord: Sendable, Equatable {
+    public var username: String
+    public var displayName: String
+    public var role: Role
+    public var passwordHash: String
+}
+
+public struct SessionRecord: Sendable, Equatable {
+    public var username: String
+    public var csrfToken: String
+    public var expiresAt: Date
+}
+
+public struct OutboxItem: Sendable, Equatable {
+    public var envelopeID: String
+    public var recipient: String
+    public var wire: String
+    public var attempts: Int64
+    public var enqueuedAt: Date
+}
+
+/// One communication check to one peer: when it was sent, when the receipt came
+/// back (the machine's round trip), when a person acknowledged it.
+public struct CommunicationCheck: Sendable, Equatable {
+    public var messageID: String
+    public var peer: String
+    public var sentAt: Date
+    public var deliveredAt: Date?
+    public var acknowledgedAt: Date?
+
+    public var roundTrip: Duration? { deliveredAt.map { .milliseconds(Int64(($0.timeIntervalSince(sentAt) * 1000).rounded())) } }
+    public var timeToAnswer: Duration? { acknowledgedAt.map { .milliseconds(Int64(($0.timeIntervalSince(sentAt) * 1000).rounded())) } }
+}
+
+extension Date {
+    var unixMilliseconds: Int64 { Int64((timeIntervalSince1970 * 1000).rounded(.down)) }
+    init(unixMilliseconds: Int64) { self.init(timeIntervalSince1970: Double(unixMilliseconds) / 1000) }
+}
