@@ -1,0 +1,53 @@
+import EntenteProtocol
+import Foundation
+import Hotline
+import Storage
+
+/// Takes an envelope off the wire and either stores it and signs a receipt, or
+/// refuses it with a `ProtocolError` having stored nothing.
+public struct EnvelopeReceiver: Sendable {
+    public let identity: LocalIdentity
+    public let peers: PeerDirectory
+    public let store: NodeStore
+
+    public init(identity: LocalIdentity, peers: PeerDirectory, store: NodeStore) {
+        self.identity = identity
+        self.peers = peers
+        self.store = store
+    }
+
+    public struct Accepted: Sendable {
+        public let envelope: Envelope
+        public let receipt: JSONValue
+        /// False when this was a replay of an envelope already stored.
+        public let isNew: Bool
+    }
+
+    public func receive(_ bytes: some Collection<UInt8>, now: Date = Date()) async throws -> Accepted {
+        let envelope = try Envelope(wireBytes: bytes)
+        guard envelope.recipients.contains(identity.id) else { throw ProtocolError.notAddressedToThisNode(identity.id.rawValue) }
+        guard let sender = await peers.peer(envelope.sender) else { throw ProtocolError.unknownSender(envelope.sender.rawValue) }
+        try envelope.verifySignature(with: sender.descriptor.keys.signing)
+        let content = try envelope.open(as: identity.id, with: identity.keys.agreement)
+
+        let storedAt: Date
+        switch envelope.type {
+        case HotlineMessage.envelopeType:
+            let message = try content.decoded(as: HotlineMessage.self)
+            do { try message.validate() } catch { throw ProtocolError.malformed(error.description) }
+            storedAt = try await store.recordIncoming(envelope, message: message, now: now)
+        case Acknowledgement.envelopeType:
+            let acknowledgement = try content.decoded(as: Acknowledgement.self)
+            do { try acknowledgement.validate() } catch { throw ProtocolError.malformed(error.description) }
+            do {
+                storedAt = try await store.recordIncoming(envelope, acknowledgement: acknowledgement, now: now)
+            } catch StorageError.notFound(let what) {
+                throw ProtocolError.malformed("acknowledgement refers to no \(what)")
+            }
+        default:
+            throw ProtocolError.unsupportedType(envelope.type)
+        }
+        let receipt = DeliveryReceipt(envelopeID: envelope.id, digest: envelope.digest, recipient: identity.id, receivedAt: Timestamp.format(storedAt))
+        return Accepted(envelope: envelope, receipt: try receipt.signed(with: identity.keys.signing), isNew: storedAt == now)
+    }
+}

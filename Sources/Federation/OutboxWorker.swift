@@ -1,0 +1,149 @@
+import EntenteProtocol
+import Foundation
+import Logging
+import CoreMetrics
+import Metrics
+import Storage
+
+/// Delivers queued envelopes to their recipients until each has returned a valid
+/// signed receipt. State lives in the database, so a restarted node picks up
+/// exactly where it stopped; the recipient's idempotent store makes redelivery harmless.
+public actor OutboxWorker {
+    public struct RetryPolicy: Sendable {
+        public var initial: Duration
+        public var maximum: Duration
+
+        public init(initial: Duration = .seconds(1), maximum: Duration = .seconds(300)) {
+            self.initial = initial
+            self.maximum = maximum
+        }
+
+        /// Exponential backoff with ±20% jitter, so peers that come back are not stampeded.
+        public func delay(afterAttempts attempts: Int64) -> Duration {
+            let exponent = Double(min(attempts, 30))
+            let base = min(Self.seconds(initial) * pow(2, exponent), Self.seconds(maximum))
+            return .milliseconds(Int64(base * Double.random(in: 0.8...1.2) * 1000))
+        }
+
+        static func seconds(_ duration: Duration) -> Double {
+            Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
+        }
+    }
+
+    public struct DeliveryMetrics: Sendable {
+        let deliveryLatency: CoreMetrics.Timer
+        let deliveries: Counter
+        let failures: Counter
+
+        public init(factory: any MetricsFactory) {
+            deliveryLatency = CoreMetrics.Timer(label: "entente_delivery_latency", factory: factory)
+            deliveries = Counter(label: "entente_deliveries_total", factory: factory)
+            failures = Counter(label: "entente_delivery_failures_total", factory: factory)
+        }
+    }
+
+    let store: NodeStore
+    let peers: PeerDirectory
+    let client: PeerClient
+    let retry: RetryPolicy
+    let logger: Logger
+    let metrics: DeliveryMetrics
+    let concurrency = 32
+
+    private var wakeRequested = false
+    private var sleeper: CheckedContinuation<Void, Never>?
+
+    public init(store: NodeStore, peers: PeerDirectory, client: PeerClient, retry: RetryPolicy, metrics: DeliveryMetrics, logger: Logger) {
+        self.store = store
+        self.peers = peers
+        self.client = client
+        self.retry = retry
+        self.metrics = metrics
+        self.logger = logger
+    }
+
+    /// Asks the worker to look at the outbox now rather than at its next scheduled time.
+    public func wake() {
+        if let sleeper {
+            self.sleeper = nil
+            sleeper.resume()
+        } else {
+            wakeRequested = true
+        }
+    }
+
+    public func run() async {
+        while !Task.isCancelled {
+            do {
+                let due = try await store.dueOutbox(now: Date(), limit: 512)
+                if due.isEmpty {
+                    let next = try await store.nextOutboxAttempt()
+                    let wait = next.map { max(0, $0.timeIntervalSinceNow) } ?? 5
+                    await sleep(seconds: min(wait, 5))
+                } else {
+                    await deliver(due)
+                }
+            } catch {
+                logger.error("outbox pass failed", metadata: ["error": "\(error)"])
+                await sleep(seconds: 1)
+            }
+        }
+    }
+
+    private func sleep(seconds: Double) async {
+        if wakeRequested {
+            wakeRequested = false
+            return
+        }
+        let timer = Task { [weak self] in
+            try? await Task.sleep(for: .milliseconds(Int64(seconds * 1000)))
+            await self?.wake()
+        }
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { sleeper = $0 }
+        } onCancel: {
+            Task { await self.wake() }
+        }
+        timer.cancel()
+        wakeRequested = false
+    }
+
+    private func deliver(_ items: [OutboxItem]) async {
+        await withTaskGroup(of: Void.self) { group in
+            var running = 0
+            for item in items {
+                if running == concurrency {
+                    await group.next()
+                    running -= 1
+                }
+                group.addTask { await self.deliver(item) }
+                running += 1
+            }
+        }
+    }
+
+    private func deliver(_ item: OutboxItem) async {
+        let now = Date()
+        do {
+            guard let recipient = ParticipantID(item.recipient), let peer = await peers.peer(recipient) else {
+                throw ProtocolError.unknownSender("\(item.recipient) is no longer a peer")
+            }
+            let envelope = try Envelope(wireBytes: Array(item.wire.utf8))
+            let response = try await client.deliver(wire: item.wire, to: peer.record.endpoint)
+            _ = try DeliveryReceipt(verifying: response, for: envelope, from: recipient, key: peer.descriptor.keys.signing)
+            let deliveredAt = Date()
+            try await store.markDelivered(item, receipt: response, at: deliveredAt)
+            metrics.deliveries.increment()
+            metrics.deliveryLatency.recordNanoseconds(Int64(deliveredAt.timeIntervalSince(item.enqueuedAt) * 1e9))
+        } catch {
+            metrics.failures.increment()
+            let delay = retry.delay(afterAttempts: item.attempts)
+            let retryAt = now.addingTimeInterval(RetryPolicy.seconds(delay))
+            logger.notice("delivery failed; will retry", metadata: [
+                "envelope": "\(item.envelopeID)", "recipient": "\(item.recipient)", "attempt": "\(item.attempts + 1)",
+                "retryIn": "\(delay)", "error": "\(error)",
+            ])
+            try? await store.markAttemptFailed(item, error: "\(error)", retryAt: retryAt)
+        }
+    }
+}

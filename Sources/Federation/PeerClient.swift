@@ -1,0 +1,87 @@
+import AsyncHTTPClient
+import EntenteProtocol
+import Foundation
+import NIOCore
+import NIOHTTP1
+
+/// The HTTP side of federation: fetch a descriptor, post an envelope.
+public struct PeerClient: Sendable {
+    public static let federationPath = "/federation/v1/envelopes"
+    public static let descriptorPath = "/.well-known/entente"
+    static let maximumResponse = 256 * 1024
+
+    let http: HTTPClient
+    let timeout: TimeAmount
+
+    public init(http: HTTPClient = .shared, timeout: TimeAmount = .seconds(10)) {
+        self.http = http
+        self.timeout = timeout
+    }
+
+    public enum Failure: Error, CustomStringConvertible {
+        case unreachable(String)
+        /// The peer answered with an error document; `permanent` when retrying cannot help.
+        case rejected(status: Int, code: String, message: String)
+        case invalidResponse(String)
+
+        public var description: String {
+            switch self {
+            case .unreachable(let detail): "peer unreachable: \(detail)"
+            case .rejected(let status, let code, let message): "peer refused (\(status) \(code)): \(message)"
+            case .invalidResponse(let detail): "invalid response from peer: \(detail)"
+            }
+        }
+
+        /// 4xx other than rate limiting means the envelope itself was refused: retrying will not change that.
+        public var isPermanent: Bool {
+            if case .rejected(let status, let code, _) = self { return (400..<500).contains(status) && status != 429 && code != "unknown_sender" }
+            return false
+        }
+    }
+
+    /// Fetches and self-verifies a node's descriptor. Pinning is the caller's decision.
+    public func fetchDescriptor(baseURL: String) async throws -> (descriptor: NodeDescriptor, document: JSONValue) {
+        let document = try await request(url: Self.join(baseURL, Self.descriptorPath), method: .GET, body: nil)
+        return (try NodeDescriptor(verifying: document), document)
+    }
+
+    /// Posts an envelope and returns the peer's signed receipt, unverified.
+    public func deliver(wire: String, to baseURL: String) async throws -> JSONValue {
+        try await request(url: Self.join(baseURL, Self.federationPath), method: .POST, body: wire)
+    }
+
+    func request(url: String, method: HTTPMethod, body: String?) async throws -> JSONValue {
+        var request = HTTPClientRequest(url: url)
+        request.method = method
+        request.headers.add(name: "Accept", value: "application/json")
+        if let body {
+            request.headers.add(name: "Content-Type", value: "application/json")
+            request.body = .bytes(ByteBuffer(string: body))
+        }
+        let response: HTTPClientResponse
+        do {
+            response = try await http.execute(request, timeout: timeout)
+        } catch {
+            throw Failure.unreachable("\(error)")
+        }
+        let bytes: ByteBuffer
+        do {
+            bytes = try await response.body.collect(upTo: Self.maximumResponse)
+        } catch {
+            throw Failure.invalidResponse("body larger than \(Self.maximumResponse) bytes or cut off")
+        }
+        let json = try? JSONValue(parsing: Array(bytes.readableBytesView))
+        guard (200..<300).contains(Int(response.status.code)) else {
+            throw Failure.rejected(
+                status: Int(response.status.code), code: json?["error"]?.stringValue ?? "http_\(response.status.code)",
+                message: json?["message"]?.stringValue ?? response.status.reasonPhrase
+            )
+        }
+        guard let json else { throw Failure.invalidResponse("not JSON") }
+        return json
+    }
+
+    static func join(_ base: String, _ path: String) -> String {
+        base.hasSuffix("/") ? String(base.dropLast()) + path : base + path
+    }
+}
