@@ -24,7 +24,10 @@ public struct EnvelopeReceiver: Sendable {
     }
 
     public func receive(_ bytes: some Collection<UInt8>, now: Date = Date()) async throws -> Accepted {
-        let envelope = try Envelope(wireBytes: bytes)
+        try await receive(Envelope(wireBytes: bytes), now: now)
+    }
+
+    public func receive(_ envelope: Envelope, now: Date = Date()) async throws -> Accepted {
         guard envelope.recipients.contains(identity.id) else { throw ProtocolError.notAddressedToThisNode(identity.id.rawValue) }
         guard let sender = await peers.peer(envelope.sender) else { throw ProtocolError.unknownSender(envelope.sender.rawValue) }
         try envelope.verifySignature(with: sender.descriptor.keys.signing)

@@ -105,6 +105,13 @@ public struct UserRecord: Sendable, Equatable {
     public var displayName: String
     public var role: Role
     public var passwordHash: String
+
+    public init(username: String, displayName: String, role: Role, passwordHash: String) {
+        self.username = username
+        self.displayName = displayName
+        self.role = role
+        self.passwordHash = passwordHash
+    }
 }
 
 public struct SessionRecord: Sendable, Equatable {

@@ -1,0 +1,170 @@
+import Crypto
+import EntenteProtocol
+import Federation
+import Foundation
+import Hotline
+import Storage
+
+/// What a Point of Contact or an operator can do on this node, whichever door
+/// they come in by (API, web interface): the one place these rules live.
+public struct HotlineService: Sendable {
+    public let identity: LocalIdentity
+    public let store: NodeStore
+    public let peers: PeerDirectory
+    public let outbox: OutboxWorker
+    public let client: PeerClient
+
+    /// A message as a person composes it, before it is sealed.
+    public struct Draft: Sendable {
+        public var to: [ParticipantID]
+        public var template: Template
+        public var priority: Priority
+        public var subject: String
+        public var body: String
+        public var language: String
+        public var fields: [String: String]
+        public var attachments: [HotlineMessage.Attachment]
+        public var caseReference: String?
+        public var inReplyTo: String?
+        public var tlp: TLP
+        public var exercise: Bool
+
+        public init(
+            to: [ParticipantID], template: Template, priority: Priority, subject: String, body: String = "", language: String = "en",
+            fields: [String: String] = [:], attachments: [HotlineMessage.Attachment] = [], caseReference: String? = nil,
+            inReplyTo: String? = nil, tlp: TLP = .amber, exercise: Bool = false
+        ) {
+            self.to = to
+            self.template = template
+            self.priority = priority
+            self.subject = subject
+            self.body = body
+            self.language = language
+            self.fields = fields
+            self.attachments = attachments
+            self.caseReference = caseReference
+            self.inReplyTo = inReplyTo
+            self.tlp = tlp
+            self.exercise = exercise
+        }
+    }
+
+    public enum Failure: Error, CustomStringConvertible, Equatable {
+        case invalid(String)
+        case notFound(String)
+        case forbidden(String)
+        case conflict(String)
+        case fingerprintMismatch(expected: String, actual: String)
+
+        public var description: String {
+            switch self {
+            case .invalid(let detail), .notFound(let detail), .forbidden(let detail), .conflict(let detail): detail
+            case .fingerprintMismatch(let expected, let actual):
+                "fingerprint mismatch: expected \(expected), the node at that address presents \(actual)"
+            }
+        }
+    }
+
+    /// Seals the draft to its recipients and stores it in the outbox; returns once it is durable.
+    public func send(_ draft: Draft, composedBy: String?, now: Date = Date()) async throws -> String {
+        let recipients = Array(Set(draft.to)).sorted()
+        guard !recipients.isEmpty else { throw Failure.invalid("at least one recipient is required") }
+        var keys: [(id: ParticipantID, key: Curve25519.KeyAgreement.PublicKey)] = []
+        for recipient in recipients {
+            guard recipient != identity.id else { throw Failure.invalid("a node cannot send to itself") }
+            guard let peer = await peers.peer(recipient) else { throw Failure.invalid("\(recipient) is not a peer of this node") }
+            keys.append((recipient, peer.descriptor.keys.agreement))
+        }
+        if let inReplyTo = draft.inReplyTo, try await store.message(inReplyTo) == nil {
+            throw Failure.invalid("inReplyTo \(inReplyTo) is not a message on this node")
+        }
+        let message = HotlineMessage(
+            template: draft.template, priority: draft.priority, subject: draft.subject, body: draft.body, language: draft.language,
+            fields: draft.fields.filter { !$0.value.isEmpty }, attachments: draft.attachments, caseReference: draft.caseReference,
+            inReplyTo: draft.inReplyTo,
+            acknowledgeBy: Timestamp.format(identity.acknowledgementPolicy.acknowledgeBy(sentAt: now, priority: draft.priority))
+        )
+        do { try message.validate() } catch { throw Failure.invalid(error.description) }
+        let envelope = try Envelope.seal(
+            payload: try JSONValue(encoding: message), type: HotlineMessage.envelopeType, from: identity.id,
+            signingKey: identity.keys.signing, to: keys, tlp: draft.tlp, exercise: draft.exercise,
+            id: UUIDv7.string(UUIDv7.generate(at: now)), createdAt: Timestamp.format(now)
+        )
+        try await store.recordOutgoing(envelope, message: message, composedBy: composedBy, now: now)
+        await outbox.wake()
+        return envelope.id
+    }
+
+    /// A person takes charge of an incoming message; its sender gets a signed acknowledgement.
+    public func acknowledge(_ messageID: String, by person: String, role: String, now: Date = Date()) async throws {
+        guard let message = try await store.message(messageID) else { throw Failure.notFound("no message \(messageID)") }
+        guard message.direction == .incoming else { throw Failure.invalid("only incoming messages are acknowledged") }
+        guard message.acknowledgedAt == nil else { throw Failure.conflict("message \(messageID) is already acknowledged") }
+        guard let sender = ParticipantID(message.sender), let peer = await peers.peer(sender) else {
+            throw Failure.invalid("\(message.sender) is no longer a peer; cannot send the acknowledgement")
+        }
+        let acknowledgement = Acknowledgement(messageID: messageID, acknowledgedBy: person, role: role, acknowledgedAt: Timestamp.format(now))
+        let envelope = try Envelope.seal(
+            payload: try JSONValue(encoding: acknowledgement), type: Acknowledgement.envelopeType, from: identity.id,
+            signingKey: identity.keys.signing, to: [(sender, peer.descriptor.keys.agreement)], tlp: message.tlp,
+            exercise: message.exercise, id: UUIDv7.string(UUIDv7.generate(at: now)), createdAt: Timestamp.format(now)
+        )
+        guard try await store.recordAcknowledgement(of: messageID, by: "\(person) (\(role))", envelope: envelope, now: now) else {
+            throw Failure.conflict("message \(messageID) is already acknowledged")
+        }
+        await outbox.wake()
+    }
+
+    /// Sends a communication check to each peer (or the named ones); returns the message ids.
+    public func sendCommunicationChecks(to targets: [ParticipantID]? = nil, composedBy: String?, exercise: Bool = false, now: Date = Date()) async throws -> [String: String] {
+        let all = await peers.all().map(\.record.id)
+        let recipients = targets ?? all
+        guard !recipients.isEmpty else { throw Failure.invalid("this node has no peers to check") }
+        var sent: [String: String] = [:]
+        for recipient in recipients {
+            sent[recipient.rawValue] = try await send(Draft(
+                to: [recipient], template: .communicationCheck, priority: .urgent,
+                subject: "Communication check from \(identity.name)",
+                body: "Please acknowledge this message to confirm that your Point of Contact is reachable.",
+                tlp: .green, exercise: exercise
+            ), composedBy: composedBy, now: now)
+        }
+        return sent
+    }
+
+    /// Fetches a node's descriptor so that its fingerprint can be checked before pinning.
+    public func preview(url: String) async throws -> (descriptor: NodeDescriptor, document: JSONValue) {
+        guard let parsed = URL(string: url), ["http", "https"].contains(parsed.scheme ?? ""), parsed.host != nil else {
+            throw Failure.invalid("peer URL must be http:// or https://")
+        }
+        let fetched = try await client.fetchDescriptor(baseURL: url)
+        guard fetched.descriptor.id != identity.id else { throw Failure.invalid("that is this node's own address") }
+        return fetched
+    }
+
+    /// Pins the node at `url` if it presents `fingerprint`. Re-adding a pinned
+    /// peer follows the key-rotation rule rather than silently re-pinning.
+    public func addPeer(url: String, fingerprint: Fingerprint, now: Date = Date()) async throws -> PeerDirectory.Peer {
+        let (descriptor, document) = try await preview(url: url)
+        guard descriptor.keys.fingerprint == fingerprint else {
+            throw Failure.fingerprintMismatch(expected: fingerprint.description, actual: descriptor.keys.fingerprint.description)
+        }
+        let peer: PeerDirectory.Peer
+        if await peers.peer(descriptor.id) != nil {
+            peer = try await peers.update(with: descriptor, document: document, now: now)
+        } else {
+            peer = try await peers.pin(descriptor, document: document, now: now)
+        }
+        try await store.retryOutboxNow(recipient: descriptor.id.rawValue, now: now)
+        await outbox.wake()
+        return peer
+    }
+
+    /// Re-reads a pinned peer's descriptor: new endpoint or POCs are taken, new keys only if rotated properly.
+    public func refreshPeer(_ id: ParticipantID, now: Date = Date()) async throws -> PeerDirectory.Peer {
+        guard let current = await peers.peer(id) else { throw Failure.notFound("\(id) is not a peer") }
+        let (descriptor, document) = try await client.fetchDescriptor(baseURL: current.record.endpoint)
+        guard descriptor.id == id else { throw Failure.invalid("the node at \(current.record.endpoint) now says it is \(descriptor.id)") }
+        return try await peers.update(with: descriptor, document: document, now: now)
+    }
+}

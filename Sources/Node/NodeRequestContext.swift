@@ -1,0 +1,45 @@
+import Hummingbird
+import NIOCore
+import Storage
+
+/// Who is making a request, once authenticated.
+public enum Principal: Sendable {
+    /// Holder of the node's operator token (the CLI).
+    case operatorToken
+    /// A signed-in person, through the web interface.
+    case user(UserRecord, session: SessionRecord, tokenHash: String)
+
+    public var name: String {
+        switch self {
+        case .operatorToken: "operator"
+        case .user(let user, _, _): user.displayName
+        }
+    }
+
+    public var role: Role {
+        switch self {
+        case .operatorToken: .operator
+        case .user(let user, _, _): user.role
+        }
+    }
+
+    var rateLimitKey: String {
+        switch self {
+        case .operatorToken: "operator"
+        case .user(let user, _, _): "user:" + user.username
+        }
+    }
+}
+
+public struct NodeRequestContext: RequestContext, RemoteAddressRequestContext {
+    public var coreContext: CoreRequestContextStorage
+    public let remoteAddress: SocketAddress?
+    public var principal: Principal?
+
+    public init(source: ApplicationRequestContextSource) {
+        coreContext = .init(source: source)
+        remoteAddress = source.channel.remoteAddress
+    }
+
+    var clientAddress: String { remoteAddress?.ipAddress ?? "unknown" }
+}

@@ -1,0 +1,204 @@
+import AsyncHTTPClient
+import EntenteProtocol
+import Federation
+import Foundation
+import Hummingbird
+import Logging
+import ServiceLifecycle
+import Storage
+import WebInterface
+
+/// A running Entente node: HTTP server, outbox delivery and scheduled checks,
+/// over one store. `entente serve` runs one; tests and the demo run several.
+public final class NodeServer: Sendable {
+    public struct Options: Sendable {
+        public var host = "127.0.0.1"
+        public var port = 7300
+        /// nil: SQLite in the data directory. `postgres://…`: PostgreSQL.
+        public var databaseURL: String?
+        public var retry = OutboxWorker.RetryPolicy()
+        /// How often to send communication checks to every peer; nil to send none on schedule.
+        public var checkInterval: Duration?
+        public var passwordHasher = PasswordHasher.standard
+        /// Per peer (by sender id) on the federation endpoint.
+        public var peerRateLimit = RateLimiter.Limit(rate: 500, burst: 1000)
+        /// Per person or operator token on the API and web interface.
+        public var userRateLimit = RateLimiter.Limit(rate: 20, burst: 60)
+        /// Set the `Secure` attribute on session cookies. On by default whenever the node's URL is https.
+        public var secureCookies: Bool?
+
+        public init() {}
+    }
+
+    public let directory: NodeDirectory
+    public let identity: LocalIdentity
+    public let store: NodeStore
+    public let service: HotlineService
+    public let metrics: NodeMetrics
+    let options: Options
+    let logger: Logger
+    let operatorToken: String
+    let runState = RunState()
+
+    public static func open(directory: NodeDirectory, options: Options, logger: Logger = Logger(label: "entente")) async throws -> NodeServer {
+        let identity = try directory.loadIdentity()
+        var logger = logger
+        logger[metadataKey: "node"] = "\(identity.id)"
+        let store = try await NodeStore.open(databaseURL: options.databaseURL, defaultSQLitePath: directory.sqlitePath, logger: logger)
+        do {
+            return try await NodeServer(directory: directory, identity: identity, store: store, options: options, logger: logger)
+        } catch {
+            await store.close()
+            throw error
+        }
+    }
+
+    private init(directory: NodeDirectory, identity: LocalIdentity, store: NodeStore, options: Options, logger: Logger) async throws {
+        self.directory = directory
+        self.identity = identity
+        self.store = store
+        self.options = options
+        self.logger = logger
+        self.operatorToken = try directory.operatorToken()
+        let metrics = NodeMetrics()
+        self.metrics = metrics
+        let peers = try await PeerDirectory(store: store)
+        let client = PeerClient()
+        let outbox = OutboxWorker(
+            store: store, peers: peers, client: client, retry: options.retry,
+            metrics: OutboxWorker.DeliveryMetrics(factory: metrics.factory), logger: logger
+        )
+        service = HotlineService(identity: identity, store: store, peers: peers, outbox: outbox, client: client)
+    }
+
+    func makeApplication(onRunning: @escaping @Sendable (Int) async -> Void) async throws -> some ApplicationProtocol {
+        let router = Router(context: NodeRequestContext.self)
+        router.add(middleware: RequestLogMiddleware(metrics: metrics))
+        let userLimiter = RateLimiter(options.userRateLimit)
+        OperationsRoutes(service: service, metrics: metrics).register(on: router)
+        FederationRoutes(
+            identity: identity, receiver: EnvelopeReceiver(identity: identity, peers: service.peers, store: store),
+            service: service, limiter: RateLimiter(options.peerRateLimit), metrics: metrics
+        ).register(on: router)
+        APIRoutes(service: service, operatorToken: operatorToken, limiter: userLimiter, passwordHasher: options.passwordHasher).register(on: router)
+        WebRoutes(
+            service: service, pages: try await Pages.load(), limiter: userLimiter,
+            secureCookies: options.secureCookies ?? identity.endpoint.hasPrefix("https://")
+        ).register(on: router)
+
+        let background = BackgroundWork(service: service, checkInterval: options.checkInterval, logger: logger)
+        var configuration = ApplicationConfiguration(address: .hostname(options.host, port: options.port), serverName: "Entente")
+        configuration.reuseAddress = true
+        return Application(
+            router: router, configuration: configuration, services: [background],
+            onServerRunning: { channel in await onRunning(channel.localAddress?.port ?? 0) }, logger: logger
+        )
+    }
+
+    /// Serves until SIGINT or SIGTERM (or `stop()`), then shuts down cleanly.
+    public func run(handleSignals: Bool = true, onRunning: @escaping @Sendable (Int) async -> Void = { _ in }) async throws {
+        let application = try await makeApplication { port in
+            try? self.directory.recordServing(url: "http://\(self.options.host):\(port)")
+            await onRunning(port)
+        }
+        let group = ServiceGroup(
+            services: [application], gracefulShutdownSignals: handleSignals ? [.sigterm, .sigint] : [], logger: logger
+        )
+        await runState.set(group)
+        defer { Task { await self.store.close() } }
+        try await group.run()
+    }
+
+    /// Starts serving in the background and returns once the port is bound.
+    public func start() async throws -> Int {
+        let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
+        let task = Task {
+            do {
+                try await self.run(handleSignals: false) { port in continuation.yield(port) }
+            } catch {
+                self.logger.error("node stopped with an error", metadata: ["error": "\(error)"])
+            }
+            continuation.finish()
+        }
+        await runState.set(task)
+        for await port in ports { return port }
+        throw APIError(.internalServerError, "start_failed", "node \(identity.id) did not start")
+    }
+
+    /// Stops serving gracefully and closes the store.
+    public func stop() async {
+        await runState.stop()
+        await store.close()
+    }
+
+    actor RunState {
+        var group: ServiceGroup?
+        var task: Task<Void, Never>?
+        func set(_ group: ServiceGroup) { self.group = group }
+        func set(_ task: Task<Void, Never>) { self.task = task }
+        func stop() async {
+            await group?.triggerGracefulShutdown()
+            await task?.value
+        }
+    }
+}
+
+/// The outbox worker and the scheduled communication checks, tied to the server's lifetime.
+struct BackgroundWork: Service {
+    let service: HotlineService
+    let checkInterval: Duration?
+    let logger: Logger
+
+    func run() async throws {
+        await cancelWhenGracefulShutdown {
+            await withTaskGroup(of: Void.self) { group in
+                group.addTask { await service.outbox.run() }
+                if let checkInterval {
+                    group.addTask {
+                        while !Task.isCancelled {
+                            try? await Task.sleep(for: checkInterval)
+                            guard !Task.isCancelled else { return }
+                            do {
+                                _ = try await service.sendCommunicationChecks(composedBy: "scheduled check")
+                            } catch {
+                                logger.warning("scheduled communication check failed", metadata: ["error": "\(error)"])
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// One log line per request, tagged with a request id that is also returned as `X-Request-Id`.
+struct RequestLogMiddleware: RouterMiddleware {
+    let metrics: NodeMetrics
+
+    func handle(_ request: Request, context: NodeRequestContext, next: (Request, NodeRequestContext) async throws -> Response) async throws -> Response {
+        let requestID = UUIDv7.string(UUIDv7.generate())
+        var context = context
+        context.logger[metadataKey: "request_id"] = "\(requestID)"
+        let started = ContinuousClock.now
+        metrics.requests.increment()
+        do {
+            var response = try await next(request, context)
+            response.headers[.init("X-Request-Id")!] = requestID
+            context.logger.info("request", metadata: [
+                "method": "\(request.method)", "path": "\(request.uri.path)", "status": "\(response.status.code)",
+                "duration": "\(ContinuousClock.now - started)",
+            ])
+            return response
+        } catch let error as any HTTPResponseError {
+            var response = try error.response(from: request, context: context)
+            response.headers[.init("X-Request-Id")!] = requestID
+            context.logger.info("request refused", metadata: [
+                "method": "\(request.method)", "path": "\(request.uri.path)", "status": "\(response.status.code)", "error": "\(error)",
+            ])
+            return response
+        } catch {
+            context.logger.error("request failed", metadata: ["method": "\(request.method)", "path": "\(request.uri.path)", "error": "\(error)"])
+            throw error
+        }
+    }
+}

@@ -1,0 +1,255 @@
+import EntenteProtocol
+import Federation
+import Foundation
+import Hotline
+import Hummingbird
+import Storage
+
+/// `/api/v1`: what the CLI and scripts use, authenticated by the operator token.
+struct APIRoutes {
+    let service: HotlineService
+    let operatorToken: String
+    let limiter: RateLimiter
+    let passwordHasher: PasswordHasher
+    static let bodyLimit = 256 * 1024
+
+    func register(on router: Router<NodeRequestContext>) {
+        let api = router.group("api/v1").add(middleware: OperatorTokenMiddleware(token: operatorToken, limiter: limiter))
+        api.get("node") { _, _ in try self.node() }
+        api.get("peers") { _, _ in try await self.listPeers() }
+        api.post("peers/preview") { request, _ in try await self.previewPeer(request) }
+        api.post("peers") { request, _ in try await self.addPeer(request) }
+        api.post("peers/:id/refresh") { _, context in try await self.refreshPeer(context) }
+        api.delete("peers/:id") { _, context in try await self.removePeer(context) }
+        api.get("alerts") { _, _ in try await self.alerts() }
+        api.post("messages") { request, context in try await self.send(request, context) }
+        api.get("messages") { request, _ in try await self.listMessages(request) }
+        api.get("messages/:id") { _, context in try await self.message(context) }
+        api.post("messages/:id/acknowledge") { request, context in try await self.acknowledge(request, context) }
+        api.post("checks") { request, context in try await self.sendChecks(request, context) }
+        api.get("checks") { _, _ in try await self.checkReport() }
+        api.get("users") { _, _ in try await self.listUsers() }
+        api.post("users") { request, _ in try await self.createUser(request) }
+        api.get("outbox") { _, _ in try await self.outboxStatus() }
+        api.post("outbox/retry") { _, _ in try await self.retryOutbox() }
+    }
+
+    func node() throws -> Response {
+        let identity = service.identity
+        return JSONResponse.make([
+            "id": .string(identity.id.rawValue), "name": .string(identity.name), "kind": .string(identity.kind.rawValue),
+            "endpoint": .string(identity.endpoint), "fingerprint": .string(identity.keys.publicKeys.fingerprint.description),
+            "acknowledgementDeadlinesSeconds": .object(Dictionary(uniqueKeysWithValues: Priority.allCases.map {
+                ($0.rawValue, JSONValue.number(Double(identity.acknowledgementPolicy.deadline(for: $0).components.seconds)))
+            })),
+        ])
+    }
+
+    func listPeers() async throws -> Response {
+        JSONResponse.make(.array(try await service.peers.all().map(Representation.peer)))
+    }
+
+    struct URLRequestBody: Decodable { var url: String }
+    struct AddPeerBody: Decodable {
+        var url: String
+        var fingerprint: String
+    }
+
+    func previewPeer(_ request: Request) async throws -> Response {
+        let body = try await decode(URLRequestBody.self, from: request)
+        return try await handling { JSONResponse.make(try Representation.descriptorPreview(try await service.preview(url: body.url).descriptor)) }
+    }
+
+    func addPeer(_ request: Request) async throws -> Response {
+        let body = try await decode(AddPeerBody.self, from: request)
+        guard let fingerprint = Fingerprint(body.fingerprint) else { throw APIError.badRequest("fingerprint must be 30 digits") }
+        return try await handling { JSONResponse.make(try Representation.peer(try await service.addPeer(url: body.url, fingerprint: fingerprint)), status: .created) }
+    }
+
+    func refreshPeer(_ context: NodeRequestContext) async throws -> Response {
+        let id = try participant(context)
+        return try await handling { JSONResponse.make(try Representation.peer(try await service.refreshPeer(id))) }
+    }
+
+    func removePeer(_ context: NodeRequestContext) async throws -> Response {
+        let id = try participant(context)
+        guard try await service.peers.remove(id) else { throw APIError.notFound("\(id) is not a peer") }
+        return Response(status: .noContent)
+    }
+
+    func alerts() async throws -> Response {
+        JSONResponse.make(.array(try await service.store.keyAlerts().map(Representation.alert)))
+    }
+
+    struct SendBody: Decodable {
+        var to: [String]
+        var template: Template
+        var priority: Priority
+        var subject: String
+        var body: String?
+        var language: String?
+        var fields: [String: String]?
+        var attachments: [HotlineMessage.Attachment]?
+        var caseReference: String?
+        var inReplyTo: String?
+        var tlp: TLP?
+        var exercise: Bool?
+    }
+
+    func send(_ request: Request, _ context: NodeRequestContext) async throws -> Response {
+        let body = try await decode(SendBody.self, from: request)
+        let recipients = try body.to.map { text in
+            guard let id = ParticipantID(text) else { throw APIError.badRequest("\(text) is not a participant id") }
+            return id
+        }
+        let draft = HotlineService.Draft(
+            to: recipients, template: body.template, priority: body.priority, subject: body.subject, body: body.body ?? "",
+            language: body.language ?? "en", fields: body.fields ?? [:], attachments: body.attachments ?? [],
+            caseReference: body.caseReference, inReplyTo: body.inReplyTo, tlp: body.tlp ?? .amber, exercise: body.exercise ?? false
+        )
+        return try await handling {
+            let id = try await service.send(draft, composedBy: context.principal?.name)
+            return JSONResponse.make(["id": .string(id)], status: .created)
+        }
+    }
+
+    func listMessages(_ request: Request) async throws -> Response {
+        let box = request.uri.queryParameters.get("box") ?? "inbox"
+        guard let direction: Direction = box == "inbox" ? .incoming : box == "sent" ? .outgoing : nil else {
+            throw APIError.badRequest("box must be inbox or sent")
+        }
+        let limit = request.uri.queryParameters.get("limit").flatMap(Int.init) ?? 200
+        guard (1...1000).contains(limit) else { throw APIError.badRequest("limit must be 1 to 1000") }
+        let now = Date()
+        return JSONResponse.make(.array(try await service.store.messages(direction: direction, limit: limit).map { try Representation.message($0, now: now) }))
+    }
+
+    func message(_ context: NodeRequestContext) async throws -> Response {
+        let id = try messageID(context)
+        guard let message = try await service.store.message(id) else { throw APIError.notFound("no message \(id)") }
+        return JSONResponse.make(try Representation.message(message, now: Date()))
+    }
+
+    struct AcknowledgeBody: Decodable { var by: String? }
+
+    func acknowledge(_ request: Request, _ context: NodeRequestContext) async throws -> Response {
+        let id = try messageID(context)
+        let body = try await decodeOptional(AcknowledgeBody.self, from: request)
+        let principal = context.principal ?? .operatorToken
+        return try await handling {
+            try await service.acknowledge(id, by: body?.by ?? principal.name, role: principal.role.rawValue)
+            return JSONResponse.make(["id": .string(id), "acknowledged": true])
+        }
+    }
+
+    struct CheckBody: Decodable {
+        var to: [String]?
+        var exercise: Bool?
+    }
+
+    func sendChecks(_ request: Request, _ context: NodeRequestContext) async throws -> Response {
+        let body = try await decodeOptional(CheckBody.self, from: request)
+        let targets = try body?.to.map { try $0.map { text in
+            guard let id = ParticipantID(text) else { throw APIError.badRequest("\(text) is not a participant id") }
+            return id
+        } }
+        return try await handling {
+            let sent = try await service.sendCommunicationChecks(to: targets, composedBy: context.principal?.name, exercise: body?.exercise ?? false)
+            return JSONResponse.make(["sent": .object(sent.mapValues(JSONValue.string))], status: .created)
+        }
+    }
+
+    func checkReport() async throws -> Response {
+        JSONResponse.make(Representation.checkReport(CheckReport(checks: try await service.store.communicationChecks())))
+    }
+
+    func listUsers() async throws -> Response {
+        JSONResponse.make(.array(try await service.store.users().map { user in
+            ["username": .string(user.username), "displayName": .string(user.displayName), "role": .string(user.role.rawValue)]
+        }))
+    }
+
+    struct CreateUserBody: Decodable {
+        var username: String
+        var displayName: String
+        var role: Role
+        var password: String
+    }
+
+    func createUser(_ request: Request) async throws -> Response {
+        let body = try await decode(CreateUserBody.self, from: request)
+        try UserValidation.validate(username: body.username, displayName: body.displayName, password: body.password)
+        let user = UserRecord(username: body.username, displayName: body.displayName, role: body.role, passwordHash: try passwordHasher.hash(body.password))
+        return try await handling {
+            try await service.store.createUser(user, now: Date())
+            return JSONResponse.make(["username": .string(user.username), "role": .string(user.role.rawValue)], status: .created)
+        }
+    }
+
+    func outboxStatus() async throws -> Response {
+        JSONResponse.make(["depth": .number(Double(try await service.store.outboxDepth()))])
+    }
+
+    func retryOutbox() async throws -> Response {
+        try await service.store.retryOutboxNow(now: Date())
+        await service.outbox.wake()
+        return JSONResponse.make(["depth": .number(Double(try await service.store.outboxDepth()))])
+    }
+
+    // MARK: Helpers
+
+    func handling(_ body: () async throws -> Response) async throws -> Response {
+        do { return try await body() } catch { throw APIError.from(error) }
+    }
+
+    func decode<T: Decodable>(_ type: T.Type, from request: Request) async throws -> T {
+        let json = try await request.jsonBody(limit: Self.bodyLimit)
+        do { return try json.decoded(as: type) } catch { throw APIError.badRequest(error.description) }
+    }
+
+    func decodeOptional<T: Decodable>(_ type: T.Type, from request: Request) async throws -> T? {
+        let buffer = try await request.collectBody(limit: Self.bodyLimit)
+        guard buffer.readableBytes > 0 else { return nil }
+        do { return try JSONValue(parsing: buffer.readableBytesView).decoded(as: type) } catch {
+            throw APIError.badRequest("invalid body: \(error)")
+        }
+    }
+
+    func participant(_ context: NodeRequestContext) throws -> ParticipantID {
+        guard let id = context.parameters.get("id").flatMap(ParticipantID.init) else { throw APIError.badRequest("invalid participant id") }
+        return id
+    }
+
+    func messageID(_ context: NodeRequestContext) throws -> String {
+        guard let id = context.parameters.get("id"), UUIDv7.isValid(id) else { throw APIError.badRequest("invalid message id") }
+        return id
+    }
+}
+
+enum UserValidation {
+    static func validate(username: String, displayName: String, password: String) throws {
+        guard (2...64).contains(username.count), username.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "._-".contains($0)) }) else {
+            throw APIError.badRequest("username must be 2 to 64 letters, digits, dots, dashes or underscores")
+        }
+        guard (1...200).contains(displayName.count) else { throw APIError.badRequest("display name must be 1 to 200 characters") }
+        guard password.count >= PasswordHasher.minimumPasswordLength, password.utf8.count <= 1024 else {
+            throw APIError.badRequest("password must be at least \(PasswordHasher.minimumPasswordLength) characters")
+        }
+    }
+}
+
+/// Admits only requests bearing the operator token, within the operator's rate limit.
+struct OperatorTokenMiddleware: RouterMiddleware {
+    let token: String
+    let limiter: RateLimiter
+
+    func handle(_ request: Request, context: NodeRequestContext, next: (Request, NodeRequestContext) async throws -> Response) async throws -> Response {
+        guard let header = request.headers[.authorization], header.hasPrefix("Bearer "),
+            constantTimeEquals(Array(header.dropFirst("Bearer ".count).utf8), Array(token.utf8))
+        else { throw APIError.unauthorized }
+        var context = context
+        context.principal = .operatorToken
+        if let wait = await limiter.admit(Principal.operatorToken.rateLimitKey) { throw APIError.rateLimited(wait) }
+        return try await next(request, context)
+    }
+}

@@ -1,0 +1,43 @@
+import EntenteProtocol
+import Federation
+import Foundation
+import Hummingbird
+import Logging
+
+/// What other nodes call: the descriptor and the one envelope endpoint.
+struct FederationRoutes {
+    let identity: LocalIdentity
+    let receiver: EnvelopeReceiver
+    let service: HotlineService
+    let limiter: RateLimiter
+    let metrics: NodeMetrics
+
+    func register(on router: Router<NodeRequestContext>) {
+        router.get(".well-known/entente") { _, _ in JSONResponse.make(try identity.signedDescriptor()) }
+        router.post("federation/v1/envelopes") { request, context in try await self.receive(request, context) }
+    }
+
+    func receive(_ request: Request, _ context: NodeRequestContext) async throws -> Response {
+        do {
+            let bytes = try await request.collectBody(limit: Envelope.maximumSize)
+            let envelope = try Envelope(wireBytes: bytes.readableBytesView)
+            // Limit by claimed sender before any cryptography, so a flood costs the flooder, not us.
+            if let wait = await limiter.admit("peer:" + envelope.sender.rawValue) { throw APIError.rateLimited(wait) }
+            let accepted = try await receiver.receive(envelope)
+            metrics.envelopesReceived.increment()
+            if accepted.isNew {
+                // A peer that can reach us is probably reachable: retry what we owe it now.
+                try? await service.store.retryOutboxNow(recipient: envelope.sender.rawValue, now: Date())
+                await service.outbox.wake()
+            }
+            return JSONResponse.make(accepted.receipt)
+        } catch let error as ProtocolError {
+            metrics.envelopesRejected.increment()
+            context.logger.notice("envelope refused", metadata: ["code": "\(error.code)", "reason": "\(error)"])
+            throw APIError.from(error)
+        } catch let error as APIError {
+            metrics.envelopesRejected.increment()
+            throw error
+        }
+    }
+}
