@@ -30,6 +30,18 @@ public struct NodeDirectory: Sendable {
         /// Seconds a person has to acknowledge each priority.
         public var acknowledgementDeadlines: [String: Int]
 
+        public init(
+            id: ParticipantID, name: String, kind: ParticipantKind, url: String, pointsOfContact: [PointOfContact],
+            acknowledgementDeadlines: [String: Int] = [:]
+        ) {
+            self.id = id
+            self.name = name
+            self.kind = kind
+            self.url = url
+            self.pointsOfContact = pointsOfContact
+            self.acknowledgementDeadlines = acknowledgementDeadlines
+        }
+
         public var acknowledgementPolicy: AcknowledgementPolicy {
             let defaults = AcknowledgementPolicy.defaults
             func deadline(_ priority: Priority) -> Duration {

@@ -1,0 +1,90 @@
+import ArgumentParser
+import EntenteProtocol
+import Foundation
+import Logging
+import Node
+
+struct Init: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Create a node: its keys, operator token and configuration, in a new data directory.",
+        discussion: """
+            Prints the node's fingerprint: read it aloud to each peer's operator, who checks it when pinning this node.
+            Points of Contact are given as ROLE|NAME|EMAIL|LANGUAGES|TIME ZONE|AVAILABILITY, for example
+              --poc 'diplomatic|Kadri Tamm|cyber@mfa.ee|et,en|Europe/Tallinn|office-hours'
+              --poc 'technical|CERT-EE duty officer|cert@cert.ee|et,en|Europe/Tallinn|24/7'
+            """
+    )
+
+    @Option(help: "The data directory to create (keys are written with owner-only permissions).") var data: String
+    @Option(help: "The participant id: ISO 3166-1 alpha-3 for a state (EST), an acronym for an organisation (OSCE).") var id: String
+    @Option(help: "The participant's full name, e.g. \"Republic of Estonia\".") var name: String
+    @Option(help: "state, organization or private.") var kind: String
+    @Option(help: "The URL other nodes reach this node at, e.g. https://entente.mfa.ee") var url: String
+    @Option(name: .customLong("poc"), help: "A Point of Contact (repeatable); see the format above.") var pointsOfContact: [String] = []
+    @Flag(help: "Print the result as JSON.") var json = false
+
+    func run() async throws {
+        guard let participant = ParticipantID(id) else {
+            throw ValidationError("--id must be 2 to 32 characters of A-Z, 0-9 and -, starting with a letter (e.g. EST, OSCE).")
+        }
+        guard let participantKind = ParticipantKind(rawValue: kind) else { throw ValidationError("--kind must be state, organization or private.") }
+        let contacts = try pointsOfContact.map(Self.parsePointOfContact)
+        let directory = NodeDirectory(path: data)
+        let identity = try directory.initialize(.init(
+            id: participant, name: name, kind: participantKind, url: url, pointsOfContact: contacts, acknowledgementDeadlines: [:]
+        ))
+        let fingerprint = identity.keys.publicKeys.fingerprint
+        if json {
+            printJSON(["id": .string(participant.rawValue), "data": .string(data), "fingerprint": .string(fingerprint.description)])
+        } else {
+            print("Created node \(participant) (\(name)) in \(data)")
+            print("Fingerprint: \(fingerprint)")
+            print("Read the fingerprint to each peer's operator; they confirm it when they run `entente peer add`.")
+            print("Next: entente serve --data \(data)")
+        }
+    }
+
+    static func parsePointOfContact(_ text: String) throws -> PointOfContact {
+        let parts = text.split(separator: "|", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
+        guard parts.count == 6, let role = PointOfContact.Role(rawValue: parts[0]),
+            let availability = PointOfContact.Availability(rawValue: parts[5]), !parts[1].isEmpty, parts[2].contains("@")
+        else {
+            throw ValidationError("--poc must be ROLE|NAME|EMAIL|LANGUAGES|TIME ZONE|AVAILABILITY with role diplomatic or technical and availability 24/7 or office-hours")
+        }
+        return PointOfContact(
+            role: role, name: parts[1], email: parts[2], languages: parts[3].split(separator: ",").map(String.init),
+            timeZone: parts[4], availability: availability
+        )
+    }
+}
+
+struct Serve: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run a node: its federation endpoint, API, web interface and outbox delivery.",
+        discussion: "Stops cleanly on SIGINT or SIGTERM. Queued deliveries resume at the next start."
+    )
+
+    @Option(help: "The node's data directory.") var data: String
+    @Option(help: "The address to listen on.") var host = "127.0.0.1"
+    @Option(help: "The port to listen on (default: the port of the node's URL).") var port: Int?
+    @Option(help: "postgres://user:password@host:port/database to use PostgreSQL; default SQLite in the data directory.") var database: String?
+    @Option(help: "Send a communication check to every peer this often, in seconds (0: never).") var checkInterval = 0
+    @Option(help: "Log level: trace, debug, info, notice, warning, error.") var logLevel = "info"
+
+    func run() async throws {
+        let directory = NodeDirectory(path: data)
+        let configuration = try directory.loadConfiguration()
+        var options = NodeServer.Options()
+        options.host = host
+        options.port = port ?? URLComponents(string: configuration.url)?.port ?? 7300
+        options.databaseURL = database
+        options.checkInterval = checkInterval > 0 ? .seconds(checkInterval) : nil
+        var logger = Logger(label: "entente")
+        logger.logLevel = Logger.Level(rawValue: logLevel) ?? .info
+        let server = try await NodeServer.open(directory: directory, options: options, logger: logger)
+        let (host, announcer) = (options.host, logger)
+        try await server.run { port in
+            announcer.notice("serving", metadata: ["url": "http://\(host):\(port)", "id": "\(configuration.id)"])
+        }
+    }
+}
