@@ -99,7 +99,7 @@ let package = Package(
         .testTarget(name: "CanonicalJSONTests", dependencies: ["CanonicalJSON"], swiftSettings: strict),
         .testTarget(name: "EntenteProtocolTests", dependencies: ["EntenteProtocol"], swiftSettings: strict),
         .testTarget(name: "HotlineTests", dependencies: ["Hotline"], swiftSettings: strict),
-        .testTarget(name: "StorageTests", dependencies: ["Storage"], swiftSettings: strict),
+        .testTarget(name: "StorageTests", dependencies: ["Storage", "EntenteProtocol", "Hotline", .product(name: "Logging", package: "swift-log")], swiftSettings: strict),
         .testTarget(
             name: "NodeTests",
             dependencies: [

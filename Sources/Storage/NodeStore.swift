@@ -284,6 +284,7 @@ public struct NodeStore: Sendable {
             root = parent
             seen.insert(parentID)
         }
+        seen = [root.id]
         var thread = [root]
         var frontier = [root.id]
         while !frontier.isEmpty, thread.count < 500 {

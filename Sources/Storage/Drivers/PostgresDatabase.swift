@@ -36,8 +36,13 @@ public final class PostgresDatabase: SQLDatabase {
     }
 
     public func transaction<T: Sendable>(_ body: @Sendable (any SQLExecutor) async throws -> T) async throws -> T {
-        try await client.withTransaction(logger: logger) { connection in
-            try await body(ConnectionExecutor(connection: connection, logger: self.logger))
+        do {
+            return try await client.withTransaction(logger: logger) { connection in
+                try await body(ConnectionExecutor(connection: connection, logger: self.logger))
+            }
+        } catch let error as PostgresTransactionError {
+            // Callers care about why their work failed, not about the transaction wrapper.
+            throw error.closureError ?? error.commitError ?? error.beginError ?? error
         }
     }
 

@@ -1,0 +1,231 @@
+import EntenteProtocol
+import Foundation
+import Hotline
+import Logging
+import Testing
+@testable import Storage
+
+/// The storage suite runs once per database kind: SQLite always, PostgreSQL when
+/// ENTENTE_TEST_POSTGRES_URL names a server (CI sets it and ENTENTE_REQUIRE_POSTGRES=1).
+enum Backend: String, CaseIterable, CustomTestStringConvertible {
+    case sqlite, postgres
+
+    var testDescription: String { rawValue }
+
+    static var postgresURL: String? { ProcessInfo.processInfo.environment["ENTENTE_TEST_POSTGRES_URL"] }
+
+    static var available: [Backend] {
+        if postgresURL == nil {
+            print("⚠️  PostgreSQL storage tests SKIPPED: set ENTENTE_TEST_POSTGRES_URL (see .ci/start-postgres) to run them.")
+            return [.sqlite]
+        }
+        return allCases
+    }
+
+    /// A fresh, empty store; `cleanup` drops it.
+    func makeStore() async throws -> (store: NodeStore, cleanup: @Sendable () async -> Void) {
+        let logger = Logger(label: "test")
+        switch self {
+        case .sqlite:
+            let directory = FileManager.default.temporaryDirectory.appendingPathComponent("entente-store-\(UUID())")
+            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+            let store = try await NodeStore.open(databaseURL: nil, defaultSQLitePath: directory.appendingPathComponent("db.sqlite").path, logger: logger)
+            return (store, {
+                await store.close()
+                try? FileManager.default.removeItem(at: directory)
+            })
+        case .postgres:
+            let adminURL = try #require(Self.postgresURL)
+            let name = "entente_test_\(UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased().prefix(16))"
+            let admin = try await PostgresDatabase.connect(url: adminURL, logger: logger)
+            try await admin.query("CREATE DATABASE \(name)")
+            var components = try #require(URLComponents(string: adminURL))
+            components.path = "/" + name
+            let store = try await NodeStore.open(databaseURL: components.string!, defaultSQLitePath: "", logger: logger)
+            return (store, {
+                await store.close()
+                _ = try? await admin.query("DROP DATABASE IF EXISTS \(name) WITH (FORCE)")
+                await admin.close()
+            })
+        }
+    }
+}
+
+func withStore(_ backend: Backend, _ body: (NodeStore) async throws -> Void) async throws {
+    let (store, cleanup) = try await backend.makeStore()
+    do {
+        try await body(store)
+        await cleanup()
+    } catch {
+        await cleanup()
+        throw error
+    }
+}
+
+let sender = NodeKeys()
+let recipient = NodeKeys()
+let estonia = ParticipantID("EST")!
+let latvia = ParticipantID("LVA")!
+
+func envelope(type: String = HotlineMessage.envelopeType, from: ParticipantID = estonia, to: ParticipantID = latvia, payload: JSONValue = ["x": 1], at date: Date = Date()) throws -> Envelope {
+    try Envelope.seal(
+        payload: payload, type: type, from: from, signingKey: sender.signing, to: [(to, recipient.agreement.publicKey)],
+        tlp: .amber, exercise: false, id: UUIDv7.string(UUIDv7.generate(at: date)), createdAt: Timestamp.format(date)
+    )
+}
+
+func message(_ subject: String = "Ransomware", priority: Priority = .flash, acknowledgeBy: Date = Date().addingTimeInterval(900), inReplyTo: String? = nil) -> HotlineMessage {
+    HotlineMessage(
+        template: inReplyTo == nil ? .notification : .response, priority: priority, subject: subject,
+        fields: inReplyTo == nil ? ["incidentType": "ransomware"] : ["status": "accepted"], inReplyTo: inReplyTo,
+        acknowledgeBy: Timestamp.format(acknowledgeBy)
+    )
+}
+
+@Suite("Storage")
+struct StorageTests {
+    @Test(arguments: Backend.available)
+    func migrationsApplyOnce(backend: Backend) async throws {
+        try await withStore(backend) { store in
+            try await Migrations.apply(to: store.database, now: 0)
+            let versions = try await store.database.query("SELECT version FROM schema_migrations").map { try $0.integer("version") }
+            #expect(versions == Migrations.all.map(\.version))
+        }
+    }
+
+    @Test(arguments: Backend.available)
+    func outgoingMessagesAreQueuedAtomicallyAndDeliveredOnce(backend: Backend) async throws {
+        try await withStore(backend) { store in
+            let now = Date()
+            let sent = try envelope(at: now)
+            try await store.recordOutgoing(sent, message: message(), composedBy: "Kadri", now: now)
+            let due = try await store.dueOutbox(now: now, limit: 10)
+            #expect(due.map(\.envelopeID) == [sent.id])
+            #expect(due.first?.wire == sent.json.canonicalString)
+
+            try await store.markAttemptFailed(due[0], error: "connection refused", retryAt: now.addingTimeInterval(60))
+            #expect(try await store.dueOutbox(now: now, limit: 10).isEmpty)
+            #expect(try await store.outboxDepth() == 1)
+            let retried = try await store.dueOutbox(now: now.addingTimeInterval(61), limit: 10)
+            #expect(retried.first?.attempts == 1)
+
+            try await store.markDelivered(retried[0], receipt: ["type": "entente.receipt"], at: now.addingTimeInterval(62))
+            #expect(try await store.outboxDepth() == 0)
+            let stored = try #require(try await store.message(sent.id))
+            #expect(stored.deliveries.first?.deliveredAt != nil)
+            #expect(stored.composedBy == "Kadri")
+
+            // The same id again must fail and leave nothing half-written.
+            await #expect(throws: (any Error).self) { try await store.recordOutgoing(sent, message: message(), composedBy: nil, now: now) }
+            #expect(try await store.outboxDepth() == 0)
+            #expect(try await store.envelopeCount() == 1)
+        }
+    }
+
+    @Test(arguments: Backend.available)
+    func incomingEnvelopesAreStoredOnce(backend: Backend) async throws {
+        try await withStore(backend) { store in
+            let received = try envelope()
+            let first = Date(timeIntervalSince1970: 1_800_000_000)
+            #expect(try await store.recordIncoming(received, message: message(), now: first) == first)
+            #expect(try await store.recordIncoming(received, message: message(), now: first.addingTimeInterval(5)) == first)
+            #expect(try await store.envelopeCount() == 1)
+            #expect(try await store.messages(direction: .incoming).count == 1)
+        }
+    }
+
+    @Test(arguments: Backend.available)
+    func acknowledgementsFlowBothWays(backend: Backend) async throws {
+        try await withStore(backend) { store in
+            let now = Date()
+            // This node received a message and a person acknowledges it: once.
+            let incoming = try envelope(from: latvia, to: estonia)
+            _ = try await store.recordIncoming(incoming, message: message(), now: now)
+            #expect(try await store.recordAcknowledgement(of: incoming.id, by: "Kadri (diplomatic-poc)", envelope: envelope(type: Acknowledgement.envelopeType, to: latvia), now: now))
+            #expect(try await !store.recordAcknowledgement(of: incoming.id, by: "again", envelope: envelope(type: Acknowledgement.envelopeType, to: latvia), now: now))
+            #expect(try await store.message(incoming.id)?.acknowledgedBy == "Kadri (diplomatic-poc)")
+            #expect(try await store.outboxDepth() == 1)
+
+            // This node sent a message; the recipient's acknowledgement marks that recipient's delivery.
+            let outgoing = try envelope()
+            try await store.recordOutgoing(outgoing, message: message(), composedBy: nil, now: now)
+            let acknowledgement = Acknowledgement(messageID: outgoing.id, acknowledgedBy: "Jānis", role: "technical-poc", acknowledgedAt: Timestamp.format(now))
+            _ = try await store.recordIncoming(try envelope(type: Acknowledgement.envelopeType, from: latvia, to: estonia), acknowledgement: acknowledgement, now: now)
+            let delivery = try #require(try await store.message(outgoing.id)?.deliveries.first)
+            #expect(delivery.acknowledgedBy == "Jānis (technical-poc)")
+
+            // An acknowledgement from someone the message was not sent to is refused and not stored.
+            let count = try await store.envelopeCount()
+            let stranger = ParticipantID("LTU")!
+            await #expect(throws: StorageError.self) {
+                try await store.recordIncoming(try envelope(type: Acknowledgement.envelopeType, from: stranger, to: estonia), acknowledgement: acknowledgement, now: now)
+            }
+            #expect(try await store.envelopeCount() == count)
+        }
+    }
+
+    @Test(arguments: Backend.available)
+    func overdueIsCountedOnBothSides(backend: Backend) async throws {
+        try await withStore(backend) { store in
+            let now = Date()
+            _ = try await store.recordIncoming(try envelope(from: latvia, to: estonia), message: message(acknowledgeBy: now.addingTimeInterval(-1)), now: now)
+            _ = try await store.recordIncoming(try envelope(from: latvia, to: estonia), message: message(acknowledgeBy: now.addingTimeInterval(600)), now: now)
+            try await store.recordOutgoing(try envelope(), message: message(acknowledgeBy: now.addingTimeInterval(-1)), composedBy: nil, now: now)
+            let counts = try await store.overdueCounts(now: now)
+            #expect(counts.incoming == 1)
+            #expect(counts.outgoing == 1)
+            let overdue = try await store.messages(direction: .incoming).filter { $0.acknowledgementState(now: now) == .overdue }
+            #expect(overdue.count == 1)
+        }
+    }
+
+    @Test(arguments: Backend.available)
+    func threadsFollowReplies(backend: Backend) async throws {
+        try await withStore(backend) { store in
+            let now = Date()
+            let root = try envelope(from: latvia, to: estonia, at: now)
+            _ = try await store.recordIncoming(root, message: message("Root"), now: now)
+            let reply = try envelope(at: now.addingTimeInterval(1))
+            try await store.recordOutgoing(reply, message: message("Re: Root", inReplyTo: root.id), composedBy: nil, now: now.addingTimeInterval(1))
+            #expect(try await store.thread(of: reply.id).map(\.content.subject) == ["Root", "Re: Root"])
+            #expect(try await store.thread(of: root.id).map(\.content.subject) == ["Root", "Re: Root"])
+        }
+    }
+
+    @Test(arguments: Backend.available)
+    func usersAndSessions(backend: Backend) async throws {
+        try await withStore(backend) { store in
+            let now = Date()
+            let user = UserRecord(username: "kadri", displayName: "Kadri Tamm", role: .diplomaticPOC, passwordHash: "scrypt$…")
+            try await store.createUser(user, now: now)
+            await #expect(throws: StorageError.conflict("user kadri")) { try await store.createUser(user, now: now) }
+            #expect(try await store.user("kadri") == user)
+            try await store.createSession(tokenHash: "h", username: "kadri", csrfToken: "c", now: now, expiresAt: now.addingTimeInterval(60))
+            #expect(try await store.session(tokenHash: "h", now: now)?.csrfToken == "c")
+            #expect(try await store.session(tokenHash: "h", now: now.addingTimeInterval(61)) == nil)
+            try await store.deleteSession(tokenHash: "h")
+            #expect(try await store.session(tokenHash: "h", now: now) == nil)
+        }
+    }
+
+    @Test(arguments: Backend.available)
+    func peersAndAlerts(backend: Backend) async throws {
+        try await withStore(backend) { store in
+            let descriptor = NodeDescriptor(id: latvia, name: "Republic of Latvia", kind: .state, endpoint: "http://127.0.0.1:1", keys: recipient.publicKeys, pointsOfContact: [])
+            let signed = try descriptor.signed(with: recipient.signing)
+            try await store.savePeer(PeerRecord(descriptor: descriptor, signedDescriptor: signed, pinnedAt: Date(), updatedAt: Date()))
+            #expect(try await store.peers().map(\.id) == [latvia])
+            #expect(try await store.peer("LVA")?.fingerprint == recipient.publicKeys.fingerprint.digits)
+            try await store.raiseKeyAlert(peer: "LVA", offeredFingerprint: "0", detail: "keys changed", at: Date())
+            #expect(try await store.keyAlerts().count == 1)
+            #expect(try await store.removePeer("LVA"))
+            #expect(try await !store.removePeer("LVA"))
+        }
+    }
+
+    @Test func postgresRunsWhereRequired() {
+        if ProcessInfo.processInfo.environment["ENTENTE_REQUIRE_POSTGRES"] == "1" {
+            #expect(Backend.postgresURL != nil, "ENTENTE_REQUIRE_POSTGRES=1 but ENTENTE_TEST_POSTGRES_URL is not set: the PostgreSQL suite would be skipped")
+        }
+    }
+}
