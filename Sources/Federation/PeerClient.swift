@@ -13,7 +13,15 @@ public struct PeerClient: Sendable {
     let http: HTTPClient
     let timeout: TimeAmount
 
-    public init(http: HTTPClient = .shared, timeout: TimeAmount = .seconds(10)) {
+    /// A client tuned for federation: a peer that does not accept a connection within
+    /// a few seconds is down, and the outbox will try again later.
+    public static func makeHTTPClient() -> HTTPClient {
+        var configuration = HTTPClient.Configuration(redirectConfiguration: .disallow, timeout: .init(connect: .seconds(3), read: .seconds(15)))
+        configuration.connectionPool = .init(idleTimeout: .seconds(30), concurrentHTTP1ConnectionsPerHostSoftLimit: 16)
+        return HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+    }
+
+    public init(http: HTTPClient, timeout: TimeAmount = .seconds(15)) {
         self.http = http
         self.timeout = timeout
     }

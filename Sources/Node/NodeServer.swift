@@ -38,6 +38,7 @@ public final class NodeServer: Sendable {
     let options: Options
     let logger: Logger
     let operatorToken: String
+    let httpClient: HTTPClient
     let runState = RunState()
 
     public static func open(directory: NodeDirectory, options: Options, logger: Logger = Logger(label: "entente")) async throws -> NodeServer {
@@ -60,10 +61,12 @@ public final class NodeServer: Sendable {
         self.options = options
         self.logger = logger
         self.operatorToken = try directory.operatorToken()
+        let httpClient = PeerClient.makeHTTPClient()
+        self.httpClient = httpClient
         let metrics = NodeMetrics()
         self.metrics = metrics
         let peers = try await PeerDirectory(store: store)
-        let client = PeerClient()
+        let client = PeerClient(http: httpClient)
         let outbox = OutboxWorker(
             store: store, peers: peers, client: client, retry: options.retry,
             metrics: OutboxWorker.DeliveryMetrics(factory: metrics.factory), logger: logger
@@ -71,7 +74,8 @@ public final class NodeServer: Sendable {
         service = HotlineService(identity: identity, store: store, peers: peers, outbox: outbox, client: client)
     }
 
-    func makeApplication(onRunning: @escaping @Sendable (Int) async -> Void) async throws -> some ApplicationProtocol {
+    /// Every route the node serves: operations, federation, API and web interface.
+    func makeRouter() async throws -> Router<NodeRequestContext> {
         let router = Router(context: NodeRequestContext.self)
         router.add(middleware: RequestLogMiddleware(metrics: metrics))
         let userLimiter = RateLimiter(options.userRateLimit)
@@ -85,7 +89,11 @@ public final class NodeServer: Sendable {
             service: service, pages: try await Pages.load(), limiter: userLimiter,
             secureCookies: options.secureCookies ?? identity.endpoint.hasPrefix("https://")
         ).register(on: router)
+        return router
+    }
 
+    func makeApplication(onRunning: @escaping @Sendable (Int) async -> Void) async throws -> some ApplicationProtocol {
+        let router = try await makeRouter()
         let background = BackgroundWork(service: service, checkInterval: options.checkInterval, logger: logger)
         var configuration = ApplicationConfiguration(address: .hostname(options.host, port: options.port), serverName: "Entente")
         configuration.reuseAddress = true
@@ -125,10 +133,11 @@ public final class NodeServer: Sendable {
         throw APIError(.internalServerError, "start_failed", "node \(identity.id) did not start")
     }
 
-    /// Stops serving gracefully and closes the store.
+    /// Stops serving gracefully, then closes the store and the federation client.
     public func stop() async {
         await runState.stop()
         await store.close()
+        try? await httpClient.shutdown()
     }
 
     actor RunState {
