@@ -113,8 +113,18 @@ public final class NodeServer: Sendable {
             services: [application], gracefulShutdownSignals: handleSignals ? [.sigterm, .sigint] : [], logger: logger
         )
         await runState.set(group)
-        defer { Task { await self.store.close() } }
-        try await group.run()
+        do {
+            try await group.run()
+        } catch {
+            await release()
+            throw error
+        }
+        await release()
+    }
+
+    private func release() async {
+        await store.close()
+        try? await httpClient.shutdown()
     }
 
     /// Starts serving in the background and returns once the port is bound.
@@ -133,11 +143,9 @@ public final class NodeServer: Sendable {
         throw APIError(.internalServerError, "start_failed", "node \(identity.id) did not start")
     }
 
-    /// Stops serving gracefully, then closes the store and the federation client.
+    /// Stops serving gracefully; the store and the federation client are released once the server has stopped.
     public func stop() async {
         await runState.stop()
-        await store.close()
-        try? await httpClient.shutdown()
     }
 
     actor RunState {

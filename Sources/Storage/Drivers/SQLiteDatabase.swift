@@ -7,6 +7,7 @@ public actor SQLiteDatabase: SQLDatabase {
     public nonisolated let kind = DatabaseKind.sqlite
     private let connection: SQLiteConnection
     private let lock = AsyncLock()
+    private var isClosed = false
 
     public static func open(path: String, logger: Logger = Logger(label: "entente.sqlite")) async throws -> SQLiteDatabase {
         let connection = try await SQLiteConnection.open(storage: .file(path: path), logger: logger)
@@ -39,7 +40,9 @@ public actor SQLiteDatabase: SQLDatabase {
     }
 
     public func close() async {
-        try? await connection.close()
+        guard !isClosed else { return }
+        isClosed = true
+        try? await lock.withLock { try await self.connection.close() }
     }
 
     fileprivate func run(_ sql: String, _ binds: [SQLValue]) async throws -> [SQLRow] {

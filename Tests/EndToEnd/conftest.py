@@ -1,0 +1,128 @@
+"""Harness for the end-to-end suite: real `entente` processes on loopback.
+
+Each node is `entente init` + `entente serve` in its own data directory; the
+tests talk to it only as a user would, through the CLI, HTTP, or a browser.
+"""
+import json
+import os
+import signal
+import socket
+import subprocess
+import time
+import urllib.error
+import urllib.request
+import uuid
+from pathlib import Path
+
+import pytest
+
+ENTENTE = os.environ.get("ENTENTE_BIN", str(Path(__file__).resolve().parents[2] / ".build" / "debug" / "entente"))
+POSTGRES_URL = os.environ.get("ENTENTE_TEST_POSTGRES_URL")
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def run(*args, input=None, check=True, timeout=60):
+    """Runs the CLI and returns its completed process; fails the test with its output if it fails."""
+    result = subprocess.run([ENTENTE, *args], input=input, capture_output=True, text=True, timeout=timeout)
+    if check and result.returncode != 0:
+        pytest.fail(f"entente {' '.join(args)} exited {result.returncode}\nstdout: {result.stdout}\nstderr: {result.stderr}")
+    return result
+
+
+def wait_until(description, condition, timeout=30):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return
+        time.sleep(0.1)
+    pytest.fail(f"timed out waiting until {description}")
+
+
+def postgres_database(admin_url):
+    """Creates a fresh database on the test server and returns its URL."""
+    name = "entente_e2e_" + uuid.uuid4().hex[:12]
+    subprocess.run(["psql", admin_url, "-qc", f"CREATE DATABASE {name}"], check=True, capture_output=True)
+    return admin_url.rsplit("/", 1)[0] + "/" + name
+
+
+class Node:
+    def __init__(self, root, participant, name=None, database=None):
+        self.id = participant
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.data = str(root / participant.lower())
+        self.database = database
+        self.process = None
+        self.log = open(root / f"{participant.lower()}.log", "a")
+        out = run("init", "--data", self.data, "--id", participant, "--name", name or f"Node {participant}", "--kind", "state",
+                  "--url", self.url, "--poc", f"technical|{participant} CERT|cert@{participant.lower()}.example|en|UTC|24/7", "--json")
+        self.fingerprint = json.loads(out.stdout)["fingerprint"]
+
+    def start(self):
+        args = [ENTENTE, "serve", "--data", self.data, "--port", str(self.port)]
+        if self.database:
+            args += ["--database", self.database]
+        self.process = subprocess.Popen(args, stdout=self.log, stderr=subprocess.STDOUT)
+        wait_until(f"{self.id} is healthy", self.healthy)
+        return self
+
+    def healthy(self):
+        try:
+            with urllib.request.urlopen(self.url + "/health", timeout=1) as response:
+                return response.status == 200
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
+            return False
+
+    def stop(self):
+        if self.process and self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            self.process.wait(timeout=20)
+        self.process = None
+
+    def kill(self):
+        """kill -9: no chance to flush or clean up."""
+        self.process.send_signal(signal.SIGKILL)
+        self.process.wait(timeout=10)
+        self.process = None
+
+    def cli(self, *args, **kwargs):
+        """`entente COMMAND [SUBCOMMAND] --data DIR ARGS…`"""
+        depth = 2 if args[0] in ("peer", "user") else 1
+        return run(*args[:depth], "--data", self.data, *args[depth:], **kwargs)
+
+    def json(self, *args):
+        return json.loads(self.cli(*args, "--json").stdout)
+
+    def api(self, method, path, body=None):
+        token = Path(self.data, "operator-token").read_text().strip()
+        request = urllib.request.Request(self.url + path, method=method, data=json.dumps(body).encode() if body is not None else None,
+                                         headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"})
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return json.loads(response.read() or b"null")
+
+
+@pytest.fixture
+def federation(tmp_path):
+    """A factory of started nodes that are all pinned to each other; stops them afterwards."""
+    nodes = []
+
+    def make(*participants, database=None):
+        created = []
+        for participant in participants:
+            node = Node(tmp_path, participant, database=database(participant) if callable(database) else database).start()
+            created.append(node)
+            nodes.append(node)
+        for node in created:
+            for other in created:
+                if other is not node:
+                    node.cli("peer", "add", other.url, "--fingerprint", other.fingerprint)
+        return created
+
+    yield make
+    for node in nodes:
+        node.stop()

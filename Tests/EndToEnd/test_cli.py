@@ -1,0 +1,88 @@
+"""The CLI as operators and scripts use it, against real `entente serve` processes."""
+import json
+import subprocess
+
+import pytest
+
+from conftest import ENTENTE, Node, run, wait_until
+
+COMMANDS = [
+    [], ["demo"], ["init"], ["serve"], ["peer"], ["peer", "add"], ["peer", "list"], ["peer", "remove"], ["send"], ["inbox"],
+    ["sent"], ["show"], ["ack"], ["ping"], ["user"], ["user", "add"], ["user", "list"], ["outbox"],
+]
+
+
+@pytest.mark.parametrize("command", COMMANDS, ids=lambda c: " ".join(c) or "entente")
+def test_every_command_has_help(command):
+    result = run(*command, "--help")
+    assert "USAGE" in result.stdout.upper()
+
+
+def test_send_inbox_ack_ping_across_three_nodes(federation):
+    estonia, latvia, lithuania = federation("EST", "LVA", "LTU")
+    message_id = estonia.cli("send", "--to", "LVA,LTU", "--template", "notification", "--priority", "flash",
+                             "--subject", "Ransomware at two banks", "--field", "incidentType=ransomware", "--tlp", "amber").stdout.strip()
+    assert len(message_id) == 36
+
+    def arrived(node):
+        return any(m["id"] == message_id for m in node.json("inbox"))
+    wait_until("LVA and LTU have it", lambda: arrived(latvia) and arrived(lithuania))
+    entry = next(m for m in latvia.json("inbox") if m["id"] == message_id)
+    assert entry["from"] == "EST" and entry["priority"] == "flash" and entry["acknowledged"] is False
+    assert entry["subject"] == "Ransomware at two banks" and entry["receivedAt"].endswith("Z")
+
+    latvia.cli("ack", message_id, "--by", "Jānis")
+
+    def acknowledged_by_latvia():
+        deliveries = json.loads(estonia.cli("show", message_id).stdout)["deliveries"]
+        return any(d["recipient"] == "LVA" and d["acknowledgedAt"] for d in deliveries)
+    wait_until("EST sees LVA's acknowledgement", acknowledged_by_latvia)
+    assert next(m for m in latvia.json("inbox") if m["id"] == message_id)["acknowledged"] is True
+
+    checks = estonia.json("ping", "--wait", "20")
+    assert {c["peer"] for c in checks} == {"LVA", "LTU"}
+    assert all(c["reached"] and c["roundTripMs"] >= 0 for c in checks)
+
+
+def test_bad_input_gets_a_clear_error(federation):
+    (estonia,) = federation("EST")
+    result = estonia.cli("send", "--to", "NOWHERE", "--template", "free-text", "--priority", "routine", "--subject", "x", check=False)
+    assert result.returncode != 0 and "not a peer" in result.stderr
+    result = estonia.cli("send", "--to", "LVA", "--template", "telegram", "--priority", "routine", "--subject", "x", check=False)
+    assert result.returncode != 0 and "template" in result.stderr.lower()
+    result = run("inbox", "--data", "/nonexistent", check=False)
+    assert result.returncode != 0 and "no node" in result.stderr
+    result = estonia.cli("user", "add", "--username", "kadri", "--name", "Kadri", "--role", "diplomatic-poc", input="short\n", check=False)
+    assert result.returncode != 0 and "12 characters" in result.stderr
+
+
+def test_peer_add_confirms_the_fingerprint(tmp_path, federation):
+    estonia, latvia = federation("EST", "LVA")
+    finland = Node(tmp_path, "FIN").start()
+    try:
+        refused = estonia.cli("peer", "add", finland.url, input="n\n", check=False)
+        assert refused.returncode != 0 and finland.fingerprint in refused.stderr
+        wrong = estonia.cli("peer", "add", finland.url, "--fingerprint", latvia.fingerprint, check=False)
+        assert wrong.returncode != 0 and "fingerprint mismatch" in wrong.stderr
+        estonia.cli("peer", "add", finland.url, "--yes")
+        assert "FIN" in {p["id"] for p in estonia.json("peer", "list")}
+    finally:
+        finland.stop()
+
+
+def test_init_protects_keys(tmp_path):
+    node = Node(tmp_path, "EST")
+    import os, stat
+    assert stat.S_IMODE(os.stat(node.data).st_mode) == 0o700
+    for name in ("keys.json", "operator-token"):
+        assert stat.S_IMODE(os.stat(f"{node.data}/{name}").st_mode) == 0o600
+    again = run("init", "--data", node.data, "--id", "EST", "--name", "x", "--kind", "state", "--url", node.url, check=False)
+    assert again.returncode != 0 and "refusing to overwrite" in again.stderr
+
+
+def test_demo_starts_a_federation(tmp_path):
+    port = 7600 + (hash(str(tmp_path)) % 200) * 5
+    result = run("demo", "--data", str(tmp_path / "demo"), "--base-port", str(port), "--once", "--json", timeout=180)
+    nodes = json.loads(result.stdout)
+    assert [n["id"] for n in nodes] == ["EST", "LVA", "LTU", "FIN", "OSCE"]
+    assert all(n["url"].startswith("http://127.0.0.1:") and len(n["users"]) == 4 for n in nodes)
