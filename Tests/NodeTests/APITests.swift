@@ -70,14 +70,14 @@ struct APITests {
 
         func signIn(_ username: String, _ password: String) async throws -> (status: Int, cookie: String?) {
             let page = try await http(.GET, node.url + "/login")
-            let loginCookie = try #require(page.headers["Set-Cookie"].first { $0.hasPrefix("entente_login=") })
+            let loginCookie = try #require(page.headers["Set-Cookie"].first { $0.hasPrefix("entente_login_EST=") })
             #expect(loginCookie.contains("HttpOnly") && loginCookie.contains("SameSite=Strict"))
-            let token = String(loginCookie.dropFirst("entente_login=".count).prefix { $0 != ";" })
+            let token = String(loginCookie.dropFirst("entente_login_EST=".count).prefix { $0 != ";" })
             let form = "_csrf=\(token)&username=\(username)&password=\(password.replacingOccurrences(of: " ", with: "+"))"
             let response = try await http(.POST, node.url + "/login", body: form, headers: [
-                ("Content-Type", "application/x-www-form-urlencoded"), ("Cookie", "entente_login=\(token)"),
+                ("Content-Type", "application/x-www-form-urlencoded"), ("Cookie", "entente_login_EST=\(token)"),
             ])
-            let session = response.headers["Set-Cookie"].first { $0.hasPrefix("entente_session=") }
+            let session = response.headers["Set-Cookie"].first { $0.hasPrefix("entente_session_EST=") }
             return (response.status, session.map { String($0.prefix { $0 != ";" }) })
         }
 

@@ -17,14 +17,16 @@ struct WebRoutes {
     let limiter: RateLimiter
     let secureCookies: Bool
     let loginLimiter = RateLimiter(.init(rate: 10.0 / 60, burst: 10))
-    static let sessionCookie = "entente_session"
-    static let loginCookie = "entente_login"
+    /// Cookies are scoped by host, not port: nodes side by side on one host (the demo)
+    /// would overwrite each other's sessions if their cookies shared a name.
+    var sessionCookie: String { "entente_session_" + service.identity.id.rawValue }
+    var loginCookie: String { "entente_login_" + service.identity.id.rawValue }
     static let sessionLifetime: TimeInterval = 12 * 3600
     static let formLimit = 256 * 1024
 
     func register(on router: Router<NodeRequestContext>) {
         router.get("/") { request, _ in
-            Response(status: .seeOther, headers: [.location: request.cookies[Self.sessionCookie] == nil ? "/login" : "/inbox"])
+            Response(status: .seeOther, headers: [.location: request.cookies[sessionCookie] == nil ? "/login" : "/inbox"])
         }
         router.get("login") { _, _ in self.loginPage(error: nil) }
         router.post("login") { request, context in try await self.login(request, context) }
@@ -46,8 +48,8 @@ struct WebRoutes {
 
     func loginPage(error: String?, status: HTTPResponse.Status = .ok) -> Response {
         let token = Secret.generate()
-        var response = html(pages.render("login", base(nil).merging(["loginCSRF": token, "error": error as Any]) { $1 }), status: status)
-        response.setCookie(cookie(Self.loginCookie, token, maxAge: 3600))
+        var response = html(pages.render("login", base(nil).merging(["loginCSRF": token, "error": present(error)]) { $1 }), status: status)
+        response.setCookie(cookie(loginCookie, token, maxAge: 3600))
         return response
     }
 
@@ -56,7 +58,7 @@ struct WebRoutes {
             return loginPage(error: "Too many sign-in attempts. Try again in \(Int(wait.rounded(.up))) seconds.", status: .tooManyRequests)
         }
         let form = try await Form(request, limit: 8 * 1024)
-        guard let expected = request.cookies[Self.loginCookie]?.value, let submitted = form["_csrf"],
+        guard let expected = request.cookies[loginCookie]?.value, let submitted = form["_csrf"],
             constantTimeEquals(Array(expected.utf8), Array(submitted.utf8))
         else { return loginPage(error: "Your sign-in form expired. Please try again.", status: .forbidden) }
         let username = form["username"] ?? ""
@@ -71,8 +73,8 @@ struct WebRoutes {
             expiresAt: now.addingTimeInterval(Self.sessionLifetime)
         )
         var response = Response(status: .seeOther, headers: [.location: "/inbox"])
-        response.setCookie(cookie(Self.sessionCookie, token, maxAge: Int(Self.sessionLifetime)))
-        response.setCookie(cookie(Self.loginCookie, "", maxAge: 0))
+        response.setCookie(cookie(sessionCookie, token, maxAge: Int(Self.sessionLifetime)))
+        response.setCookie(cookie(loginCookie, "", maxAge: 0))
         return response
     }
 
@@ -80,7 +82,7 @@ struct WebRoutes {
         guard case .user(_, _, let tokenHash) = context.principal else { return redirect("/login") }
         try await service.store.deleteSession(tokenHash: tokenHash)
         var response = redirect("/login")
-        response.setCookie(cookie(Self.sessionCookie, "", maxAge: 0))
+        response.setCookie(cookie(sessionCookie, "", maxAge: 0))
         return response
     }
 
@@ -146,13 +148,14 @@ struct WebRoutes {
             values.merge([
                 "from": message.sender, "to": message.recipients.joined(separator: ", "), "sentAt": display(message.sentAt),
                 "receivedAt": display(message.receivedAt), "language": message.content.language, "body": message.content.body,
-                "caseReference": message.content.caseReference as Any, "hasFields": !fields.isEmpty, "fields": fields,
+                "caseReference": present(message.content.caseReference), "hasFields": !fields.isEmpty, "fields": fields,
+                "hasAttachments": !message.content.attachments.isEmpty, "hasDeliveries": !message.deliveries.isEmpty,
                 "attachments": message.content.attachments.map { ["name": $0.name, "size": $0.size, "mediaType": $0.mediaType, "sha256": $0.sha256] },
-                "acknowledgedAt": message.acknowledgedAt.map(display) as Any, "acknowledgedBy": message.acknowledgedBy as Any,
+                "acknowledgedAt": present(message.acknowledgedAt.map(display)), "acknowledgedBy": present(message.acknowledgedBy),
                 "deliveries": message.deliveries.map { delivery -> [String: Any] in
                     [
-                        "recipient": delivery.recipient, "deliveredAt": delivery.deliveredAt.map(display) as Any,
-                        "acknowledgedAt": delivery.acknowledgedAt.map(display) as Any, "acknowledgedBy": delivery.acknowledgedBy as Any,
+                        "recipient": delivery.recipient, "deliveredAt": present(delivery.deliveredAt.map(display)),
+                        "acknowledgedAt": present(delivery.acknowledgedAt.map(display)), "acknowledgedBy": present(delivery.acknowledgedBy),
                     ]
                 },
                 "canAcknowledge": canWrite && message.direction == .incoming && message.acknowledgedAt == nil,
@@ -188,9 +191,9 @@ struct WebRoutes {
         return html(pages.render("compose", base(context).merging([
             "template": template.rawValue, "templateTitle": template.title,
             "templates": templates.enumerated().map { index, candidate in
-                ["value": candidate.rawValue, "title": candidate.title, "selected": candidate == template, "last": index == templates.count - 1, "replyTo": replyTo as Any]
+                ["value": candidate.rawValue, "title": candidate.title, "selected": candidate == template, "last": index == templates.count - 1, "replyTo": present(replyTo)]
             },
-            "replyTo": replyTo as Any, "replySubject": original?.content.subject as Any,
+            "replyTo": present(replyTo), "replySubject": present(original?.content.subject),
             "subject": original.map { "Re: " + $0.content.subject } ?? "",
             "peers": peers.map { ["id": $0.record.id.rawValue, "name": $0.record.name, "checked": original?.sender == $0.record.id.rawValue] },
             "priorities": Priority.allCases.map { priority in
@@ -198,8 +201,10 @@ struct WebRoutes {
                  "deadline": describe(policy.deadline(for: priority))]
             },
             "tlps": TLP.allCases.map { ["value": $0.rawValue, "label": $0.label, "selected": $0 == (original?.tlp ?? .amber)] },
-            "fields": template.fields.map { ["name": $0.name, "label": $0.label, "required": $0.required, "choices": $0.choices ?? []] },
-            "csrf": csrf(context), "error": error as Any,
+            "fields": template.fields.map {
+                ["name": $0.name, "label": $0.label, "required": $0.required, "choices": $0.choices ?? [], "hasChoices": $0.choices != nil]
+            },
+            "csrf": csrf(context), "error": present(error),
         ]) { $1 }), status: status)
     }
 
@@ -243,15 +248,15 @@ struct WebRoutes {
             ["raisedAt": display(alert.raisedAt), "peer": alert.peer, "detail": alert.detail,
              "offeredFingerprint": Fingerprint(alert.offeredFingerprint)?.description ?? alert.offeredFingerprint]
         }
-        return html(pages.render("directory", base(context).merging(["participants": participants, "alerts": alerts]) { $1 }))
+        return html(pages.render("directory", base(context).merging(["participants": participants, "alerts": alerts, "hasAlerts": !alerts.isEmpty]) { $1 }))
     }
 
     func participant(_ descriptor: NodeDescriptor, isSelf: Bool, pinnedAt: Date?) -> [String: Any] {
         [
             "id": descriptor.id.rawValue, "name": descriptor.name, "kind": descriptor.kind.rawValue, "endpoint": descriptor.endpoint,
-            "fingerprint": descriptor.keys.fingerprint.description, "isSelf": isSelf, "pinnedAt": pinnedAt.map(display) as Any,
+            "fingerprint": descriptor.keys.fingerprint.description, "isSelf": isSelf, "pinnedAt": present(pinnedAt.map(display)),
             "pointsOfContact": descriptor.pointsOfContact.map { contact -> [String: Any] in
-                ["role": contact.role.rawValue, "name": contact.name, "email": contact.email, "phone": contact.phone as Any,
+                ["role": contact.role.rawValue, "name": contact.name, "email": contact.email, "phone": present(contact.phone),
                  "languages": contact.languages.joined(separator: ", "), "timeZone": contact.timeZone, "availability": contact.availability.rawValue]
             },
         ]
@@ -269,7 +274,7 @@ struct WebRoutes {
                 ["id": check.messageID, "peer": check.peer, "sentAt": display(check.sentAt), "roundTrip": describe(check.roundTrip),
                  "timeToAnswer": describe(check.timeToAnswer)]
             },
-            "canWrite": context.principal?.role.canWrite ?? false, "csrf": csrf(context), "notice": notice as Any,
+            "canWrite": context.principal?.role.canWrite ?? false, "csrf": csrf(context), "notice": present(notice),
         ]) { $1 }))
     }
 
@@ -359,7 +364,7 @@ struct SessionMiddleware: RouterMiddleware {
 
     func handle(_ request: Request, context: NodeRequestContext, next: (Request, NodeRequestContext) async throws -> Response) async throws -> Response {
         let now = Date()
-        guard let token = request.cookies[WebRoutes.sessionCookie]?.value, !token.isEmpty else {
+        guard let token = request.cookies[pages.sessionCookie]?.value, !token.isEmpty else {
             return pages.redirect("/login")
         }
         let tokenHash = Secret.storageHash(token)
@@ -399,6 +404,9 @@ struct Form {
     subscript(name: String) -> String? { pairs.first { $0.0 == name }?.1 }
     func all(_ name: String) -> [String] { pairs.filter { $0.0 == name }.map(\.1) }
 }
+
+/// Mustache sees a missing value as false; a Swift `nil` boxed in `Any` would print as "nil".
+func present(_ value: Any?) -> Any { value ?? false }
 
 extension Optional {
     func asyncMap<T>(_ transform: (Wrapped) async throws -> T) async rethrows -> T? {
