@@ -69,7 +69,14 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "The port to listen on (default: the port of the node's URL).") var port: Int?
     @Option(help: "postgres://user:password@host:port/database to use PostgreSQL; default SQLite in the data directory.") var database: String?
     @Option(help: "Send a communication check to every peer this often, in seconds (0: never).") var checkInterval = 0
+    @Option(help: "Requests per second each person or the operator token may make to the API and web interface.") var userRateLimit = 20.0
+    @Option(help: "Envelopes per second each peer may deliver.") var peerRateLimit = 500.0
     @Option(help: "Log level: trace, debug, info, notice, warning, error.") var logLevel = "info"
+
+    func validate() throws {
+        guard userRateLimit > 0, peerRateLimit > 0 else { throw ValidationError("rate limits must be positive") }
+        guard (0...65535).contains(port ?? 0) else { throw ValidationError("--port must be 0 to 65535") }
+    }
 
     func run() async throws {
         let directory = NodeDirectory(path: data)
@@ -79,6 +86,8 @@ struct Serve: AsyncParsableCommand {
         options.port = port ?? URLComponents(string: configuration.url)?.port ?? 7300
         options.databaseURL = database
         options.checkInterval = checkInterval > 0 ? .seconds(checkInterval) : nil
+        options.userRateLimit = .init(rate: userRateLimit, burst: userRateLimit * 3)
+        options.peerRateLimit = .init(rate: peerRateLimit, burst: peerRateLimit * 2)
         var logger = Logger(label: "entente")
         logger.logLevel = Logger.Level(rawValue: logLevel) ?? .info
         let server = try await NodeServer.open(directory: directory, options: options, logger: logger)

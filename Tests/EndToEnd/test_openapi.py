@@ -1,0 +1,38 @@
+"""The served OpenAPI 3.1 document is valid, and what the node answers conforms to it."""
+import json
+import urllib.request
+
+from jsonschema import Draft202012Validator
+from openapi_spec_validator import validate
+
+from conftest import wait_until
+
+
+def test_responses_match_the_openapi_document(federation):
+    estonia, latvia = federation("EST", "LVA")
+    with urllib.request.urlopen(estonia.url + "/openapi.json") as response:
+        document = json.load(response)
+    validate(document)
+
+    schemas = document["components"]["schemas"]
+
+    def check(value, schema_name, many=False):
+        schema = {"$ref": f"#/components/schemas/{schema_name}", "components": document["components"]}
+        if many:
+            schema = {"type": "array", "items": {"$ref": f"#/components/schemas/{schema_name}"}, "components": document["components"]}
+        errors = list(Draft202012Validator(schema).iter_errors(value))
+        assert not errors, f"{schema_name}: {[e.message for e in errors][:5]}"
+
+    message_id = estonia.api("POST", "/api/v1/messages", {"to": ["LVA"], "template": "request-assistance", "priority": "urgent",
+                                                          "subject": "Help", "fields": {"assistanceType": "mitigation"}})["id"]
+    wait_until("delivered", lambda: estonia.api("GET", f"/api/v1/messages/{message_id}")["deliveries"][0]["deliveredAt"])
+    check(estonia.api("GET", f"/api/v1/messages/{message_id}"), "Message")
+    check(latvia.api("GET", "/api/v1/messages?box=inbox"), "Message", many=True)
+    check(estonia.api("GET", "/api/v1/peers"), "Peer", many=True)
+    check(estonia.api("GET", "/api/v1/node"), "Node")
+    check(estonia.api("GET", "/api/v1/checks"), "CheckReport")
+    with urllib.request.urlopen(estonia.url + "/.well-known/entente") as response:
+        check(json.load(response), "Descriptor")
+    with urllib.request.urlopen(estonia.url + "/health") as response:
+        check(json.load(response), "Health")
+    assert "Error" in schemas
