@@ -110,38 +110,38 @@ struct Send: AsyncParsableCommand {
     }
 }
 
-/// Shared by `inbox` and `sent`.
-func listMessages(box: String, connection: NodeConnectionOptions, json: Bool, limit: Int) async throws {
-    let messages = try await connection.client().get("messages?box=\(box)&limit=\(limit)")
-    if json { return printJSON(messages) }
-    let rows = messages.arrayValue ?? []
-    if rows.isEmpty { print("No messages.") }
-    for message in rows {
-        let counterpart = box == "inbox" ? message["from"]?.stringValue ?? "" : (message["to"]?.arrayValue ?? []).compactMap(\.stringValue).joined(separator: ",")
-        let flags = [message["exercise"]?.boolValue == true ? "EXERCISE" : nil, (message["state"]?.stringValue ?? "").uppercased()].compactMap { $0 }
-        print([
-            message["id"]?.stringValue ?? "", (message["priority"]?.stringValue ?? "").uppercased(), counterpart,
-            message["subject"]?.stringValue ?? "", flags.joined(separator: " "),
-        ].joined(separator: "\t"))
+/// The options and output shared by `inbox` and `sent`.
+struct MessageListOptions: ParsableArguments {
+    @OptionGroup var connection: NodeConnectionOptions
+    @Option(help: "At most this many messages.") var limit = 200
+    @Flag(help: "Print JSON: an array of messages with id, from, subject, priority, receivedAt, acknowledged, …") var json = false
+
+    func list(box: String) async throws {
+        let messages = try await connection.client().get("messages?box=\(box)&limit=\(limit)")
+        if json { return printJSON(messages) }
+        let rows = messages.arrayValue ?? []
+        if rows.isEmpty { print("No messages.") }
+        for message in rows {
+            let counterpart = box == "inbox" ? message["from"]?.stringValue ?? "" : (message["to"]?.arrayValue ?? []).compactMap(\.stringValue).joined(separator: ",")
+            let flags = [message["exercise"]?.boolValue == true ? "EXERCISE" : nil, (message["state"]?.stringValue ?? "").uppercased()].compactMap { $0 }
+            print([
+                message["id"]?.stringValue ?? "", (message["priority"]?.stringValue ?? "").uppercased(), counterpart,
+                message["subject"]?.stringValue ?? "", flags.joined(separator: " "),
+            ].joined(separator: "\t"))
+        }
     }
 }
 
 struct Inbox: AsyncParsableCommand {
     static let configuration = CommandConfiguration(abstract: "List received messages, newest first, with their acknowledgement state.")
-    @OptionGroup var connection: NodeConnectionOptions
-    @Option(help: "At most this many messages.") var limit = 200
-    @Flag(help: "Print JSON: an array of messages with id, from, subject, priority, receivedAt, acknowledged, …") var json = false
-
-    func run() async throws { try await listMessages(box: "inbox", connection: connection, json: json, limit: limit) }
+    @OptionGroup var options: MessageListOptions
+    func run() async throws { try await options.list(box: "inbox") }
 }
 
 struct Sent: AsyncParsableCommand {
     static let configuration = CommandConfiguration(abstract: "List sent messages with receipts and acknowledgements per recipient.")
-    @OptionGroup var connection: NodeConnectionOptions
-    @Option(help: "At most this many messages.") var limit = 200
-    @Flag(help: "Print JSON.") var json = false
-
-    func run() async throws { try await listMessages(box: "sent", connection: connection, json: json, limit: limit) }
+    @OptionGroup var options: MessageListOptions
+    func run() async throws { try await options.list(box: "sent") }
 }
 
 struct Show: AsyncParsableCommand {

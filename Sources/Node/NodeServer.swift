@@ -19,6 +19,9 @@ public final class NodeServer: Sendable {
         public var retry = OutboxWorker.RetryPolicy()
         /// How often to send communication checks to every peer; nil to send none on schedule.
         public var checkInterval: Duration?
+        /// How often to re-read every peer's descriptor: new endpoints and POCs are taken,
+        /// key changes only with a valid rotation, otherwise an alert is raised.
+        public var descriptorRefreshInterval: Duration? = .seconds(3600)
         public var passwordHasher = PasswordHasher.standard
         /// Per peer (by sender id) on the federation endpoint.
         public var peerRateLimit = RateLimiter.Limit(rate: 500, burst: 1000)
@@ -94,7 +97,9 @@ public final class NodeServer: Sendable {
 
     func makeApplication(onRunning: @escaping @Sendable (Int) async -> Void) async throws -> some ApplicationProtocol {
         let router = try await makeRouter()
-        let background = BackgroundWork(service: service, checkInterval: options.checkInterval, logger: logger)
+        let background = BackgroundWork(
+            service: service, checkInterval: options.checkInterval, descriptorRefreshInterval: options.descriptorRefreshInterval, logger: logger
+        )
         var configuration = ApplicationConfiguration(address: .hostname(options.host, port: options.port), serverName: "Entente")
         configuration.reuseAddress = true
         return Application(
@@ -160,10 +165,11 @@ public final class NodeServer: Sendable {
     }
 }
 
-/// The outbox worker and the scheduled communication checks, tied to the server's lifetime.
+/// The outbox worker and the periodic jobs, tied to the server's lifetime.
 struct BackgroundWork: Service {
     let service: HotlineService
     let checkInterval: Duration?
+    let descriptorRefreshInterval: Duration?
     let logger: Logger
 
     func run() async throws {
@@ -172,17 +178,32 @@ struct BackgroundWork: Service {
                 group.addTask { await service.outbox.run() }
                 if let checkInterval {
                     group.addTask {
-                        while !Task.isCancelled {
-                            try? await Task.sleep(for: checkInterval)
-                            guard !Task.isCancelled else { return }
-                            do {
-                                _ = try await service.sendCommunicationChecks(composedBy: "scheduled check")
-                            } catch {
-                                logger.warning("scheduled communication check failed", metadata: ["error": "\(error)"])
+                        await every(checkInterval, "scheduled communication check") {
+                            _ = try await service.sendCommunicationChecks(composedBy: "scheduled check")
+                        }
+                    }
+                }
+                if let descriptorRefreshInterval {
+                    group.addTask {
+                        await every(descriptorRefreshInterval, "descriptor refresh") {
+                            for peer in await service.peers.all() {
+                                do { _ = try await service.refreshPeer(peer.record.id) } catch {
+                                    logger.warning("could not refresh a peer's descriptor", metadata: ["peer": "\(peer.record.id)", "error": "\(error)"])
+                                }
                             }
                         }
                     }
                 }
+            }
+        }
+    }
+
+    private func every(_ interval: Duration, _ job: String, _ body: () async throws -> Void) async {
+        while !Task.isCancelled {
+            try? await Task.sleep(for: interval)
+            guard !Task.isCancelled else { return }
+            do { try await body() } catch {
+                logger.warning("\(job) failed", metadata: ["error": "\(error)"])
             }
         }
     }
