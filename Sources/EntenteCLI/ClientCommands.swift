@@ -6,8 +6,21 @@ import Node
 struct Peer: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Pin, list and remove the nodes this node federates with.",
-        subcommands: [Add.self, List.self, Remove.self]
+        subcommands: [Add.self, List.self, Remove.self, Refresh.self]
     )
+
+    struct Refresh: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Re-read a peer's descriptor: new endpoint and POCs are taken, new keys only if the pinned key signed them."
+        )
+        @OptionGroup var connection: NodeConnectionOptions
+        @Argument(help: "The peer's participant id.") var id: String
+
+        func run() async throws {
+            let peer = try await connection.client().post("peers/\(id)/refresh")
+            print("\(id): fingerprint \(peer["fingerprint"]?.stringValue ?? "?"), endpoint \(peer["endpoint"]?.stringValue ?? "?")")
+        }
+    }
 
     struct Add: AsyncParsableCommand {
         static let configuration = CommandConfiguration(

@@ -97,3 +97,31 @@ struct Serve: AsyncParsableCommand {
         }
     }
 }
+
+struct Keys: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Manage the node's keys.", subcommands: [Rotate.self])
+
+    struct Rotate: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Replace the node's keys; the old key signs the new ones so that peers accept them.",
+            discussion: """
+                Stop the node first and let its outbox drain (`entente outbox`): queued envelopes were signed with the old key.
+                Peers take the new keys when they next read this node's descriptor (hourly, on `entente peer refresh`,
+                or at once when an envelope signed with the new key reaches them). Tell them the new fingerprint too.
+                """
+        )
+        @Option(help: "The node's data directory.") var data: String
+        @Flag(help: "Print JSON.") var json = false
+
+        func run() async throws {
+            let (previous, current) = try NodeDirectory(path: data).rotateKeys()
+            if json {
+                printJSON(["previousFingerprint": .string(previous.description), "fingerprint": .string(current.description)])
+            } else {
+                print("Rotated keys of \(data)")
+                print("Previous fingerprint: \(previous)")
+                print("New fingerprint:      \(current)")
+            }
+        }
+    }
+}

@@ -113,7 +113,7 @@ public struct KeyRotation: Sendable, Equatable {
 
     public var json: JSONValue { ["previous": previous.json, "signature": .string(Base64URL.encode(signature))] }
 
-    init(json: JSONValue) throws(ProtocolError) {
+    public init(json: JSONValue) throws(ProtocolError) {
         guard let previous = json["previous"], let signature = json["signature"]?.stringValue.flatMap(Base64URL.decode) else {
             throw .malformed("rotation must be {previous, signature}")
         }

@@ -7,6 +7,7 @@ import Hotline
 ///
 ///     node.json        who the node is: id, name, kind, public URL, POCs, deadlines
 ///     keys.json        the Ed25519 and X25519 private keys (0600)
+///     rotation.json    after `entente keys rotate`: the previous public keys and their signature over the new ones
 ///     operator-token   the bearer token for the node's API (0600)
 ///     entente.sqlite   the database, unless --database names PostgreSQL
 ///     serving.json     the address a running `entente serve` listens on
@@ -19,6 +20,7 @@ public struct NodeDirectory: Sendable {
     var keysFile: URL { path.appendingPathComponent("keys.json") }
     var operatorTokenFile: URL { path.appendingPathComponent("operator-token") }
     var servingFile: URL { path.appendingPathComponent("serving.json") }
+    var rotationFile: URL { path.appendingPathComponent("rotation.json") }
     public var sqlitePath: String { path.appendingPathComponent("entente.sqlite").path }
 
     public struct Configuration: Codable, Sendable {
@@ -95,10 +97,27 @@ public struct NodeDirectory: Sendable {
         let configuration = try loadConfiguration()
         guard let keyData = FileManager.default.contents(atPath: keysFile.path) else { throw Failure.notInitialized(path.path) }
         let keys = try NodeKeys(fileContent: JSONValue(parsing: keyData))
+        let rotation = try FileManager.default.contents(atPath: rotationFile.path).map { data in
+            try KeyRotation(json: JSONValue(parsing: data))
+        }
         return LocalIdentity(
             id: configuration.id, name: configuration.name, kind: configuration.kind, endpoint: configuration.url,
-            keys: keys, pointsOfContact: configuration.pointsOfContact, acknowledgementPolicy: configuration.acknowledgementPolicy
+            keys: keys, pointsOfContact: configuration.pointsOfContact, acknowledgementPolicy: configuration.acknowledgementPolicy,
+            rotation: rotation
         )
+    }
+
+    /// Replaces the node's keys with new ones and records the old signing key's
+    /// signature over them, which pinned peers require before they accept the change.
+    /// Run it while the node is stopped; envelopes still queued were signed with the old key.
+    @discardableResult
+    public func rotateKeys() throws -> (previous: Fingerprint, current: Fingerprint) {
+        let identity = try loadIdentity()
+        let newKeys = NodeKeys()
+        let rotation = try KeyRotation.sign(id: identity.id, newKeys: newKeys.publicKeys, previous: identity.keys)
+        try write(Data(rotation.json.canonicalBytes), to: rotationFile, permissions: 0o600)
+        try write(Data(newKeys.fileContent.canonicalBytes), to: keysFile, permissions: 0o600)
+        return (identity.keys.publicKeys.fingerprint, newKeys.publicKeys.fingerprint)
     }
 
     public func operatorToken() throws -> String {

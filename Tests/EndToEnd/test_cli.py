@@ -8,7 +8,8 @@ from conftest import ENTENTE, Node, run, wait_until
 
 COMMANDS = [
     [], ["demo"], ["init"], ["serve"], ["peer"], ["peer", "add"], ["peer", "list"], ["peer", "remove"], ["send"], ["inbox"],
-    ["sent"], ["show"], ["ack"], ["ping"], ["user"], ["user", "add"], ["user", "list"], ["outbox"],
+    ["sent"], ["show"], ["ack"], ["ping"], ["user"], ["user", "add"], ["user", "list"], ["outbox"], ["peer", "refresh"],
+    ["keys"], ["keys", "rotate"],
 ]
 
 
@@ -86,3 +87,19 @@ def test_demo_starts_a_federation(tmp_path):
     nodes = json.loads(result.stdout)
     assert [n["id"] for n in nodes] == ["EST", "LVA", "LTU", "FIN", "OSCE"]
     assert all(n["url"].startswith("http://127.0.0.1:") and len(n["users"]) == 4 for n in nodes)
+
+
+def test_rotated_keys_are_taken_by_peers(federation):
+    estonia, latvia = federation("EST", "LVA")
+    estonia.stop()
+    rotated = json.loads(run("keys", "rotate", "--data", estonia.data, "--json").stdout)
+    assert rotated["previousFingerprint"] == estonia.fingerprint != rotated["fingerprint"]
+    estonia.start()
+
+    # The first envelope signed with the new key makes LVA re-read EST's descriptor,
+    # whose rotation statement is signed by the pinned key: LVA takes the new keys.
+    message_id = estonia.cli("send", "--to", "LVA", "--template", "free-text", "--priority", "urgent", "--subject", "New keys").stdout.strip()
+    wait_until("delivered under the new key", lambda: any(m["id"] == message_id for m in latvia.json("inbox")))
+    pinned = {p["id"]: p["fingerprint"] for p in latvia.json("peer", "list")}
+    assert pinned["EST"] == rotated["fingerprint"]
+    assert latvia.api("GET", "/api/v1/alerts") == []
