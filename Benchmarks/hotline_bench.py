@@ -10,7 +10,7 @@
 Times come from the nodes' own timestamps (one machine, one clock).
 
     swift build -c release --product entente
-    python3 Benchmarks/hotline_bench.py [--peers 50] [--rounds 10] [--messages 2000] [--concurrency 8]
+    python3 Benchmarks/hotline_bench.py [--peers 50] [--rounds 10] [--messages 2000] [--concurrency 8] [--rate R]
 """
 import argparse
 import json
@@ -128,7 +128,7 @@ def fan_out(binary, root, peers, rounds):
             node.stop()
 
 
-def sustained(binary, root, messages, concurrency):
+def sustained(binary, root, messages, concurrency, rate):
     sender, receiver = Node(binary, root, "SND"), Node(binary, root, "RCV")
     try:
         start_all([sender, receiver])
@@ -137,6 +137,11 @@ def sustained(binary, root, messages, concurrency):
         ids, lock = [], threading.Lock()
 
         def send(n):
+            if rate:
+                # Open-loop pacing: message n is due at n / rate, whether or not earlier ones are done.
+                delay = started + n / rate - time.monotonic()
+                if delay > 0:
+                    time.sleep(delay)
             message_id = sender.api("POST", "messages", {"to": ["RCV"], "template": "free-text", "priority": "routine",
                                                          "subject": f"Message {n}", "body": "x" * 512, "tlp": "green"})["id"]
             with lock:
@@ -159,7 +164,7 @@ def sustained(binary, root, messages, concurrency):
             sent_times.append(sent)
             delivered_times.append(delivered)
         window = (max(delivered_times) - min(sent_times)) / 1000
-        return {"messages": messages, "concurrency": concurrency, "messages_per_second": messages / window,
+        return {"messages": messages, "concurrency": concurrency, "offered_rate": rate or "unbounded", "messages_per_second": messages / window,
                 "api_accept_per_second": messages / accepted_seconds, "p50_ms": percentile(latencies, 50),
                 "p99_ms": percentile(latencies, 99), "max_ms": max(latencies)}
     finally:
@@ -174,6 +179,7 @@ def main():
     parser.add_argument("--rounds", type=int, default=10)
     parser.add_argument("--messages", type=int, default=2000)
     parser.add_argument("--concurrency", type=int, default=8)
+    parser.add_argument("--rate", type=float, default=0, help="offer this many messages per second (default: as fast as the clients can)")
     parser.add_argument("--only", choices=["fan-out", "sustained"], help="run one of the two benchmarks")
     parser.add_argument("--json", action="store_true", help="print the results as JSON")
     args = parser.parse_args()
@@ -185,7 +191,7 @@ def main():
         if args.only != "sustained":
             results["fan_out"] = fan_out(args.bin, root, args.peers, args.rounds)
         if args.only != "fan-out":
-            results["sustained"] = sustained(args.bin, root, args.messages, args.concurrency)
+            results["sustained"] = sustained(args.bin, root, args.messages, args.concurrency, args.rate)
     finally:
         shutil.rmtree(root, ignore_errors=True)
     if args.json:

@@ -72,21 +72,48 @@ public actor OutboxWorker {
         }
     }
 
+    /// What finished in the delivery pipeline: one delivery attempt, or the wait for new work.
+    private enum Event: Sendable {
+        case attempted(OutboxItem.Key, delivered: Bool)
+        case woke
+    }
+
+    /// A pipeline: up to `concurrency` deliveries in flight, each slot refilled as soon as it
+    /// frees, and new messages started at once rather than after the current batch.
     public func run() async {
-        while !Task.isCancelled {
-            do {
-                let due = try await store.dueOutbox(now: Date(), limit: 512)
-                if due.isEmpty {
-                    let next = try await store.nextOutboxAttempt()
-                    let wait = next.map { max(0, $0.timeIntervalSinceNow) } ?? 5
-                    await sleep(seconds: min(wait, 5))
-                } else {
-                    await deliver(due)
+        await withTaskGroup(of: Event.self) { group in
+            var inFlight: Set<OutboxItem.Key> = []
+            var waiting = false
+            while !Task.isCancelled {
+                do {
+                    if inFlight.count < concurrency {
+                        let due = try await store.dueOutbox(now: Date(), limit: concurrency + inFlight.count)
+                        for item in due.filter({ !inFlight.contains($0.key) }).prefix(concurrency - inFlight.count) {
+                            inFlight.insert(item.key)
+                            group.addTask { .attempted(item.key, delivered: await self.deliver(item)) }
+                        }
+                    }
+                    if !waiting {
+                        let wait = try await store.nextOutboxAttempt(after: Date()).map { max(0, $0.timeIntervalSinceNow) } ?? 5
+                        group.addTask { await self.sleep(seconds: min(wait, 5)); return .woke }
+                        waiting = true
+                    }
+                } catch {
+                    logger.error("outbox pass failed", metadata: ["error": "\(error)"])
+                    try? await Task.sleep(for: .seconds(1))
                 }
-            } catch {
-                logger.error("outbox pass failed", metadata: ["error": "\(error)"])
-                await sleep(seconds: 1)
+                switch await group.next() {
+                case .attempted(let key, let delivered):
+                    inFlight.remove(key)
+                    // A failed attempt has a new due time: re-arm the wait with it.
+                    if !delivered { wake() }
+                case .woke:
+                    waiting = false
+                case nil:
+                    return
+                }
             }
+            group.cancelAll()
         }
     }
 
@@ -108,21 +135,8 @@ public actor OutboxWorker {
         wakeRequested = false
     }
 
-    private func deliver(_ items: [OutboxItem]) async {
-        await withTaskGroup(of: Void.self) { group in
-            var running = 0
-            for item in items {
-                if running == concurrency {
-                    await group.next()
-                    running -= 1
-                }
-                group.addTask { await self.deliver(item) }
-                running += 1
-            }
-        }
-    }
-
-    private func deliver(_ item: OutboxItem) async {
+    /// One delivery attempt; false if it failed and was rescheduled.
+    private func deliver(_ item: OutboxItem) async -> Bool {
         let now = Date()
         do {
             guard let recipient = ParticipantID(item.recipient), let peer = await peers.peer(recipient) else {
@@ -135,6 +149,7 @@ public actor OutboxWorker {
             try await store.markDelivered(item, receipt: response, at: deliveredAt)
             metrics.deliveries.increment()
             metrics.deliveryLatency.recordNanoseconds(Int64(deliveredAt.timeIntervalSince(item.enqueuedAt) * 1e9))
+            return true
         } catch {
             metrics.failures.increment()
             let delay = retry.delay(afterAttempts: item.attempts)
@@ -144,6 +159,7 @@ public actor OutboxWorker {
                 "retryIn": "\(delay)", "error": "\(error)",
             ])
             try? await store.markAttemptFailed(item, error: "\(error)", retryAt: retryAt)
+            return false
         }
     }
 }

@@ -226,9 +226,10 @@ public struct NodeStore: Sendable {
         }
     }
 
-    /// When the next queued delivery is due, if any.
-    public func nextOutboxAttempt() async throws -> Date? {
-        try await database.query("SELECT MIN(next_attempt_at) AS due FROM outbox").first?.optionalInteger("due").map(Date.init(unixMilliseconds:))
+    /// When the next queued delivery that is not yet due falls due, if any.
+    public func nextOutboxAttempt(after now: Date) async throws -> Date? {
+        try await database.query("SELECT MIN(next_attempt_at) AS due FROM outbox WHERE next_attempt_at > ?", [.integer(now.unixMilliseconds)])
+            .first?.optionalInteger("due").map(Date.init(unixMilliseconds:))
     }
 
     public func outboxDepth() async throws -> Int64 {

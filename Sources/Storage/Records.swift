@@ -121,6 +121,12 @@ public struct SessionRecord: Sendable, Equatable {
 }
 
 public struct OutboxItem: Sendable, Equatable {
+    public struct Key: Hashable, Sendable {
+        public let envelopeID: String
+        public let recipient: String
+    }
+
+    public var key: Key { Key(envelopeID: envelopeID, recipient: recipient) }
     public var envelopeID: String
     public var recipient: String
     public var wire: String
