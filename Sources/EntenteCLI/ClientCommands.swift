@@ -170,10 +170,11 @@ struct Ack: AsyncParsableCommand {
     @OptionGroup var connection: NodeConnectionOptions
     @Argument(help: "The message id.") var id: String
     @Option(help: "Who acknowledges (default: operator).") var by: String?
+    @Flag(help: "Print {\"id\": …, \"acknowledged\": true} as JSON.") var json = false
 
     func run() async throws {
-        _ = try await connection.client().post("messages/\(id)/acknowledge", by.map { ["by": .string($0)] } ?? [:])
-        print("Acknowledged \(id)")
+        let result = try await connection.client().post("messages/\(id)/acknowledge", by.map { ["by": .string($0)] } ?? [:])
+        if json { printJSON(result) } else { print("Acknowledged \(id)") }
     }
 }
 

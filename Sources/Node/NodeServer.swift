@@ -88,9 +88,9 @@ public final class NodeServer: Sendable {
             service: service, limiter: RateLimiter(options.peerRateLimit), metrics: metrics
         ).register(on: router)
         APIRoutes(service: service, operatorToken: operatorToken, limiter: userLimiter, passwordHasher: options.passwordHasher).register(on: router)
-        WebRoutes(
+        try WebRoutes(
             service: service, pages: try await Pages.load(), limiter: userLimiter,
-            secureCookies: options.secureCookies ?? identity.endpoint.hasPrefix("https://")
+            secureCookies: options.secureCookies ?? identity.endpoint.hasPrefix("https://"), passwordHasher: options.passwordHasher
         ).register(on: router)
         return router
     }

@@ -82,19 +82,23 @@ enum Representation {
         func milliseconds(_ duration: Duration?) -> JSONValue {
             duration.map { .number(Double($0.components.seconds * 1000 + $0.components.attoseconds / 1_000_000_000_000_000)) } ?? .null
         }
+        func summary(_ row: CheckReport.Participant) -> JSONValue {
+            var members: [String: JSONValue] = [
+                "peer": .string(row.peer),
+                "checks": .number(Double(row.checks)),
+                "reached": .number(Double(row.reached)),
+                "answered": .number(Double(row.answered)),
+                "reachability": .number(row.reachability),
+                "medianRoundTripMs": milliseconds(row.medianRoundTrip),
+                "medianTimeToAnswerMs": milliseconds(row.medianTimeToAnswer),
+                "lastCheckAt": row.lastCheckAt.map { .string(Timestamp.format($0)) } ?? .null,
+            ]
+            if let day = row.day { members["day"] = .string(day) }
+            return .object(members)
+        }
         return [
-            "participants": .array(report.participants.map { row in
-                [
-                    "peer": .string(row.peer),
-                    "checks": .number(Double(row.checks)),
-                    "reached": .number(Double(row.reached)),
-                    "answered": .number(Double(row.answered)),
-                    "reachability": .number(row.reachability),
-                    "medianRoundTripMs": milliseconds(row.medianRoundTrip),
-                    "medianTimeToAnswerMs": milliseconds(row.medianTimeToAnswer),
-                    "lastCheckAt": row.lastCheckAt.map { .string(Timestamp.format($0)) } ?? .null,
-                ]
-            }),
+            "participants": .array(report.participants.map(summary)),
+            "days": .array(report.days.map(summary)),
             "checks": .array(report.checks.map { check in
                 [
                     "id": .string(check.messageID), "peer": .string(check.peer), "sentAt": .string(Timestamp.format(check.sentAt)),

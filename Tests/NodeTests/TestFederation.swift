@@ -37,7 +37,9 @@ final class TestNode: @unchecked Sendable {
     }
 
     func start() async throws {
-        server = try await NodeServer.open(directory: directory, options: options, logger: Logger(label: "test.\(id)"))
+        var logger = Logger(label: "test.\(id)")
+        logger.logLevel = .warning
+        server = try await NodeServer.open(directory: directory, options: options, logger: logger)
         _ = try await server.start()
     }
 

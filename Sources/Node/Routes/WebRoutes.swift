@@ -12,11 +12,20 @@ import WebInterface
 /// hashed; every form carries the session's CSRF token, and the login form a
 /// double-submit token of its own.
 struct WebRoutes {
+    init(service: HotlineService, pages: Pages, limiter: RateLimiter, secureCookies: Bool, passwordHasher: PasswordHasher) throws {
+        self.service = service
+        self.pages = pages
+        self.limiter = limiter
+        self.secureCookies = secureCookies
+        unknownUserHash = try passwordHasher.hash(Secret.generate())
+    }
+
     let service: HotlineService
     let pages: Pages
     let limiter: RateLimiter
     let secureCookies: Bool
     let loginLimiter = RateLimiter(.init(rate: 10.0 / 60, burst: 10))
+    let unknownUserHash: String
     /// Cookies are scoped by host, not port: nodes side by side on one host (the demo)
     /// would overwrite each other's sessions if their cookies shared a name.
     var sessionCookie: String { "entente_session_" + service.identity.id.rawValue }
@@ -63,9 +72,10 @@ struct WebRoutes {
         else { return loginPage(error: "Your sign-in form expired. Please try again.", status: .forbidden) }
         let username = form["username"] ?? ""
         let password = form["password"] ?? ""
-        guard let user = try await service.store.user(username), PasswordHasher.verify(password, against: user.passwordHash) else {
-            return loginPage(error: "Unknown username or wrong password.", status: .unauthorized)
-        }
+        let user = try await service.store.user(username)
+        // Hash even for unknown names, so the response time does not tell which accounts exist.
+        let verified = PasswordHasher.verify(password, against: user?.passwordHash ?? unknownUserHash)
+        guard let user, verified else { return loginPage(error: "Unknown username or wrong password.", status: .unauthorized) }
         let token = Secret.generate()
         let now = Date()
         try await service.store.createSession(
@@ -265,17 +275,19 @@ struct WebRoutes {
     func checks(_ context: NodeRequestContext, notice: String?) async throws -> Response {
         let report = CheckReport(checks: try await service.store.communicationChecks(limit: 500))
         return html(pages.render("checks", base(context).merging([
-            "participants": report.participants.map { row -> [String: Any] in
-                ["peer": row.peer, "checks": row.checks, "reached": row.reached, "answered": row.answered,
-                 "reachability": String(format: "%.0f%%", row.reachability * 100), "roundTrip": describe(row.medianRoundTrip),
-                 "timeToAnswer": describe(row.medianTimeToAnswer), "lastCheckAt": row.lastCheckAt.map(display) ?? "—"]
-            },
+            "participants": report.participants.map(row), "days": report.days.prefix(60).map(row),
             "checks": report.checks.prefix(50).map { check -> [String: Any] in
                 ["id": check.messageID, "peer": check.peer, "sentAt": display(check.sentAt), "roundTrip": describe(check.roundTrip),
                  "timeToAnswer": describe(check.timeToAnswer)]
             },
             "canWrite": context.principal?.role.canWrite ?? false, "csrf": csrf(context), "notice": present(notice),
         ]) { $1 }))
+    }
+
+    func row(_ row: CheckReport.Participant) -> [String: Any] {
+        ["peer": row.peer, "day": present(row.day), "checks": row.checks, "reached": row.reached, "answered": row.answered,
+         "reachability": String(format: "%.0f%%", row.reachability * 100), "roundTrip": describe(row.medianRoundTrip),
+         "timeToAnswer": describe(row.medianTimeToAnswer), "lastCheckAt": row.lastCheckAt.map(display) ?? "—"]
     }
 
     func sendChecks(_ request: Request, _ context: NodeRequestContext) async throws -> Response {
