@@ -26,6 +26,26 @@ def free_port():
         return s.getsockname()[1]
 
 
+def free_port_range(count):
+    """The first of `count` consecutive ports that are all free now."""
+    import random
+    for _ in range(200):
+        base = random.randint(20000, 60000)
+        sockets = []
+        try:
+            for port in range(base, base + count):
+                s = socket.socket()
+                sockets.append(s)
+                s.bind(("127.0.0.1", port))
+            return base
+        except OSError:
+            continue
+        finally:
+            for s in sockets:
+                s.close()
+    raise RuntimeError("no free port range")
+
+
 def run(*args, input=None, check=True, timeout=60):
     """Runs the CLI and returns its completed process; fails the test with its output if it fails."""
     result = subprocess.run([ENTENTE, *args], input=input, capture_output=True, text=True, timeout=timeout)

@@ -4,7 +4,7 @@ import subprocess
 
 import pytest
 
-from conftest import ENTENTE, Node, run, wait_until
+from conftest import ENTENTE, Node, free_port_range, run, wait_until
 
 COMMANDS = [
     [], ["demo"], ["init"], ["serve"], ["peer"], ["peer", "add"], ["peer", "list"], ["peer", "remove"], ["send"], ["inbox"],
@@ -82,7 +82,7 @@ def test_init_protects_keys(tmp_path):
 
 
 def test_demo_starts_a_federation(tmp_path):
-    port = 7600 + (hash(str(tmp_path)) % 200) * 5
+    port = free_port_range(5)
     result = run("demo", "--data", str(tmp_path / "demo"), "--base-port", str(port), "--once", "--json", timeout=180)
     nodes = json.loads(result.stdout)
     assert [n["id"] for n in nodes] == ["EST", "LVA", "LTU", "FIN", "OSCE"]
