@@ -65,11 +65,7 @@ struct Peer: AsyncParsableCommand {
         @Flag(help: "Print JSON.") var json = false
 
         func run() async throws {
-            let peers = try await connection.client().get("peers")
-            if json { return printJSON(peers) }
-            for peer in peers.arrayValue ?? [] {
-                print([peer["id"], peer["name"], peer["endpoint"], peer["fingerprint"]].map { $0?.stringValue ?? "" }.joined(separator: "\t"))
-            }
+            printRows(try await connection.client().get("peers"), columns: ["id", "name", "endpoint", "fingerprint"], json: json)
         }
     }
 
@@ -256,11 +252,7 @@ struct User: AsyncParsableCommand {
         @Flag(help: "Print JSON.") var json = false
 
         func run() async throws {
-            let users = try await connection.client().get("users")
-            if json { return printJSON(users) }
-            for user in users.arrayValue ?? [] {
-                print([user["username"], user["role"], user["displayName"]].map { $0?.stringValue ?? "" }.joined(separator: "\t"))
-            }
+            printRows(try await connection.client().get("users"), columns: ["username", "role", "displayName"], json: json)
         }
     }
 }

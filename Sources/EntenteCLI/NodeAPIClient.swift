@@ -80,6 +80,14 @@ func printJSON(_ value: JSONValue) {
     print(String(decoding: data, as: UTF8.self))
 }
 
+/// A JSON array as tab-separated rows of the named members, or as JSON.
+func printRows(_ rows: JSONValue, columns: [String], json: Bool) {
+    if json { return printJSON(rows) }
+    for row in rows.arrayValue ?? [] {
+        print(columns.map { row[$0]?.stringValue ?? "" }.joined(separator: "\t"))
+    }
+}
+
 func printError(_ text: String) {
     FileHandle.standardError.write(Data((text + "\n").utf8))
 }
