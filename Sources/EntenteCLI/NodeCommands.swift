@@ -72,10 +72,13 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Requests per second each person or the operator token may make to the API and web interface.") var userRateLimit = 20.0
     @Option(help: "Envelopes per second each peer may deliver.") var peerRateLimit = 500.0
     @Option(help: "Log level: trace, debug, info, notice, warning, error.") var logLevel = "info"
+    @Option(help: "Log format: text, or json (one object per line, for log collectors).") var logFormat = "text"
 
     func validate() throws {
         guard userRateLimit > 0, peerRateLimit > 0 else { throw ValidationError("rate limits must be positive") }
         guard (0...65535).contains(port ?? 0) else { throw ValidationError("--port must be 0 to 65535") }
+        guard ["text", "json"].contains(logFormat) else { throw ValidationError("--log-format must be text or json") }
+        guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("--log-level must be trace, debug, info, notice, warning or error") }
     }
 
     func run() async throws {
@@ -88,6 +91,7 @@ struct Serve: AsyncParsableCommand {
         options.checkInterval = checkInterval > 0 ? .seconds(checkInterval) : nil
         options.userRateLimit = .init(rate: userRateLimit, burst: userRateLimit * 3)
         options.peerRateLimit = .init(rate: peerRateLimit, burst: peerRateLimit * 2)
+        if logFormat == "json" { LoggingSystem.bootstrap { JSONLogHandler(label: $0) } }
         var logger = Logger(label: "entente")
         logger.logLevel = Logger.Level(rawValue: logLevel) ?? .info
         let server = try await NodeServer.open(directory: directory, options: options, logger: logger)

@@ -35,6 +35,8 @@ public struct NodeRequestContext: RequestContext, RemoteAddressRequestContext {
     public var coreContext: CoreRequestContextStorage
     public let remoteAddress: SocketAddress?
     public var principal: Principal?
+    /// Refused key changes on record, shown as a banner on every page until dealt with.
+    public var keyAlertCount = 0
 
     public init(source: ApplicationRequestContextSource) {
         coreContext = .init(source: source)

@@ -78,13 +78,14 @@ class Node:
         self.data = str(root / participant.lower())
         self.database = database
         self.process = None
-        self.log = open(root / f"{participant.lower()}.log", "a")
+        self.log_path = root / f"{participant.lower()}.log"
+        self.log = open(self.log_path, "a")
         out = run("init", "--data", self.data, "--id", participant, "--name", name or f"Node {participant}", "--kind", "state",
                   "--url", self.url, "--poc", f"technical|{participant} CERT|cert@{participant.lower()}.example|en|UTC|24/7", "--json")
         self.fingerprint = json.loads(out.stdout)["fingerprint"]
 
-    def start(self):
-        args = [ENTENTE, "serve", "--data", self.data, "--port", str(self.port)]
+    def start(self, *extra):
+        args = [ENTENTE, "serve", "--data", self.data, "--port", str(self.port), *extra]
         if self.database:
             args += ["--database", self.database]
         self.process = subprocess.Popen(args, stdout=self.log, stderr=subprocess.STDOUT)

@@ -1,6 +1,7 @@
 """The CLI as operators and scripts use it, against real `entente serve` processes."""
 import json
 import subprocess
+import urllib.request
 
 import pytest
 
@@ -103,3 +104,15 @@ def test_rotated_keys_are_taken_by_peers(federation):
     pinned = {p["id"]: p["fingerprint"] for p in latvia.json("peer", "list")}
     assert pinned["EST"] == rotated["fingerprint"]
     assert latvia.api("GET", "/api/v1/alerts") == []
+
+
+def test_serve_writes_structured_logs_with_request_ids(tmp_path):
+    node = Node(tmp_path, "EST").start("--log-format", "json")
+    try:
+        with urllib.request.urlopen(node.url + "/health") as response:
+            request_id = response.headers["X-Request-Id"]
+    finally:
+        node.stop()
+    records = [json.loads(line) for line in node.log_path.read_text().splitlines() if line.startswith("{")]
+    assert any(r.get("request_id") == request_id and r["message"] == "request" and r["path"] == "/health" for r in records)
+    assert all({"ts", "level", "message"} <= r.keys() for r in records)

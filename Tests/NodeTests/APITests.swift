@@ -102,6 +102,12 @@ struct APITests {
         #expect(refused.status == 403 && refused.body.contains("Read-only"))
 
         #expect(try await http(.GET, node.url + "/inbox").status == 303)
+
+        // A refused key change is shown on every page, not only in the directory.
+        try await node.server.store.raiseKeyAlert(peer: "LVA", offeredFingerprint: "1", detail: "keys changed without rotation", at: Date())
+        let alerted = try await http(.GET, node.url + "/sent", headers: [("Cookie", cookie)])
+        #expect(alerted.body.contains("Key change refused"))
+        #expect(alerted.body.contains(#"http-equiv="refresh""#))
     }
 
     @Test func passwordsAreHashedWithScrypt() throws {

@@ -117,6 +117,7 @@ struct WebRoutes {
         let overdue = messages.filter { $0.acknowledgementState(now: now) == .overdue }.count
         return html(pages.render("messages", base(context).merging([
             "heading": direction == .incoming ? "Inbox" : "Sent messages", "groups": groups, "overdueCount": overdue == 0 ? false : overdue,
+            "refreshSeconds": 30,
         ]) { $1 }))
     }
 
@@ -308,6 +309,7 @@ struct WebRoutes {
         if case .user(let user, let session, _) = context?.principal {
             values["user"] = ["displayName": user.displayName, "roleTitle": user.role.title, "csrf": session.csrfToken]
         }
+        if let count = context?.keyAlertCount, count > 0 { values["keyAlerts"] = count }
         return values
     }
 
@@ -385,6 +387,7 @@ struct SessionMiddleware: RouterMiddleware {
         }
         var context = context
         context.principal = .user(user, session: session, tokenHash: tokenHash)
+        context.keyAlertCount = try await store.keyAlerts().count
         if let wait = await limiter.admit(context.principal!.rateLimitKey) {
             return pages.errorPage(context, .tooManyRequests, "Slow down", "Too many requests. Try again in \(Int(wait.rounded(.up))) seconds.")
         }
