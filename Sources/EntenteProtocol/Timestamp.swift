@@ -18,11 +18,7 @@ public enum Timestamp {
         return String(format: "%04lld-%02lld-%02lldT%02lld:%02lld:%02lld.%03lldZ", year, month, day, hour, minute, second, millisecond)
     }
 
-    /// Parses exactly the form `format` writes; anything else is nil.
-    public static func parse(_ text: String) -> Date? {
-        milliseconds(text).map { Date(timeIntervalSince1970: Double($0) / 1000) }
-    }
-
+    /// Parses exactly the form `format` writes, to Unix milliseconds; anything else is nil.
     public static func milliseconds(_ text: String) -> Int64? {
         let bytes = Array(text.utf8)
         guard bytes.count == 24, bytes[4] == UInt8(ascii: "-"), bytes[7] == UInt8(ascii: "-"),

@@ -1,6 +1,6 @@
 /// FIRST's Traffic Light Protocol 2.0 labels, written on the wire as lowercase
 /// (`clear`, `green`, `amber`, `amber+strict`, `red`).
-public enum TLP: String, Sendable, Codable, CaseIterable, Comparable {
+public enum TLP: String, Sendable, Codable, CaseIterable {
     case clear
     case green
     case amber
@@ -9,7 +9,4 @@ public enum TLP: String, Sendable, Codable, CaseIterable, Comparable {
 
     /// The label as TLP 2.0 says it is to be displayed.
     public var label: String { "TLP:" + rawValue.uppercased() }
-
-    private var rank: Int { Self.allCases.firstIndex(of: self)! }
-    public static func < (lhs: TLP, rhs: TLP) -> Bool { lhs.rank < rhs.rank }
 }

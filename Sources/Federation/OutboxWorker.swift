@@ -152,9 +152,11 @@ public actor OutboxWorker {
             return true
         } catch {
             metrics.failures.increment()
-            let delay = retry.delay(afterAttempts: item.attempts)
+            // A peer that refused the envelope itself will refuse it again: retry rarely, and say so loudly.
+            let permanent = (error as? PeerClient.Failure)?.isPermanent ?? false
+            let delay = permanent ? retry.maximum : retry.delay(afterAttempts: item.attempts)
             let retryAt = now.addingTimeInterval(RetryPolicy.seconds(delay))
-            logger.notice("delivery failed; will retry", metadata: [
+            logger.log(level: permanent ? .warning : .notice, "delivery failed; will retry", metadata: [
                 "envelope": "\(item.envelopeID)", "recipient": "\(item.recipient)", "attempt": "\(item.attempts + 1)",
                 "retryIn": "\(delay)", "error": "\(error)",
             ])

@@ -1,10 +1,8 @@
 import Foundation
 
-public enum Priority: String, Sendable, Codable, CaseIterable, Comparable {
+/// Listed from least to most pressing; views show flash first.
+public enum Priority: String, Sendable, Codable, CaseIterable {
     case routine, urgent, flash
-
-    private var rank: Int { Self.allCases.firstIndex(of: self)! }
-    public static func < (lhs: Priority, rhs: Priority) -> Bool { lhs.rank < rhs.rank }
 }
 
 /// How long a person has to acknowledge a message of each priority.

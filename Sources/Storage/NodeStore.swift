@@ -201,10 +201,6 @@ public struct NodeStore: Sendable {
         )
     }
 
-    public func envelopeExists(_ id: String) async throws -> Bool {
-        try await !database.query("SELECT id FROM envelopes WHERE id = ?", [.text(id)]).isEmpty
-    }
-
     public func envelopeCount() async throws -> Int64 {
         try await database.query("SELECT COUNT(*) AS n FROM envelopes").first?.integer("n") ?? 0
     }

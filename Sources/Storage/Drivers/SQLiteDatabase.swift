@@ -33,7 +33,7 @@ public actor SQLiteDatabase: SQLDatabase {
                 try await self.run("COMMIT", [])
                 return result
             } catch {
-                try? await self.run("ROLLBACK", [])
+                _ = try? await self.run("ROLLBACK", [])
                 throw error
             }
         }
@@ -45,6 +45,7 @@ public actor SQLiteDatabase: SQLDatabase {
         try? await lock.withLock { try await self.connection.close() }
     }
 
+    @discardableResult
     fileprivate func run(_ sql: String, _ binds: [SQLValue]) async throws -> [SQLRow] {
         let rows = try await connection.query(sql, binds.map { value -> SQLiteData in
             switch value {
