@@ -116,3 +116,14 @@ def test_serve_writes_structured_logs_with_request_ids(tmp_path):
     records = [json.loads(line) for line in node.log_path.read_text().splitlines() if line.startswith("{")]
     assert any(r.get("request_id") == request_id and r["message"] == "request" and r["path"] == "/health" for r in records)
     assert all({"ts", "level", "message"} <= r.keys() for r in records)
+
+
+def test_commands_reach_a_node_by_url_and_token(federation):
+    (estonia,) = federation("EST")
+    token = open(f"{estonia.data}/operator-token").read().strip()
+    peers = json.loads(run("peer", "list", "--node", estonia.url, "--token", token, "--json").stdout)
+    assert peers == []
+    refused = run("inbox", "--node", estonia.url, "--token", "not-the-token", check=False)
+    assert refused.returncode != 0 and "operator token" in refused.stderr
+    missing = run("inbox", "--node", estonia.url, check=False)
+    assert missing.returncode != 0 and "--token" in missing.stderr
