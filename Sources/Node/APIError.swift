@@ -29,7 +29,6 @@ public struct APIError: HTTPResponseError, CustomStringConvertible {
 
     static func badRequest(_ message: String) -> APIError { APIError(.badRequest, "invalid_request", message) }
     static let unauthorized = APIError(.unauthorized, "unauthorized", "a valid operator token (Authorization: Bearer …) is required")
-    static func forbidden(_ message: String) -> APIError { APIError(.forbidden, "forbidden", message) }
     static func notFound(_ message: String) -> APIError { APIError(.notFound, "not_found", message) }
     static func tooLarge(_ limit: Int) -> APIError { APIError(.contentTooLarge, "too_large", "request body larger than the \(limit)-byte limit") }
     static func rateLimited(_ wait: TimeInterval) -> APIError {
@@ -45,7 +44,6 @@ public struct APIError: HTTPResponseError, CustomStringConvertible {
             switch error {
             case .invalid(let message): return APIError(.unprocessableContent, "invalid", message)
             case .notFound(let message): return APIError(.notFound, "not_found", message)
-            case .forbidden(let message): return APIError(.forbidden, "forbidden", message)
             case .conflict(let message): return APIError(.conflict, "conflict", message)
             case .fingerprintMismatch: return APIError(.conflict, "fingerprint_mismatch", error.description)
             }

@@ -52,13 +52,12 @@ public struct HotlineService: Sendable {
     public enum Failure: Error, CustomStringConvertible, Equatable {
         case invalid(String)
         case notFound(String)
-        case forbidden(String)
         case conflict(String)
         case fingerprintMismatch(expected: String, actual: String)
 
         public var description: String {
             switch self {
-            case .invalid(let detail), .notFound(let detail), .forbidden(let detail), .conflict(let detail): detail
+            case .invalid(let detail), .notFound(let detail), .conflict(let detail): detail
             case .fingerprintMismatch(let expected, let actual):
                 "fingerprint mismatch: expected \(expected), the node at that address presents \(actual)"
             }
