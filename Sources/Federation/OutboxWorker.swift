@@ -51,6 +51,8 @@ public actor OutboxWorker {
     let concurrency = 32
 
     private var wakeRequested = false
+    /// Recipients whose last delivery attempt failed: only for them is there backoff to cut short.
+    private var unreachable: Set<String> = []
     private var sleeper: CheckedContinuation<Void, Never>?
 
     public init(store: NodeStore, peers: PeerDirectory, client: PeerClient, retry: RetryPolicy, metrics: DeliveryMetrics, logger: Logger) {
@@ -80,6 +82,16 @@ public actor OutboxWorker {
 
     /// A pipeline: up to `concurrency` deliveries in flight, each slot refilled as soon as it
     /// frees, and new messages started at once rather than after the current batch.
+    /// A peer that just reached this node is probably reachable again: retry what is owed
+    /// to it now instead of at its backoff time. Costs nothing for peers that were never down.
+    public func peerIsReachable(_ recipient: String) async {
+        guard unreachable.remove(recipient) != nil else { return }
+        do { try await store.retryOutboxNow(recipient: recipient, now: Date()) } catch {
+            logger.warning("could not reschedule deliveries", metadata: ["recipient": "\(recipient)", "error": "\(error)"])
+        }
+        wake()
+    }
+
     public func run() async {
         await withTaskGroup(of: Event.self) { group in
             var inFlight: Set<OutboxItem.Key> = []
@@ -147,10 +159,12 @@ public actor OutboxWorker {
             _ = try DeliveryReceipt(verifying: response, for: envelope, from: recipient, key: peer.descriptor.keys.signing)
             let deliveredAt = Date()
             try await store.markDelivered(item, receipt: response, at: deliveredAt)
+            unreachable.remove(item.recipient)
             metrics.deliveries.increment()
             metrics.deliveryLatency.recordNanoseconds(Int64(deliveredAt.timeIntervalSince(item.enqueuedAt) * 1e9))
             return true
         } catch {
+            unreachable.insert(item.recipient)
             metrics.failures.increment()
             // A peer that refused the envelope itself will refuse it again: retry rarely, and say so loudly.
             let permanent = (error as? PeerClient.Failure)?.isPermanent ?? false

@@ -90,6 +90,21 @@ struct FederationTests {
         #expect(try await estonia.server.store.outboxDepth() == 0)
     }
 
+    @Test func aPeerThatReachesUsAgainIsRetriedBeforeItsBackoffEnds() async throws {
+        // A backoff far longer than the wait below: only the "peer is reachable" nudge can deliver in time.
+        let federation = try await TestFederation.start(["EST", "LVA"]) { $0.options.retry = .init(initial: .seconds(600), maximum: .seconds(600)) }
+        defer { Task { await federation.stop() } }
+        let (estonia, latvia) = (federation["EST"], federation["LVA"])
+        await latvia.stop()
+        let id = try await estonia.service.send(.init(to: [latvia.id], template: .freeText, priority: .urgent, subject: "While you were down"), composedBy: nil)
+        try await eventually("the first attempt failed") {
+            try await estonia.server.store.database.query("SELECT attempts FROM outbox").first?.integer("attempts") ?? 0 >= 1
+        }
+        try await latvia.start()
+        _ = try await latvia.service.send(.init(to: [estonia.id], template: .freeText, priority: .routine, subject: "Back online"), composedBy: nil)
+        try await eventually("the queued message went out as soon as LVA was heard from") { try await latvia.server.store.message(id) != nil }
+    }
+
     @Test func aRestartedSenderDeliversItsPendingOutbox() async throws {
         let federation = try await TestFederation.start(["EST", "LVA", "LTU"])
         defer { Task { await federation.stop() } }

@@ -57,9 +57,10 @@ struct TestFederation {
     let nodes: [TestNode]
 
     /// Starts the nodes and pins every pair.
-    static func start(_ ids: [String], deadlines: [String: Int] = [:]) async throws -> TestFederation {
+    static func start(_ ids: [String], deadlines: [String: Int] = [:], configure: (TestNode) -> Void = { _ in }) async throws -> TestFederation {
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("entente-federation-\(UUID())")
         let nodes = try ids.map { try TestNode($0, root: root, deadlines: deadlines) }
+        nodes.forEach(configure)
         for node in nodes { try await node.start() }
         for node in nodes {
             for other in nodes where other !== node { try await node.pin(other) }

@@ -39,11 +39,7 @@ struct FederationRoutes {
             if let wait = await limiter.admit("peer:" + envelope.sender.rawValue) { throw APIError.rateLimited(wait) }
             let accepted = try await receiveRefreshingKeys(envelope)
             metrics.envelopesReceived.increment()
-            if accepted.isNew {
-                // A peer that can reach us is probably reachable: retry what we owe it now.
-                try? await service.store.retryOutboxNow(recipient: envelope.sender.rawValue, now: Date())
-                await service.outbox.wake()
-            }
+            if accepted.isNew { await service.outbox.peerIsReachable(envelope.sender.rawValue) }
             return JSONResponse.make(accepted.receipt)
         } catch let error as ProtocolError {
             metrics.envelopesRejected.increment()
