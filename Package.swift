@@ -35,6 +35,11 @@ let package = Package(
             swiftSettings: strict
         ),
         .target(name: "Hotline", dependencies: ["EntenteProtocol"], swiftSettings: strict),
+        .target(
+            name: "Cases",
+            dependencies: ["EntenteProtocol", .product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: strict
+        ),
 
         // I/O at the edges.
         .target(
@@ -99,6 +104,7 @@ let package = Package(
         .testTarget(name: "CanonicalJSONTests", dependencies: ["CanonicalJSON"], swiftSettings: strict),
         .testTarget(name: "EntenteProtocolTests", dependencies: ["EntenteProtocol"], swiftSettings: strict),
         .testTarget(name: "HotlineTests", dependencies: ["Hotline"], swiftSettings: strict),
+        .testTarget(name: "CasesTests", dependencies: ["Cases"], swiftSettings: strict),
         .testTarget(name: "StorageTests", dependencies: ["Storage", "EntenteProtocol", "Hotline", .product(name: "Logging", package: "swift-log")], swiftSettings: strict),
         .testTarget(
             name: "NodeTests",

@@ -75,6 +75,8 @@ struct PrimitiveTests {
         #expect(Base64URL.encode(bytes) == "-_8AEA")
         #expect(Base64URL.decode("-_8AEA").map(Array.init) == bytes)
         #expect(Base64URL.decode("+/8AEA==") == nil)
+        // Same bytes with the unused trailing bits set: a second spelling, refused.
+        #expect(Base64URL.decode("-_8AEB") == nil)
     }
 
     @Test func participantIDs() {

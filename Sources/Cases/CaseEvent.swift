@@ -1,0 +1,110 @@
+import Crypto
+import EntenteProtocol
+import Foundation
+
+/// One signed step in a case, authored by one participant's node
+/// (docs/PROTOCOL.md, "Case events"). It is signed on its own, not only by the
+/// envelope that carries it, so any holder can relay it and every other holder
+/// can still check who said it.
+public struct CaseEvent: Sendable, Equatable {
+    public static let documentType = "entente.case-event"
+
+    /// The person on the authoring node who took the step.
+    public struct Person: Codable, Sendable, Equatable {
+        public var name: String
+        public var role: String
+        public init(name: String, role: String) {
+            self.name = name
+            self.role = role
+        }
+    }
+
+    public let id: String
+    public let caseID: String
+    /// The participant that opened the case (author of its report, whose id is the case id).
+    public let owner: ParticipantID
+    public let author: ParticipantID
+    public let at: String
+    /// The events the author had seen when it wrote this one (the heads of its history):
+    /// every node orders the case by this graph, so arrival order does not matter.
+    public let after: [String]
+    public let by: Person
+    public let action: CaseAction
+    /// The signed JSON document exactly as it travels.
+    public let document: JSONValue
+
+    public var atMilliseconds: Int64 { Timestamp.milliseconds(at) ?? 0 }
+
+    /// Writes and signs a new event.
+    public static func sign(
+        _ action: CaseAction, caseID: String?, owner: ParticipantID, author: ParticipantID, after: [String], by: Person,
+        key: Curve25519.Signing.PrivateKey, now: Date = Date()
+    ) throws -> CaseEvent {
+        try action.validate()
+        let id = UUIDv7.string(UUIDv7.generate(at: now))
+        let document: JSONValue = [
+            "type": .string(documentType),
+            "v": 1,
+            "id": .string(id),
+            "case": .string(caseID ?? id),
+            "owner": .string(owner.rawValue),
+            "author": .string(author.rawValue),
+            "at": .string(Timestamp.format(now)),
+            "after": .array(after.sorted().map(JSONValue.string)),
+            "by": try JSONValue(encoding: by),
+            "kind": .string(action.kind.rawValue),
+            "body": try action.body,
+        ]
+        return try CaseEvent(document: try DocumentSignature.sign(document, with: key))
+    }
+
+    /// Reads an event's structure and body; the signature is checked by `verify(with:)`.
+    public init(document: JSONValue) throws(CaseError) {
+        let known: Set<String> = ["type", "v", "id", "case", "owner", "author", "at", "after", "by", "kind", "body", "signature"]
+        guard let members = document.objectValue else { throw .invalid("a case event must be a JSON object") }
+        if let unknown = Set(members.keys).subtracting(known).sorted().first { throw .invalid("unknown member \(unknown)") }
+        guard document["type"]?.stringValue == Self.documentType, document["v"]?.integerValue == 1 else {
+            throw .invalid("not a version 1 case event")
+        }
+        guard let id = document["id"]?.stringValue, UUIDv7.isValid(id) else { throw .invalid("id must be a lowercase UUIDv7") }
+        guard let caseID = document["case"]?.stringValue, UUIDv7.isValid(caseID) else { throw .invalid("case must be a lowercase UUIDv7") }
+        guard let owner = document["owner"]?.stringValue.flatMap(ParticipantID.init),
+            let author = document["author"]?.stringValue.flatMap(ParticipantID.init)
+        else { throw .invalid("owner and author must be participant ids") }
+        guard let at = document["at"]?.stringValue, Timestamp.milliseconds(at) != nil else {
+            throw .invalid("at must be an RFC 3339 UTC timestamp with milliseconds")
+        }
+        guard let afterList = document["after"]?.arrayValue, afterList.count <= 64 else { throw .invalid("after must list at most 64 events") }
+        let after = afterList.compactMap(\.stringValue)
+        guard after.count == afterList.count, after.allSatisfy(UUIDv7.isValid), after == after.sorted(), Set(after).count == after.count else {
+            throw .invalid("after must be sorted, distinct event ids")
+        }
+        guard let byValue = document["by"], let by = try? byValue.decoded(as: Person.self),
+            !by.name.isEmpty, by.name.utf8.count <= 200, by.role.utf8.count <= 64
+        else { throw .invalid("by must name a person and a role") }
+        guard let kindText = document["kind"]?.stringValue, let kind = CaseAction.Kind(rawValue: kindText) else {
+            throw .invalid("unknown kind \(document["kind"]?.stringValue ?? "")")
+        }
+        guard let body = document["body"] else { throw .invalid("missing body") }
+        guard document["signature"] != nil else { throw .invalid("unsigned") }
+        let isReport = kind == .report
+        guard isReport == (id == caseID) else { throw .invalid("a case's id is the id of its report, and only of its report") }
+        guard !isReport || (after.isEmpty && author == owner) else { throw .invalid("a report opens its case: by its owner, after nothing") }
+        guard isReport || !after.isEmpty else { throw .invalid("every event but the report follows another") }
+        self.id = id
+        self.caseID = caseID
+        self.owner = owner
+        self.author = author
+        self.at = at
+        self.after = after
+        self.by = by
+        self.action = try CaseAction(kind: kind, body: body)
+        self.document = document
+    }
+
+    public func verify(with key: Curve25519.Signing.PublicKey) throws(CaseError) {
+        do { try DocumentSignature.verify(document, with: key) } catch {
+            throw .invalid("event \(id) by \(author): \(error.description)")
+        }
+    }
+}
