@@ -45,7 +45,7 @@ let package = Package(
         .target(
             name: "Storage",
             dependencies: [
-                "EntenteProtocol", "Hotline",
+                "EntenteProtocol", "Hotline", "Cases",
                 .product(name: "SQLiteNIO", package: "sqlite-nio"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -55,7 +55,8 @@ let package = Package(
         .target(
             name: "Federation",
             dependencies: [
-                "EntenteProtocol", "Hotline", "Storage",
+                "EntenteProtocol", "Hotline", "Cases", "Storage",
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -67,7 +68,7 @@ let package = Package(
         .target(
             name: "WebInterface",
             dependencies: [
-                "Hotline", "Storage",
+                "Hotline", "Cases", "Storage",
                 .product(name: "Mustache", package: "swift-mustache"),
             ],
             resources: [.copy("Templates")],
@@ -76,7 +77,7 @@ let package = Package(
         .target(
             name: "Node",
             dependencies: [
-                "EntenteProtocol", "Hotline", "Storage", "Federation", "WebInterface",
+                "EntenteProtocol", "Hotline", "Cases", "Storage", "Federation", "WebInterface",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
@@ -90,7 +91,7 @@ let package = Package(
         .executableTarget(
             name: "EntenteCLI",
             dependencies: [
-                "Node", "EntenteProtocol", "Hotline", "Storage",
+                "Node", "EntenteProtocol", "Hotline", "Cases", "Storage",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -105,11 +106,11 @@ let package = Package(
         .testTarget(name: "EntenteProtocolTests", dependencies: ["EntenteProtocol"], swiftSettings: strict),
         .testTarget(name: "HotlineTests", dependencies: ["Hotline"], swiftSettings: strict),
         .testTarget(name: "CasesTests", dependencies: ["Cases"], swiftSettings: strict),
-        .testTarget(name: "StorageTests", dependencies: ["Storage", "EntenteProtocol", "Hotline", .product(name: "Logging", package: "swift-log")], swiftSettings: strict),
+        .testTarget(name: "StorageTests", dependencies: ["Storage", "EntenteProtocol", "Hotline", "Cases", .product(name: "Logging", package: "swift-log")], swiftSettings: strict),
         .testTarget(
             name: "NodeTests",
             dependencies: [
-                "Node",
+                "Node", "Cases",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ],
             swiftSettings: strict

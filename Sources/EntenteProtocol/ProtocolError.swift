@@ -11,6 +11,7 @@ public enum ProtocolError: Error, Equatable, Sendable, CustomStringConvertible {
     case notAddressedToThisNode(String)
     case undecryptable
     case keyChangeRefused(String)
+    case notAParticipant(String)
 
     public var code: String {
         switch self {
@@ -24,6 +25,7 @@ public enum ProtocolError: Error, Equatable, Sendable, CustomStringConvertible {
         case .notAddressedToThisNode: "not_addressed_to_this_node"
         case .undecryptable: "undecryptable"
         case .keyChangeRefused: "key_change_refused"
+        case .notAParticipant: "not_a_participant"
         }
     }
 
@@ -39,6 +41,7 @@ public enum ProtocolError: Error, Equatable, Sendable, CustomStringConvertible {
         case .notAddressedToThisNode(let node): "envelope is not addressed to \(node)"
         case .undecryptable: "content cannot be decrypted with this node's key"
         case .keyChangeRefused(let detail): "key change refused: \(detail)"
+        case .notAParticipant(let detail): "not a participant: \(detail)"
         }
     }
 }

@@ -47,6 +47,8 @@ public struct EnvelopeReceiver: Sendable {
             } catch StorageError.notFound(let what) {
                 throw ProtocolError.malformed("acknowledgement refers to no \(what)")
             }
+        case CaseEnvelopes.envelopeType:
+            storedAt = try await CaseEventIntake(identity: identity, peers: peers, store: store).receive(envelope, content: content, now: now)
         default:
             throw ProtocolError.unsupportedType(envelope.type)
         }

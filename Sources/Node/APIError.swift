@@ -40,7 +40,7 @@ public struct APIError: HTTPResponseError, CustomStringConvertible {
         switch error {
         case let error as APIError: return error
         case let error as ProtocolError: return from(error)
-        case let error as HotlineService.Failure:
+        case let error as ServiceFailure:
             switch error {
             case .invalid(let message): return APIError(.unprocessableContent, "invalid", message)
             case .notFound(let message): return APIError(.notFound, "not_found", message)
@@ -59,7 +59,7 @@ public struct APIError: HTTPResponseError, CustomStringConvertible {
         let status: HTTPResponse.Status = switch error {
         case .tooLarge: .contentTooLarge
         case .badSignature: .unauthorized
-        case .unknownSender: .forbidden
+        case .unknownSender, .notAParticipant: .forbidden
         case .notAddressedToThisNode: .misdirectedRequest
         case .undecryptable, .unsupportedType: .unprocessableContent
         case .keyChangeRefused: .conflict

@@ -49,33 +49,18 @@ public struct HotlineService: Sendable {
         }
     }
 
-    public enum Failure: Error, CustomStringConvertible, Equatable {
-        case invalid(String)
-        case notFound(String)
-        case conflict(String)
-        case fingerprintMismatch(expected: String, actual: String)
-
-        public var description: String {
-            switch self {
-            case .invalid(let detail), .notFound(let detail), .conflict(let detail): detail
-            case .fingerprintMismatch(let expected, let actual):
-                "fingerprint mismatch: expected \(expected), the node at that address presents \(actual)"
-            }
-        }
-    }
-
     /// Seals the draft to its recipients and stores it in the outbox; returns once it is durable.
     public func send(_ draft: Draft, composedBy: String?, now: Date = Date()) async throws -> String {
         let recipients = Array(Set(draft.to)).sorted()
-        guard !recipients.isEmpty else { throw Failure.invalid("at least one recipient is required") }
+        guard !recipients.isEmpty else { throw ServiceFailure.invalid("at least one recipient is required") }
         var keys: [(id: ParticipantID, key: Curve25519.KeyAgreement.PublicKey)] = []
         for recipient in recipients {
-            guard recipient != identity.id else { throw Failure.invalid("a node cannot send to itself") }
-            guard let peer = await peers.peer(recipient) else { throw Failure.invalid("\(recipient) is not a peer of this node") }
+            guard recipient != identity.id else { throw ServiceFailure.invalid("a node cannot send to itself") }
+            guard let peer = await peers.peer(recipient) else { throw ServiceFailure.invalid("\(recipient) is not a peer of this node") }
             keys.append((recipient, peer.descriptor.keys.agreement))
         }
         if let inReplyTo = draft.inReplyTo, try await store.message(inReplyTo) == nil {
-            throw Failure.invalid("inReplyTo \(inReplyTo) is not a message on this node")
+            throw ServiceFailure.invalid("inReplyTo \(inReplyTo) is not a message on this node")
         }
         let message = HotlineMessage(
             template: draft.template, priority: draft.priority, subject: draft.subject, body: draft.body, language: draft.language,
@@ -83,7 +68,7 @@ public struct HotlineService: Sendable {
             inReplyTo: draft.inReplyTo,
             acknowledgeBy: Timestamp.format(identity.acknowledgementPolicy.acknowledgeBy(sentAt: now, priority: draft.priority))
         )
-        do { try message.validate() } catch { throw Failure.invalid(error.description) }
+        do { try message.validate() } catch { throw ServiceFailure.invalid(error.description) }
         let envelope = try Envelope.seal(
             payload: try JSONValue(encoding: message), type: HotlineMessage.envelopeType, from: identity.id,
             signingKey: identity.keys.signing, to: keys, tlp: draft.tlp, exercise: draft.exercise,
@@ -96,11 +81,11 @@ public struct HotlineService: Sendable {
 
     /// A person takes charge of an incoming message; its sender gets a signed acknowledgement.
     public func acknowledge(_ messageID: String, by person: String, role: String, now: Date = Date()) async throws {
-        guard let message = try await store.message(messageID) else { throw Failure.notFound("no message \(messageID)") }
-        guard message.direction == .incoming else { throw Failure.invalid("only incoming messages are acknowledged") }
-        guard message.acknowledgedAt == nil else { throw Failure.conflict("message \(messageID) is already acknowledged") }
+        guard let message = try await store.message(messageID) else { throw ServiceFailure.notFound("no message \(messageID)") }
+        guard message.direction == .incoming else { throw ServiceFailure.invalid("only incoming messages are acknowledged") }
+        guard message.acknowledgedAt == nil else { throw ServiceFailure.conflict("message \(messageID) is already acknowledged") }
         guard let sender = ParticipantID(message.sender), let peer = await peers.peer(sender) else {
-            throw Failure.invalid("\(message.sender) is no longer a peer; cannot send the acknowledgement")
+            throw ServiceFailure.invalid("\(message.sender) is no longer a peer; cannot send the acknowledgement")
         }
         let acknowledgement = Acknowledgement(messageID: messageID, acknowledgedBy: person, role: role, acknowledgedAt: Timestamp.format(now))
         let envelope = try Envelope.seal(
@@ -109,7 +94,7 @@ public struct HotlineService: Sendable {
             exercise: message.exercise, id: UUIDv7.string(UUIDv7.generate(at: now)), createdAt: Timestamp.format(now)
         )
         guard try await store.recordAcknowledgement(of: messageID, by: "\(person) (\(role))", envelope: envelope, now: now) else {
-            throw Failure.conflict("message \(messageID) is already acknowledged")
+            throw ServiceFailure.conflict("message \(messageID) is already acknowledged")
         }
         await outbox.wake()
     }
@@ -118,7 +103,7 @@ public struct HotlineService: Sendable {
     public func sendCommunicationChecks(to targets: [ParticipantID]? = nil, composedBy: String?, exercise: Bool = false, now: Date = Date()) async throws -> [String: String] {
         let all = await peers.all().map(\.record.id)
         let recipients = targets ?? all
-        guard !recipients.isEmpty else { throw Failure.invalid("this node has no peers to check") }
+        guard !recipients.isEmpty else { throw ServiceFailure.invalid("this node has no peers to check") }
         var sent: [String: String] = [:]
         for recipient in recipients {
             sent[recipient.rawValue] = try await send(Draft(
@@ -134,10 +119,10 @@ public struct HotlineService: Sendable {
     /// Fetches a node's descriptor so that its fingerprint can be checked before pinning.
     public func preview(url: String) async throws -> (descriptor: NodeDescriptor, document: JSONValue) {
         guard let parsed = URL(string: url), ["http", "https"].contains(parsed.scheme ?? ""), parsed.host != nil else {
-            throw Failure.invalid("peer URL must be http:// or https://")
+            throw ServiceFailure.invalid("peer URL must be http:// or https://")
         }
         let fetched = try await client.fetchDescriptor(baseURL: url)
-        guard fetched.descriptor.id != identity.id else { throw Failure.invalid("that is this node's own address") }
+        guard fetched.descriptor.id != identity.id else { throw ServiceFailure.invalid("that is this node's own address") }
         return fetched
     }
 
@@ -146,7 +131,7 @@ public struct HotlineService: Sendable {
     public func addPeer(url: String, fingerprint: Fingerprint, now: Date = Date()) async throws -> PeerDirectory.Peer {
         let (descriptor, document) = try await preview(url: url)
         guard descriptor.keys.fingerprint == fingerprint else {
-            throw Failure.fingerprintMismatch(expected: fingerprint.description, actual: descriptor.keys.fingerprint.description)
+            throw ServiceFailure.fingerprintMismatch(expected: fingerprint.description, actual: descriptor.keys.fingerprint.description)
         }
         let peer: PeerDirectory.Peer
         if await peers.peer(descriptor.id) != nil {
@@ -161,9 +146,25 @@ public struct HotlineService: Sendable {
 
     /// Re-reads a pinned peer's descriptor: new endpoint or POCs are taken, new keys only if rotated properly.
     public func refreshPeer(_ id: ParticipantID, now: Date = Date()) async throws -> PeerDirectory.Peer {
-        guard let current = await peers.peer(id) else { throw Failure.notFound("\(id) is not a peer") }
+        guard let current = await peers.peer(id) else { throw ServiceFailure.notFound("\(id) is not a peer") }
         let (descriptor, document) = try await client.fetchDescriptor(baseURL: current.record.endpoint)
-        guard descriptor.id == id else { throw Failure.invalid("the node at \(current.record.endpoint) now says it is \(descriptor.id)") }
+        guard descriptor.id == id else { throw ServiceFailure.invalid("the node at \(current.record.endpoint) now says it is \(descriptor.id)") }
         return try await peers.update(with: descriptor, document: document, now: now)
+    }
+}
+
+/// Why a person's or operator's request was refused, whichever service refused it.
+public enum ServiceFailure: Error, CustomStringConvertible, Equatable {
+    case invalid(String)
+    case notFound(String)
+    case conflict(String)
+    case fingerprintMismatch(expected: String, actual: String)
+
+    public var description: String {
+        switch self {
+        case .invalid(let detail), .notFound(let detail), .conflict(let detail): detail
+        case .fingerprintMismatch(let expected, let actual):
+            "fingerprint mismatch: expected \(expected), the node at that address presents \(actual)"
+        }
     }
 }

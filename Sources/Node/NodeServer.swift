@@ -29,6 +29,10 @@ public final class NodeServer: Sendable {
         public var userRateLimit = RateLimiter.Limit(rate: 20, burst: 60)
         /// Set the `Secure` attribute on session cookies. On by default whenever the node's URL is https.
         public var secureCookies: Bool?
+        /// Who is alerted when this node leaves a case item overdue; nil for no escalation.
+        public var caseEscalation: CaseEscalationPolicy? = CaseEscalationPolicy()
+        /// How often overdue case items are looked for.
+        public var escalationCheckInterval: Duration = .seconds(30)
 
         public init() {}
     }
@@ -37,6 +41,7 @@ public final class NodeServer: Sendable {
     public let identity: LocalIdentity
     public let store: NodeStore
     public let service: HotlineService
+    public let cases: CaseService
     public let metrics: NodeMetrics
     let options: Options
     let logger: Logger
@@ -75,6 +80,7 @@ public final class NodeServer: Sendable {
             metrics: OutboxWorker.DeliveryMetrics(factory: metrics.factory), logger: logger
         )
         service = HotlineService(identity: identity, store: store, peers: peers, outbox: outbox, client: client)
+        cases = CaseService(identity: identity, store: store, peers: peers, outbox: outbox)
     }
 
     /// Every route the node serves: operations, federation, API and web interface.
@@ -87,7 +93,7 @@ public final class NodeServer: Sendable {
             identity: identity, receiver: EnvelopeReceiver(identity: identity, peers: service.peers, store: store),
             service: service, limiter: RateLimiter(options.peerRateLimit), metrics: metrics
         ).register(on: router)
-        APIRoutes(service: service, operatorToken: operatorToken, limiter: userLimiter, passwordHasher: options.passwordHasher).register(on: router)
+        APIRoutes(service: service, cases: cases, operatorToken: operatorToken, limiter: userLimiter, passwordHasher: options.passwordHasher).register(on: router)
         try WebRoutes(
             service: service, pages: try await Pages.load(), limiter: userLimiter,
             secureCookies: options.secureCookies ?? identity.endpoint.hasPrefix("https://"), passwordHasher: options.passwordHasher
@@ -98,7 +104,8 @@ public final class NodeServer: Sendable {
     func makeApplication(onRunning: @escaping @Sendable (Int) async -> Void) async throws -> some ApplicationProtocol {
         let router = try await makeRouter()
         let background = BackgroundWork(
-            service: service, checkInterval: options.checkInterval, descriptorRefreshInterval: options.descriptorRefreshInterval, logger: logger
+            service: service, cases: cases, checkInterval: options.checkInterval, descriptorRefreshInterval: options.descriptorRefreshInterval,
+            escalation: options.caseEscalation, escalationCheckInterval: options.escalationCheckInterval, logger: logger
         )
         var configuration = ApplicationConfiguration(address: .hostname(options.host, port: options.port), serverName: "Entente")
         configuration.reuseAddress = true
@@ -168,8 +175,11 @@ public final class NodeServer: Sendable {
 /// The outbox worker and the periodic jobs, tied to the server's lifetime.
 struct BackgroundWork: Service {
     let service: HotlineService
+    let cases: CaseService
     let checkInterval: Duration?
     let descriptorRefreshInterval: Duration?
+    let escalation: CaseEscalationPolicy?
+    let escalationCheckInterval: Duration
     let logger: Logger
 
     func run() async throws {
@@ -180,6 +190,17 @@ struct BackgroundWork: Service {
                     group.addTask {
                         await every(checkInterval, "scheduled communication check") {
                             _ = try await service.sendCommunicationChecks(composedBy: "scheduled check")
+                        }
+                    }
+                }
+                if let escalation {
+                    group.addTask {
+                        await every(escalationCheckInterval, "case escalation") {
+                            for raised in try await cases.escalateOverdue(escalation) {
+                                logger.warning("overdue case item escalated", metadata: [
+                                    "case": "\(raised.caseID)", "item": "\(raised.itemID)", "to": "\(escalation.toRole.rawValue)",
+                                ])
+                            }
                         }
                     }
                 }

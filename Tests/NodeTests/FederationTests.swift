@@ -42,7 +42,7 @@ struct FederationTests {
         #expect(state.deliveries.first { $0.recipient == "LVA" }?.acknowledgedBy == "Jānis (technical-poc)")
         #expect(state.deliveries.first { $0.recipient == "LTU" }?.acknowledgedAt == nil)
         #expect(state.acknowledgementState(now: Date()) == .awaiting)
-        await #expect(throws: HotlineService.Failure.self) { try await latvia.service.acknowledge(id, by: "Jānis", role: "technical-poc") }
+        await #expect(throws: ServiceFailure.self) { try await latvia.service.acknowledge(id, by: "Jānis", role: "technical-poc") }
     }
 
     @Test func unacknowledgedMessagesBecomeOverdueOnBothSides() async throws {
@@ -166,7 +166,7 @@ struct FederationTests {
         let lithuania = try TestNode("LTU", root: federation.root)
         try await lithuania.start()
         defer { Task { await lithuania.stop() } }
-        await #expect(throws: HotlineService.Failure.self) {
+        await #expect(throws: ServiceFailure.self) {
             _ = try await latvia.service.addPeer(url: lithuania.url, fingerprint: estonia.fingerprint)
         }
         #expect(await latvia.service.peers.peer(lithuania.id) == nil)

@@ -8,6 +8,7 @@ import Storage
 /// `/api/v1`: what the CLI and scripts use, authenticated by the operator token.
 struct APIRoutes {
     let service: HotlineService
+    let cases: CaseService
     let operatorToken: String
     let limiter: RateLimiter
     let passwordHasher: PasswordHasher
@@ -32,6 +33,7 @@ struct APIRoutes {
         api.post("users") { request, _ in try await self.createUser(request) }
         api.get("outbox") { _, _ in try await self.outboxStatus() }
         api.post("outbox/retry") { _, _ in try await self.retryOutbox() }
+        CaseAPIRoutes(cases: cases, api: self).register(on: api)
     }
 
     func node() throws -> Response {

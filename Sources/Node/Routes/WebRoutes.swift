@@ -185,7 +185,7 @@ struct WebRoutes {
         guard let principal = context.principal else { return redirect("/login") }
         do {
             try await service.acknowledge(id, by: principal.name, role: principal.role.rawValue)
-        } catch let failure as HotlineService.Failure {
+        } catch let failure as ServiceFailure {
             return errorPage(context, .conflict, "Could not acknowledge", failure.description)
         }
         return redirect("/messages/\(id)")
@@ -240,7 +240,7 @@ struct WebRoutes {
         do {
             let id = try await service.send(draft, composedBy: context.principal?.name)
             return redirect("/messages/\(id)")
-        } catch let failure as HotlineService.Failure {
+        } catch let failure as ServiceFailure {
             return try await retry(failure.description)
         }
     }
@@ -297,7 +297,7 @@ struct WebRoutes {
         do {
             let sent = try await service.sendCommunicationChecks(composedBy: context.principal?.name)
             return try await checks(context, notice: "Communication check sent to \(sent.keys.sorted().joined(separator: ", ")).")
-        } catch let failure as HotlineService.Failure {
+        } catch let failure as ServiceFailure {
             return errorPage(context, .unprocessableContent, "Could not send checks", failure.description)
         }
     }

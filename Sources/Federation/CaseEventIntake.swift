@@ -1,0 +1,85 @@
+import Cases
+import EntenteProtocol
+import Foundation
+import Storage
+
+/// Checks the case events in a verified, decrypted `case.events` envelope before
+/// anything is stored: each event signed by its author's pinned key, relayed only
+/// by its author or the case's owner, written by a participant, addressed to a
+/// participant. The owner relays what it receives to participants the author missed.
+struct CaseEventIntake: Sendable {
+    let identity: LocalIdentity
+    let peers: PeerDirectory
+    let store: NodeStore
+
+    func receive(_ envelope: Envelope, content: JSONValue, now: Date) async throws -> Date {
+        guard let documents = content["events"]?.arrayValue, content.objectValue?.count == 1,
+            (1...CaseEnvelopes.maximumEvents).contains(documents.count)
+        else { throw ProtocolError.malformed("case.events content must be {events: [1 to \(CaseEnvelopes.maximumEvents) case events]}") }
+        let events = try documents.map { document in
+            do { return try CaseEvent(document: document) } catch { throw ProtocolError.malformed("\(error)") }
+        }
+        guard let caseID = events.first?.caseID, events.allSatisfy({ $0.caseID == caseID }) else {
+            throw ProtocolError.malformed("all events of one envelope belong to one case")
+        }
+        for event in events { try await verify(event, relayedBy: envelope.sender) }
+
+        let held = try await store.caseEvents(caseID)
+        let heldIDs = Set(held.map(\.id))
+        let fresh = events.filter { !heldIDs.contains($0.id) }
+        let state = CaseState(id: caseID, events: held + fresh)
+        try checkParticipation(of: fresh, in: state)
+        try await verifyCosignatures(fresh, in: state)
+        let relays = try await relay(fresh, in: state, alreadySentTo: envelope.recipients + [envelope.sender], now: now)
+        return try await store.recordIncoming(envelope, caseEvents: fresh, relays: relays, now: now)
+    }
+
+    private func verify(_ event: CaseEvent, relayedBy sender: ParticipantID) async throws {
+        guard sender == event.author || sender == event.owner else {
+            throw ProtocolError.malformed("\(sender) relays an event by \(event.author) in a case owned by \(event.owner)")
+        }
+        let keys = try await publicKeys(of: event.author)
+        do { try DocumentSignature.verify(event.document, with: keys.signing) } catch { throw ProtocolError.badSignature }
+    }
+
+    private func publicKeys(of participant: ParticipantID) async throws -> PublicKeys {
+        if participant == identity.id { return identity.keys.publicKeys }
+        guard let peer = await peers.peer(participant) else { throw ProtocolError.unknownSender(participant.rawValue) }
+        return peer.descriptor.keys
+    }
+
+    /// Events whose history is complete must come from participants, and this node must be one.
+    /// Events still waiting for earlier ones are kept until those arrive.
+    private func checkParticipation(of fresh: [CaseEvent], in state: CaseState) throws {
+        let freshIDs = Set(fresh.map(\.id))
+        for entry in state.timeline where freshIDs.contains(entry.event.id) {
+            if case .some = entry.refusal, !state.participants.contains(entry.event.author) {
+                throw ProtocolError.notAParticipant("\(entry.event.author) does not take part in case \(state.id)")
+            }
+        }
+        if state.stage != nil, !state.participants.contains(identity.id), !fresh.allSatisfy({ event in state.waiting.contains { $0.id == event.id } }) {
+            throw ProtocolError.notAParticipant("\(identity.id) was not invited to case \(state.id)")
+        }
+    }
+
+    /// A co-signature must verify over the statement it signs, with the signer's pinned keys.
+    private func verifyCosignatures(_ fresh: [CaseEvent], in state: CaseState) async throws {
+        for event in fresh {
+            guard case .cosignature(let cosignature) = event.action, let record = state.statement(cosignature.statement) else { continue }
+            let keys = try await publicKeys(of: event.author)
+            let body = try JointStatement.body(of: record, in: state)
+            guard let signature = Base64URL.decode(cosignature.signature),
+                JointStatement.isValid(signature: signature, body: body, signer: event.author, keys: keys)
+            else { throw ProtocolError.malformed("the co-signature of \(event.author) does not verify over statement \(cosignature.statement)") }
+        }
+    }
+
+    /// The owner forwards events it receives to participants the author did not send them to.
+    private func relay(_ fresh: [CaseEvent], in state: CaseState, alreadySentTo: [ParticipantID], now: Date) async throws -> [Envelope] {
+        guard state.owner == identity.id, !fresh.isEmpty else { return [] }
+        let missed = state.participants.filter { !alreadySentTo.contains($0) && $0 != identity.id }
+        var reachable: [ParticipantID] = []
+        for participant in missed where await peers.peer(participant) != nil { reachable.append(participant) }
+        return try await CaseEnvelopes.seal(fresh, to: reachable, state: state, identity: identity, peers: peers, now: now)
+    }
+}

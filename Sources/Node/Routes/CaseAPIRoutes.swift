@@ -1,0 +1,118 @@
+import Cases
+import EntenteProtocol
+import Foundation
+import Hummingbird
+import Storage
+
+/// `/api/v1/cases` and `/api/v1/escalations`: incident cases for the CLI and scripts.
+struct CaseAPIRoutes {
+    let cases: CaseService
+    let api: APIRoutes
+
+    func register(on group: RouterGroup<NodeRequestContext>) {
+        group.get("cases") { request, _ in try await self.list(request) }
+        group.post("cases") { request, context in try await self.open(request, context) }
+        group.get("cases/:case") { _, context in try await self.show(context) }
+        group.post("cases/:case/events") { request, context in try await self.record(request, context) }
+        group.get("cases/:case/statements/:statement") { _, context in try await self.export(context) }
+        group.get("escalations") { _, _ in try await self.escalations() }
+    }
+
+    func list(_ request: Request) async throws -> Response {
+        let limit = request.uri.queryParameters.get("limit").flatMap(Int.init) ?? 200
+        guard (1...1000).contains(limit) else { throw APIError.badRequest("limit must be 1 to 1000") }
+        let now = Date()
+        return JSONResponse.make(.array(try await cases.cases(limit: limit).map { CaseRepresentation.summary($0, now: now) }))
+    }
+
+    struct OpenBody: Decodable {
+        var title: String
+        var summary: String
+        var sectors: [Sector]
+        var impact: Impact
+        var firstSeen: String?
+        var status: IncidentStatus?
+        var tlp: TLP?
+        var exercise: Bool?
+        var by: String?
+    }
+
+    func open(_ request: Request, _ context: NodeRequestContext) async throws -> Response {
+        let body = try await api.decode(OpenBody.self, from: request)
+        let report = CaseAction.Report(
+            title: body.title, summary: body.summary, sectors: body.sectors, impact: body.impact,
+            firstSeen: body.firstSeen ?? Timestamp.format(Date()), status: body.status ?? .ongoing, tlp: body.tlp ?? .amber, exercise: body.exercise ?? false
+        )
+        return try await api.handling {
+            let event = try await cases.open(report, by: person(body.by, context))
+            return JSONResponse.make(["id": .string(event.caseID)], status: .created)
+        }
+    }
+
+    func show(_ context: NodeRequestContext) async throws -> Response {
+        let id = try caseID(context)
+        return try await api.handling {
+            let state = try await cases.state(id)
+            let escalations = try await cases.store.escalations(caseID: id)
+            return JSONResponse.make(try CaseRepresentation.full(state, for: cases.identity.id, escalations: escalations, now: Date()))
+        }
+    }
+
+    struct EventBody: Decodable {
+        var kind: CaseAction.Kind
+        var body: JSONValue
+        var by: String?
+    }
+
+    /// One step in the case. A `statement` is proposed and signed by this node; a
+    /// `cosignature` names only its `statement`: the node computes the signature.
+    func record(_ request: Request, _ context: NodeRequestContext) async throws -> Response {
+        let id = try caseID(context)
+        let body = try await api.decode(EventBody.self, from: request)
+        let person = person(body.by, context)
+        return try await api.handling {
+            let event: CaseEvent
+            switch body.kind {
+            case .cosignature:
+                guard let statement = body.body["statement"]?.stringValue else { throw APIError.badRequest("a cosignature names its statement") }
+                event = try await cases.cosign(statement: statement, in: id, by: person)
+            case .statement:
+                guard case .statement(let statement) = try action(body) else { preconditionFailure("kind checked") }
+                event = try await cases.propose(statement, in: id, by: person)
+            default:
+                event = try await cases.record(try action(body), in: id, by: person)
+            }
+            return JSONResponse.make(CaseRepresentation.event(event), status: .created)
+        }
+    }
+
+    func export(_ context: NodeRequestContext) async throws -> Response {
+        let id = try caseID(context)
+        guard let statement = context.parameters.get("statement"), UUIDv7.isValid(statement) else { throw APIError.badRequest("invalid statement id") }
+        return try await api.handling {
+            let exported = try await cases.exportStatement(statement, in: id)
+            return Response(
+                status: .ok, headers: [.contentType: "application/json", .contentDisposition: "attachment; filename=\"statement-\(statement).json\""],
+                body: ResponseBody(byteBuffer: ByteBuffer(bytes: exported.fileBytes))
+            )
+        }
+    }
+
+    func escalations() async throws -> Response {
+        JSONResponse.make(.array(try await cases.store.escalations().map(CaseRepresentation.escalation)))
+    }
+
+    private func action(_ body: EventBody) throws -> CaseAction {
+        do { return try CaseAction(kind: body.kind, body: body.body) } catch { throw APIError(.unprocessableContent, "invalid", error.description) }
+    }
+
+    private func person(_ name: String?, _ context: NodeRequestContext) -> CaseEvent.Person {
+        let principal = context.principal ?? .operatorToken
+        return CaseEvent.Person(name: name.map { String($0.prefix(200)) }.flatMap { $0.isEmpty ? nil : $0 } ?? principal.name, role: principal.role.rawValue)
+    }
+
+    private func caseID(_ context: NodeRequestContext) throws -> String {
+        guard let id = context.parameters.get("case"), UUIDv7.isValid(id) else { throw APIError.badRequest("invalid case id") }
+        return id
+    }
+}
