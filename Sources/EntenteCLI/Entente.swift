@@ -12,7 +12,7 @@ struct Entente: AsyncParsableCommand {
             """,
         subcommands: [
             Demo.self, Init.self, Serve.self, Peer.self, Send.self, Inbox.self, Sent.self, Show.self, Ack.self, Ping.self,
-            User.self, Outbox.self, Keys.self,
+            User.self, Outbox.self, Keys.self, Case.self, Verify.self,
         ]
     )
 }

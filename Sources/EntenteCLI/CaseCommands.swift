@@ -1,0 +1,389 @@
+import ArgumentParser
+import Cases
+import EntenteProtocol
+import Foundation
+
+struct Case: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run an incident case: report, notify, consult, refer, attribute, agree, follow up, close.",
+        discussion: """
+            Every step is signed by this node and delivered to the case's participants, whose nodes compute the
+            same state from the same events. A step the case's state does not allow is refused with the reason.
+            """,
+        subcommands: [
+            Open.self, List.self, Show.self, Notify.self, Acknowledge.self, Request.self, Respond.self, Evidence.self,
+            Consult.self, Refer.self, Attribute.self, Statement.self, Cosign.self, Export.self, Resolve.self,
+            FollowUp.self, Done.self, Close.self, Record.self,
+        ]
+    )
+
+    struct Open: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Open a case with its report; prints the case id.")
+        @OptionGroup var connection: NodeConnectionOptions
+        @Option(help: "A short title.") var title: String
+        @Option(help: "What happened.") var summary: String
+        @Option(name: .customLong("sector"), help: "An affected sector (repeatable): \(Sector.allCases.map(\.rawValue).joined(separator: ", ")).")
+        var sectors: [String]
+        @Option(help: "low, moderate, high or severe.") var impact: String
+        @Option(help: "ongoing, contained or recovered.") var status = "ongoing"
+        @Option(help: "When it was first seen (RFC 3339 UTC with milliseconds); default now.") var firstSeen: String?
+        @Option(help: "The case's TLP 2.0 label: clear, green, amber, amber+strict or red.") var tlp = "amber"
+        @Flag(help: "Mark the case as an exercise on every node.") var exercise = false
+        @Flag(help: "Print JSON.") var json = false
+
+        func run() async throws {
+            var body: [String: JSONValue] = [
+                "title": .string(title), "summary": .string(summary), "sectors": .array(sectors.map(JSONValue.string)),
+                "impact": .string(impact), "status": .string(status), "tlp": .string(tlp), "exercise": .bool(exercise),
+            ]
+            if let firstSeen { body["firstSeen"] = .string(firstSeen) }
+            let opened = try await connection.client().post("cases", .object(body))
+            if json { printJSON(opened) } else { print(opened["id"]?.stringValue ?? "") }
+        }
+    }
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List the cases this node takes part in.")
+        @OptionGroup var connection: NodeConnectionOptions
+        @Flag(help: "Print JSON.") var json = false
+
+        func run() async throws {
+            let cases = try await connection.client().get("cases")
+            if json { return printJSON(cases) }
+            for summary in cases.arrayValue ?? [] {
+                let participants = (summary["participants"]?.arrayValue ?? []).compactMap(\.stringValue).joined(separator: ",")
+                let overdue = summary["overdue"]?.integerValue ?? 0
+                print([summary["id"]?.stringValue ?? "", summary["stage"]?.stringValue ?? "waiting", participants,
+                       overdue > 0 ? "\(overdue) OVERDUE" : "", summary["title"]?.stringValue ?? ""].joined(separator: "\t"))
+            }
+        }
+    }
+
+    struct Show: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Show a case: stage, participants, timeline and what is due.")
+        @OptionGroup var connection: NodeConnectionOptions
+        @Argument(help: "The case id.") var id: String
+        @Flag(help: "Print JSON.") var json = false
+
+        func run() async throws {
+            let state = try await connection.client().get("cases/\(id)")
+            if json { return printJSON(state) }
+            print("\(state["title"]?.stringValue ?? "")\(state["exercise"]?.boolValue == true ? "  [EXERCISE]" : "")")
+            print("stage: \(state["stage"]?.stringValue ?? "?")   TLP:\((state["tlp"]?.stringValue ?? "").uppercased())   owner: \(state["owner"]?.stringValue ?? "?")")
+            print("participants: \((state["participants"]?.arrayValue ?? []).compactMap(\.stringValue).joined(separator: ", "))")
+            print("timeline:")
+            for event in state["timeline"]?.arrayValue ?? [] {
+                let refusal = event["refusal"]?.stringValue.map { "  (no effect: \($0))" } ?? ""
+                print("  \(event["at"]?.stringValue ?? "")  \(event["author"]?.stringValue ?? "")  \(event["kind"]?.stringValue ?? "")  \(event["id"]?.stringValue ?? "")\(refusal)")
+            }
+            for item in state["due"]?.arrayValue ?? [] {
+                let flag = item["overdue"]?.boolValue == true ? "OVERDUE" : "due"
+                print("\(flag) \(item["dueBy"]?.stringValue ?? ""): \(item["owedBy"]?.stringValue ?? "") — \(item["summary"]?.stringValue ?? "")")
+            }
+            print("next: \((state["possibleActions"]?.arrayValue ?? []).compactMap(\.stringValue).joined(separator: ", "))")
+        }
+    }
+
+    struct Notify: CaseStep {
+        static let configuration = CommandConfiguration(abstract: "Invite participants and state the concern; they owe an acknowledgement.")
+        @OptionGroup var connection: NodeConnectionOptions
+        @Argument(help: "The case id.") var id: String
+        @Option(help: "Participant ids, comma-separated (LVA,LTU).") var to: String
+        @Option(help: "The message to them.") var message: String
+        @Option(help: "Time to acknowledge, e.g. 30m, 2h, 1d.") var respondWithin = "2h"
+        @Flag(help: "Print JSON.") var json = false
+
+        func step() throws -> (CaseAction.Kind, JSONValue) {
+            (.notification, ["participants": participantList(to), "message": .string(message), "respondBy": .string(try dueTime(respondWithin))])
+        }
+    }
+
+    struct Acknowledge: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Acknowledge the notifications of a case addressed to this node.")
+        @OptionGroup var connection: NodeConnectionOptions
+        @Argument(help: "The case id.") var id: String
+
+        func run() async throws {
+            let client = try connection.client()
+            let me = try await client.get("node")["id"]?.stringValue
+            let pending = (try await client.get("cases/\(id)")["due"]?.arrayValue ?? [])
+                .filter { $0["kind"]?.stringValue == "acknowledgement" && $0["owedBy"]?.stringValue == me }
+            guard !pending.isEmpty else { throw ExitError("No notification of this case awaits this node's acknowledgement.") }
+            for item in pending {
+                let event = try await client.post("cases/\(id)/events", ["kind": "acknowledgement", "body": ["notification": item["event"] ?? .null]])
+                print(event["id"]?.stringValue ?? "")
+            }
+        }
+    }
+
+    struct Request: CaseStep {
+        static let configuration = CommandConfiguration(abstract: "Ask participants for information or assistance, by a due time.")
+        @OptionGroup var connection: NodeConnectionOptions
+        @Argument(help: "The case id.") var id: String
+        @Option(help: "Participant ids, comma-separated.") var to: String
+        @Option(help: "What is asked, comma-separated: \(Ask.allCases.map(\.rawValue).joined(separator: ", ")).") var ask: String
+        @Option(help: "Details of the request.") var details: String
+        @Option(help: "Time to answer, e.g. 4h, 1d.") var dueWithin = "24h"
+        @Option(help: "Which desk is expected to answer: technical or diplomatic (escalation goes to the other).") var desk = "technical"
+        @Flag(help: "Print JSON.") var json = false
+
+        func step() throws -> (CaseAction.Kind, JSONValue) {
+            (.request, ["to": participantList(to), "asks": list(ask), "details": .string(details), "dueBy": .string(try dueTime(dueWithin)), "desk": .string(desk)])
+        }
+    }
+
+    struct Respond: CaseStep {
+        static let configuration = CommandConfiguration(abstract: "Answer a request: accepted, declined or partial, with content.")
+        @OptionGroup var connection: NodeConnectionOptions
+        @Argument(help: "The case id.") var id: String
+        @Argument(help: "The request's event id.") var request: String
+        @Option(help: "accepted, declined or partial.") var decision: String
+        @Option(help: "The answer.") var content = ""
+        @Flag(help: "Print JSON.") var json = false
+
+        func step() throws -> (CaseAction.Kind, JSONValue) {
+            (.response, ["request": .string(request), "decision": .string(decision), "content": .string(content)])
+        }
+    }
+
+    struct Evidence: CaseStep {
+        static let configuration = CommandConfiguration(abstract: "Share evidence: files by SHA-256 and indicators, under a TLP label.")
+        @OptionGroup var connection: NodeConnectionOptions
+        @Argument(help: "The case id.") var id: String
+        @Option(help: "What the evidence shows.") var description: String
+        @Option(name: .customLong("file"), help: "A file, NAME=SHA256 (repeatable); the file itself travels out of band.") var files: [String] = []
+        @Option(name: .customLong("indicator"), help: "An indicator, TYPE=VALUE, e.g. ipv4-addr=198.51.100.7 (repeatable).") var indicators: [String] = []
+        @Option(help: "TLP 2.0 label of the evidence.") var tlp = "amber"
+        @Flag(help: "Print JSON.") var json = false
+
+        func step() throws -> (CaseAction.Kind, JSONValue) {
+            let files = try pairs(self.files, "--file NAME=SHA256").map { ["name": .string($0), "sha256": .string($1), "tlp": .string(tlp)] as JSONValue }
+            let indicators = try pairs(self.indicators, "--indicator TYPE=VALUE").map { ["type": .string($0), "value": .string($1)] as JSONValue }
+            return (.evidence, ["description": .string(description), "files": .array(files), "indicators": .array(indicators), "tlp": .string(tlp)])
+        }
+    }
+
+    struct Consult: CaseStep {
+        static let configuration = CommandConfiguration(abstract: "Record a consultation held: with whom, minutes, outcome.")
+        @OptionGroup var connection: NodeConnectionOptions
+        @Argument(help: "The case id.") var id: String
+        @Option(help: "Participant ids, comma-separated.") var with: String
+        @Option(help: "The minutes.") var minutes: String
+        @Option(help: "What was agreed.") var outcome: String
+        @Flag(help: "Print JSON.") var json = false
+
+        func step() throws -> (CaseAction.Kind, JSONValue) {
+            (.consultation, ["with": participantList(with), "heldAt": .string(Timestamp.format(Date())), "minutes": .string(minutes), "outcome": .string(outcome)])
+        }
+    }
+
+    struct Refer: CaseStep {
+        static let configuration = CommandConfiguration(abstract: "Refer the case to a multilateral forum.")
+        @OptionGroup var connection: NodeConnectionOptions
+        @Argument(help: "The case id.") var id: String
+        @Option(help: "The forum, e.g. \"OSCE Permanent Council\".") var forum: String
+        @Option(help: "Why, and what is sought.") var reason: String
+        @Flag(help: "Print JSON.") var json = false
+
+        func step() throws -> (CaseAction.Kind, JSONValue) { (.referral, ["forum": .string(forum), "reason": .string(reason)]) }
+    }
+
+    struct Attribute: CaseStep {
+        static let configuration = CommandConfiguration(abstract: "Record an attribution assessment in ICD 203 estimative language.")
+        @OptionGroup var connection: NodeConnectionOptions
+        @Argument(help: "The case id.") var id: String
+        @Option(help: "state, state-linked-group or unknown.") var actorKind: String
+        @Option(help: "The state's or group's name (none if unknown).") var actorName = ""
+        @Option(help: "Basis, comma-separated: technical, intelligence, political-context.") var basis: String
+        @Option(help: "\(Likelihood.allCases.map(\.rawValue).joined(separator: ", ")).") var likelihood: String
+        @Option(help: "low, moderate or high.") var confidence: String
+        @Option(help: "The assessment.") var summary: String
+        @Flag(help: "Print JSON.") var json = false
+
+        func step() throws -> (CaseAction.Kind, JSONValue) {
+            (.attribution, [
+                "actor": ["kind": .string(actorKind), "name": .string(actorName)], "basis": list(basis),
+                "likelihood": .string(likelihood), "confidence": .string(confidence), "summary": .string(summary),
+            ])
+        }
+    }
+
+    struct Statement: CaseStep {
+        static let configuration = CommandConfiguration(abstract: "Propose a joint statement; this node signs it first.")
+        @OptionGroup var connection: NodeConnectionOptions
+        @Argument(help: "The case id.") var id: String
+        @Option(help: "The statement's title.") var title: String
+        @Option(help: "The statement's text.") var text: String
+        @Option(help: "The attribution assessment's event id it endorses.") var attribution: String?
+        @Flag(help: "Print JSON.") var json = false
+
+        func step() throws -> (CaseAction.Kind, JSONValue) {
+            var body: [String: JSONValue] = ["title": .string(title), "text": .string(text)]
+            if let attribution { body["attribution"] = .string(attribution) }
+            return (.statement, .object(body))
+        }
+    }
+
+    struct Cosign: CaseStep {
+        static let configuration = CommandConfiguration(abstract: "Co-sign a proposed joint statement with this node's key.")
+        @OptionGroup var connection: NodeConnectionOptions
+        @Argument(help: "The case id.") var id: String
+        @Argument(help: "The statement's event id.") var statement: String
+        @Flag(help: "Print JSON.") var json = false
+
+        func step() throws -> (CaseAction.Kind, JSONValue) { (.cosignature, ["statement": .string(statement)]) }
+    }
+
+    struct Export: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Export a co-signed joint statement to a file anyone can check with `entente verify`.")
+        @OptionGroup var connection: NodeConnectionOptions
+        @Argument(help: "The case id.") var id: String
+        @Argument(help: "The statement's event id.") var statement: String
+        @Option(name: .shortAndLong, help: "The file to write.") var output: String
+
+        func run() async throws {
+            let document = try await connection.client().get("cases/\(id)/statements/\(statement)")
+            try Data(document.canonicalBytes).write(to: URL(fileURLWithPath: output))
+            let signers = (document["signatures"]?.arrayValue ?? []).compactMap { $0["participant"]?.stringValue }
+            print("Wrote \(output), signed by \(signers.joined(separator: ", "))")
+        }
+    }
+
+    struct Resolve: CaseStep {
+        static let configuration = CommandConfiguration(abstract: "Record the case's resolution (the owner only).")
+        @OptionGroup var connection: NodeConnectionOptions
+        @Argument(help: "The case id.") var id: String
+        @Option(help: "What was agreed or achieved.") var outcome: String
+        @Flag(help: "Print JSON.") var json = false
+
+        func step() throws -> (CaseAction.Kind, JSONValue) { (.resolution, ["outcome": .string(outcome)]) }
+    }
+
+    struct FollowUp: CaseStep {
+        static let configuration = CommandConfiguration(commandName: "follow-up", abstract: "Agree a follow-up action with its owner and due date.")
+        @OptionGroup var connection: NodeConnectionOptions
+        @Argument(help: "The case id.") var id: String
+        @Option(help: "A short id for the action, e.g. training.") var actionID: String
+        @Option(help: "The participant who owns it.") var owner: String
+        @Option(help: "What is to be done.") var text: String
+        @Option(help: "Time to do it, e.g. 30d.") var dueWithin = "30d"
+        @Flag(help: "Print JSON.") var json = false
+
+        func step() throws -> (CaseAction.Kind, JSONValue) {
+            (.followUp, ["actions": [["id": .string(actionID), "action": .string(text), "owner": .string(owner), "dueBy": .string(try dueTime(dueWithin))]]])
+        }
+    }
+
+    struct Done: CaseStep {
+        static let configuration = CommandConfiguration(abstract: "Mark a follow-up action of this node's as done.")
+        @OptionGroup var connection: NodeConnectionOptions
+        @Argument(help: "The case id.") var id: String
+        @Argument(help: "The action's id.") var action: String
+        @Option(help: "A note on what was done.") var note = ""
+        @Flag(help: "Print JSON.") var json = false
+
+        func step() throws -> (CaseAction.Kind, JSONValue) { (.followUpDone, ["action": .string(action), "note": .string(note)]) }
+    }
+
+    struct Close: CaseStep {
+        static let configuration = CommandConfiguration(abstract: "Close the case with its outcome (the owner only, once follow-up is done).")
+        @OptionGroup var connection: NodeConnectionOptions
+        @Argument(help: "The case id.") var id: String
+        @Option(help: "The case's outcome.") var outcome: String
+        @Flag(help: "Print JSON.") var json = false
+
+        func step() throws -> (CaseAction.Kind, JSONValue) { (.closure, ["outcome": .string(outcome)]) }
+    }
+
+    struct Record: CaseStep {
+        static let configuration = CommandConfiguration(abstract: "Record any step from its JSON body (docs/PROTOCOL.md, \"Case events\"), for scripts.")
+        @OptionGroup var connection: NodeConnectionOptions
+        @Argument(help: "The case id.") var id: String
+        @Option(help: "The event kind: \(CaseAction.Kind.allCases.map(\.rawValue).joined(separator: ", ")).") var kind: String
+        @Option(help: "The event body as JSON, or @FILE.") var body: String
+        @Flag(help: "Print JSON.") var json = false
+
+        func step() throws -> (CaseAction.Kind, JSONValue) {
+            guard let kind = CaseAction.Kind(rawValue: kind) else { throw ValidationError("unknown kind \(kind)") }
+            let text = body.hasPrefix("@") ? try String(contentsOfFile: String(body.dropFirst()), encoding: .utf8) : body
+            do { return (kind, try JSONValue(parsing: Array(text.utf8))) } catch { throw ValidationError("--body is not JSON: \(error)") }
+        }
+    }
+}
+
+/// A case command that records one event: builds its body, posts it, prints the new event's id.
+protocol CaseStep: AsyncParsableCommand {
+    var connection: NodeConnectionOptions { get }
+    var id: String { get }
+    var json: Bool { get }
+    func step() throws -> (CaseAction.Kind, JSONValue)
+}
+
+extension CaseStep {
+    func run() async throws {
+        let (kind, body) = try step()
+        let event = try await connection.client().post("cases/\(id)/events", ["kind": .string(kind.rawValue), "body": body])
+        if json { printJSON(event) } else { print(event["id"]?.stringValue ?? "") }
+    }
+}
+
+func list(_ text: String) -> JSONValue {
+    .array(text.split(separator: ",").map { .string($0.trimmingCharacters(in: .whitespaces)) })
+}
+
+func participantList(_ text: String) -> JSONValue { list(text.uppercased()) }
+
+func pairs(_ values: [String], _ form: String) throws -> [(String, String)] {
+    try values.map { value in
+        guard let separator = value.firstIndex(of: "=") else { throw ValidationError("expected \(form), got \(value)") }
+        return (String(value[..<separator]), String(value[value.index(after: separator)...]))
+    }
+}
+
+/// `30m`, `2h`, `7d` from now, as a wire timestamp.
+func dueTime(_ text: String, from now: Date = Date()) throws -> String {
+    let units: [Character: Double] = ["s": 1, "m": 60, "h": 3600, "d": 86_400]
+    guard let unit = text.last.flatMap({ units[$0] }), let amount = Double(text.dropLast()), amount > 0, amount <= 3650 * 86_400 / unit else {
+        throw ValidationError("expected a duration such as 30m, 2h or 7d, got \(text)")
+    }
+    return Timestamp.format(now.addingTimeInterval(amount * unit))
+}
+
+struct Verify: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Verify every signature of an exported joint statement, offline.",
+        discussion: """
+            Checks that the file is exactly as exported (RFC 8785 canonical form) and that each co-signature verifies
+            with the keys it names; prints each signer's fingerprint to compare with the one you know. With
+            --expect ID=FINGERPRINT the comparison is made for you. Exits non-zero if anything does not verify.
+            """
+    )
+    @Argument(help: "The statement file.") var file: String
+    @Option(name: .customLong("expect"), help: "A signer's known fingerprint, ID=FINGERPRINT (repeatable).") var expected: [String] = []
+    @Flag(help: "Print JSON.") var json = false
+
+    func run() throws {
+        let bytes: Data
+        do { bytes = try Data(contentsOf: URL(fileURLWithPath: file)) } catch { throw ExitError("cannot read \(file): \(error.localizedDescription)") }
+        let statement: JointStatement
+        do { statement = try JointStatement(verifying: Array(bytes)) } catch { throw ExitError("NOT VERIFIED: \(error)") }
+        var mismatches: [String] = []
+        for (id, fingerprint) in try pairs(expected, "--expect ID=FINGERPRINT") {
+            guard let signer = statement.signatures.first(where: { $0.participant.rawValue == id }) else {
+                mismatches.append("\(id) did not sign"); continue
+            }
+            if Fingerprint(fingerprint) != signer.keys.fingerprint { mismatches.append("\(id) signed with fingerprint \(signer.keys.fingerprint), not \(fingerprint)") }
+        }
+        if json {
+            printJSON([
+                "verified": .bool(mismatches.isEmpty), "title": .string(statement.title), "problems": .array(mismatches.map(JSONValue.string)),
+                "signers": .array(statement.signatures.map { ["participant": .string($0.participant.rawValue), "fingerprint": .string($0.keys.fingerprint.description)] }),
+            ])
+        } else {
+            print("“\(statement.title)”")
+            for signer in statement.signatures { print("  signed by \(signer.participant)  fingerprint \(signer.keys.fingerprint)") }
+        }
+        guard mismatches.isEmpty else { throw ExitError("NOT VERIFIED: " + mismatches.joined(separator: "; ")) }
+        if !json { print("VERIFIED: \(statement.signatures.count) signature(s)") }
+    }
+}
