@@ -1,3 +1,4 @@
+import Foundation
 import EntenteProtocol
 
 /// Affected sectors, from the published list of the EU NIS 2 Directive
@@ -69,4 +70,17 @@ public enum AttributionBasis: String, Codable, Sendable, CaseIterable {
 /// Which Point of Contact is expected to answer a request; escalation goes to the other one.
 public enum ResponsibleDesk: String, Codable, Sendable, CaseIterable {
     case technical, diplomatic
+}
+
+/// A due time as people give it: `30m`, `2h`, `7d` from now.
+public enum DueWithin {
+    static let units: [Character: Double] = ["s": 1, "m": 60, "h": 3600, "d": 86_400]
+
+    /// The wire timestamp `text` after `now`, or nil if `text` is not a positive duration of at most ten years.
+    public static func timestamp(_ text: String, from now: Date) -> String? {
+        guard let unit = text.last.flatMap({ units[$0] }), let amount = Double(text.dropLast()), amount > 0, amount * unit <= 3650 * 86_400 else {
+            return nil
+        }
+        return Timestamp.format(now.addingTimeInterval(amount * unit))
+    }
 }

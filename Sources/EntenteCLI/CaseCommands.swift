@@ -341,12 +341,9 @@ func pairs(_ values: [String], _ form: String) throws -> [(String, String)] {
 }
 
 /// `30m`, `2h`, `7d` from now, as a wire timestamp.
-func dueTime(_ text: String, from now: Date = Date()) throws -> String {
-    let units: [Character: Double] = ["s": 1, "m": 60, "h": 3600, "d": 86_400]
-    guard let unit = text.last.flatMap({ units[$0] }), let amount = Double(text.dropLast()), amount > 0, amount <= 3650 * 86_400 / unit else {
-        throw ValidationError("expected a duration such as 30m, 2h or 7d, got \(text)")
-    }
-    return Timestamp.format(now.addingTimeInterval(amount * unit))
+func dueTime(_ text: String) throws -> String {
+    guard let due = DueWithin.timestamp(text, from: Date()) else { throw ValidationError("expected a duration such as 30m, 2h or 7d, got \(text)") }
+    return due
 }
 
 struct Verify: ParsableCommand {

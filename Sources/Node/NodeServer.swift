@@ -95,7 +95,7 @@ public final class NodeServer: Sendable {
         ).register(on: router)
         APIRoutes(service: service, cases: cases, operatorToken: operatorToken, limiter: userLimiter, passwordHasher: options.passwordHasher).register(on: router)
         try WebRoutes(
-            service: service, pages: try await Pages.load(), limiter: userLimiter,
+            service: service, cases: cases, pages: try await Pages.load(), limiter: userLimiter,
             secureCookies: options.secureCookies ?? identity.endpoint.hasPrefix("https://"), passwordHasher: options.passwordHasher
         ).register(on: router)
         return router

@@ -12,8 +12,9 @@ import WebInterface
 /// hashed; every form carries the session's CSRF token, and the login form a
 /// double-submit token of its own.
 struct WebRoutes {
-    init(service: HotlineService, pages: Pages, limiter: RateLimiter, secureCookies: Bool, passwordHasher: PasswordHasher) throws {
+    init(service: HotlineService, cases: CaseService, pages: Pages, limiter: RateLimiter, secureCookies: Bool, passwordHasher: PasswordHasher) throws {
         self.service = service
+        self.cases = cases
         self.pages = pages
         self.limiter = limiter
         self.secureCookies = secureCookies
@@ -21,6 +22,7 @@ struct WebRoutes {
     }
 
     let service: HotlineService
+    let cases: CaseService
     let pages: Pages
     let limiter: RateLimiter
     let secureCookies: Bool
@@ -51,6 +53,7 @@ struct WebRoutes {
         web.get("directory") { _, context in try await self.directory(context) }
         web.get("checks") { _, context in try await self.checks(context, notice: nil) }
         web.post("checks") { request, context in try await self.sendChecks(request, context) }
+        registerCases(on: web)
     }
 
     // MARK: Sign in and out
