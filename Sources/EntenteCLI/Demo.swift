@@ -1,4 +1,5 @@
 import ArgumentParser
+import Cases
 import EntenteProtocol
 import Foundation
 import Hotline
@@ -81,10 +82,13 @@ struct Demo: AsyncParsableCommand {
         }
 
         let opening = try await sendOpeningMessages(servers)
-        printSummary(servers, urls: urls)
+        let caseID = try await ExerciseCase(servers: servers).play()
+        printSummary(servers, urls: urls, caseID: caseID)
 
         if once {
             try await waitForDelivery(of: opening, on: servers)
+            try await ExerciseCase(servers: servers).waitUntilEveryParticipantAgrees(on: caseID)
+            if !json { printError("the exercise case is held identically by every participant") }
             for server in servers { await server.stop() }
             return
         }
@@ -122,7 +126,7 @@ struct Demo: AsyncParsableCommand {
         if !json { printError("all opening messages delivered, with signed receipts") }
     }
 
-    func printSummary(_ servers: [NodeServer], urls: [String: String]) {
+    func printSummary(_ servers: [NodeServer], urls: [String: String], caseID: String) {
         if json {
             return printJSON(.array(servers.map { server in
                 let id = server.identity.id.rawValue
@@ -132,6 +136,7 @@ struct Demo: AsyncParsableCommand {
                     "data": .string((data as NSString).appendingPathComponent(id.lowercased())),
                     "password": .string(Self.password(for: id)),
                     "users": .array(Self.accounts.map { ["username": .string($0.username), "role": .string($0.role.rawValue)] }),
+                    "case": id == "FIN" ? .null : .string("\(urls[id]!)/cases/\(caseID)"),
                 ]
             }))
         }
@@ -144,5 +149,7 @@ struct Demo: AsyncParsableCommand {
             print("      fingerprint: \(server.identity.keys.publicKeys.fingerprint)")
             print("      CLI:         entente inbox --data \((data as NSString).appendingPathComponent(id.lowercased()))")
         }
+        print("\nExercise case (ransomware at two banks, from first notice to follow-up): \(urls["EST"]!)/cases/\(caseID)")
+        print("Finland was not invited to it: its node holds nothing of it.")
     }
 }

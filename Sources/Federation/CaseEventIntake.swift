@@ -23,7 +23,10 @@ struct CaseEventIntake: Sendable {
             throw ProtocolError.malformed("all events of one envelope belong to one case")
         }
         for event in events { try await verify(event, relayedBy: envelope.sender) }
+        return try await store.caseWrites.withLock { try await accept(events, of: caseID, from: envelope, now: now) }
+    }
 
+    private func accept(_ events: [CaseEvent], of caseID: String, from envelope: Envelope, now: Date) async throws -> Date {
         let held = try await store.caseEvents(caseID)
         let heldIDs = Set(held.map(\.id))
         let fresh = events.filter { !heldIDs.contains($0.id) }

@@ -41,6 +41,12 @@ public struct CaseService: Sendable {
     /// Takes one step in a case, if the state machine allows it now.
     @discardableResult
     public func record(_ action: CaseAction, in caseID: String, by person: CaseEvent.Person, now: Date = Date()) async throws -> CaseEvent {
+        let event = try await store.caseWrites.withLock { try await write(action, in: caseID, by: person, now: now) }
+        await outbox.wake()
+        return event
+    }
+
+    private func write(_ action: CaseAction, in caseID: String, by person: CaseEvent.Person, now: Date) async throws -> CaseEvent {
         let held = try await store.caseEvents(caseID)
         let before = CaseState(id: caseID, events: held)
         guard let owner = before.owner, before.participants.contains(identity.id) else { throw ServiceFailure.notFound("no case \(caseID) on this node") }
@@ -63,7 +69,6 @@ public struct CaseService: Sendable {
         var envelopes = try await CaseEnvelopes.seal([event], to: before.participants, state: after, identity: identity, peers: peers, now: now)
         envelopes += try await CaseEnvelopes.seal(history.ordered + history.waiting + [event], to: newcomers, state: after, identity: identity, peers: peers, now: now)
         try await store.recordOutgoing(caseEvents: [event], envelopes: envelopes, now: now)
-        await outbox.wake()
         return event
     }
 

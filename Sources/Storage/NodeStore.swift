@@ -9,6 +9,10 @@ import Logging
 /// returns only after it committed: what it reported as done survives a crash.
 public struct NodeStore: Sendable {
     public let database: any SQLDatabase
+    /// Held while a case event is checked against the case's history and stored, so that
+    /// an event written here and one arriving at the same moment each see the other:
+    /// otherwise a participant invited meanwhile could miss one of them.
+    public let caseWrites = AsyncLock()
 
     public init(database: any SQLDatabase) { self.database = database }
 

@@ -74,21 +74,3 @@ public actor SQLiteDatabase: SQLDatabase {
         }
     }
 }
-
-/// A FIFO lock for async code: a transaction holds it across its awaits.
-actor AsyncLock {
-    private var locked = false
-    private var waiters: [CheckedContinuation<Void, Never>] = []
-
-    func withLock<T: Sendable>(_ body: @Sendable () async throws -> T) async throws -> T {
-        if locked {
-            await withCheckedContinuation { waiters.append($0) }
-        } else {
-            locked = true
-        }
-        defer {
-            if waiters.isEmpty { locked = false } else { waiters.removeFirst().resume() }
-        }
-        return try await body()
-    }
-}
