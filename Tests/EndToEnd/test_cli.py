@@ -1,6 +1,8 @@
 """The CLI as operators and scripts use it, against real `entente serve` processes."""
 import json
+import sqlite3
 import subprocess
+from pathlib import Path
 import urllib.request
 
 import pytest
@@ -10,8 +12,9 @@ from conftest import ENTENTE, Node, free_port_range, run, wait_until
 COMMANDS = [
     [], ["demo"], ["init"], ["serve"], ["peer"], ["peer", "add"], ["peer", "list"], ["peer", "remove"], ["send"], ["inbox"],
     ["sent"], ["show"], ["ack"], ["ping"], ["user"], ["user", "add"], ["user", "list"], ["outbox"], ["peer", "refresh"],
-    ["keys"], ["keys", "rotate"],
-]
+    ["keys"], ["keys", "rotate"], ["verify"], ["case"],
+] + [["case", sub] for sub in ("open", "list", "show", "notify", "acknowledge", "request", "respond", "evidence", "consult", "refer",
+                              "attribute", "statement", "cosign", "export", "resolve", "follow-up", "done", "close", "record")]
 
 
 @pytest.mark.parametrize("command", COMMANDS, ids=lambda c: " ".join(c) or "entente")
@@ -88,6 +91,13 @@ def test_demo_starts_a_federation(tmp_path):
     nodes = json.loads(result.stdout)
     assert [n["id"] for n in nodes] == ["EST", "LVA", "LTU", "FIN", "OSCE"]
     assert all(n["url"].startswith("http://127.0.0.1:") and len(n["users"]) == 4 for n in nodes)
+    # `--once` exits 0 only once the exercise case is held identically by every invited participant.
+    case_id = nodes[0]["case"].rsplit("/", 1)[1]
+    assert nodes[3]["case"] is None
+    for node in nodes:
+        with sqlite3.connect(Path(node["data"], "entente.sqlite")) as database:
+            events = database.execute("SELECT COUNT(*) FROM case_events WHERE case_id = ?", (case_id,)).fetchone()[0]
+        assert events == (0 if node["id"] == "FIN" else 18), node["id"]
 
 
 def test_rotated_keys_are_taken_by_peers(federation):
