@@ -36,3 +36,23 @@ def test_responses_match_the_openapi_document(federation):
     with urllib.request.urlopen(estonia.url + "/health") as response:
         check(json.load(response), "Health")
     assert "Error" in schemas
+
+
+def test_case_responses_match_the_openapi_document(federation):
+    estonia, latvia = federation("EST", "LVA")
+    with urllib.request.urlopen(estonia.url + "/openapi.json") as response:
+        document = json.load(response)
+
+    def check(value, schema):
+        errors = list(Draft202012Validator({**schema, "components": document["components"]}).iter_errors(value))
+        assert not errors, f"{schema}: {[e.message for e in errors][:5]}"
+
+    case_id = estonia.api("POST", "/api/v1/cases", {"title": "Outage", "summary": "DNS down", "sectors": ["digital-infrastructure"],
+                                                    "impact": "high"})["id"]
+    event = estonia.api("POST", f"/api/v1/cases/{case_id}/events", {"kind": "notification", "body": {
+        "participants": ["LVA"], "message": "m", "respondBy": "2099-01-01T00:00:00.000Z"}})
+    check(event, {"$ref": "#/components/schemas/CaseEvent"})
+    wait_until("LVA holds the case", lambda: latvia.api("GET", "/api/v1/cases") != [])
+    check(latvia.api("GET", "/api/v1/cases"), {"type": "array", "items": {"$ref": "#/components/schemas/CaseSummary"}})
+    check(latvia.api("GET", f"/api/v1/cases/{case_id}"), {"$ref": "#/components/schemas/Case"})
+    check(latvia.api("GET", "/api/v1/escalations"), {"type": "array", "items": {"$ref": "#/components/schemas/Escalation"}})

@@ -129,3 +129,51 @@ def test_compose_deliver_acknowledge_in_a_browser(federation, browser):
     browser.get(estonia.url + "/directory")
     assert latvia.fingerprint in browser.page_source and "LVA CERT" in browser.page_source
     browser.save_screenshot(str(SCREENSHOTS / "5-directory.png"))
+
+
+def test_a_case_in_the_browser(federation, browser):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import Select
+
+    estonia, latvia = federation("EST", "LVA")
+    add_user(estonia, "kadri", "Kadri Tamm", "diplomatic-poc", "estonia-password-1")
+    add_user(latvia, "janis", "Jānis Bērziņš", "diplomatic-poc", "latvia-password-1")
+
+    # Estonia reports the incident and notifies Latvia, all from forms.
+    sign_in(browser, estonia, "kadri", "estonia-password-1")
+    submit(browser, browser.find_element(By.LINK_TEXT, "Cases"), "/cases")
+    browser.find_element(By.ID, "title").send_keys("Ransomware at two banks")
+    browser.find_element(By.ID, "summary").send_keys("Core banking encrypted.")
+    browser.find_element(By.ID, "sector-banking").click()
+    Select(browser.find_element(By.ID, "impact")).select_by_value("severe")
+    browser.find_element(By.ID, "exercise").click()
+    submit(browser, browser.find_element(By.ID, "open"), "/cases/")
+    case_url = browser.current_url
+    case_id = case_url.rsplit("/", 1)[1]
+    assert "Reported" in browser.find_element(By.ID, "case-stage").text and "EXERCISE" in browser.page_source
+    form = browser.find_element(By.ID, "form-notification")
+    browser.execute_script("arguments[0].open = true", form.find_element(By.XPATH, ".."))
+    form.find_element(By.CSS_SELECTOR, "input[name=participant][value=LVA]").click()
+    form.find_element(By.ID, "n-message").send_keys("Servers in your networks are used.")
+    submit(browser, form.find_element(By.CSS_SELECTOR, "button[type=submit]"), f"/cases/{case_id}")
+    assert "Notified" in browser.find_element(By.ID, "case-stage").text
+    browser.save_screenshot(str(SCREENSHOTS / "6-case-owner.png"))
+
+    # Latvia sees the case, with what it owes, and acknowledges.
+    sign_in(browser, latvia, "janis", "latvia-password-1")
+    wait_until("the case is in Latvia's list",
+               lambda: browser.get(latvia.url + "/cases") or case_id in browser.page_source)
+    submit(browser, browser.find_element(By.LINK_TEXT, "Ransomware at two banks"), f"/cases/{case_id}")
+    assert "Acknowledge the notification" in browser.find_element(By.ID, "due").text
+    browser.save_screenshot(str(SCREENSHOTS / "7-case-participant.png"))
+    submit(browser, browser.find_element(By.CSS_SELECTOR, "button[id^=acknowledge-]"), f"/cases/{case_id}")
+    assert "Acknowledged the notification." in browser.find_element(By.ID, "timeline").text
+
+    # Back in Estonia, the acknowledgement is on the timeline under step 1.
+    sign_in(browser, estonia, "kadri", "estonia-password-1")
+
+    def acknowledged_in_estonia():
+        browser.get(case_url)
+        return "Acknowledged the notification." in element_text(browser, "timeline")
+    wait_until("Estonia's timeline shows Latvia's acknowledgement", acknowledged_in_estonia)
+    assert "1. Contact through the Points of Contact" in browser.find_element(By.ID, "timeline").text
