@@ -71,6 +71,8 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Send a communication check to every peer this often, in seconds (0: never).") var checkInterval = 0
     @Option(help: "Requests per second each person or the operator token may make to the API and web interface.") var userRateLimit = 20.0
     @Option(help: "Envelopes per second each peer may deliver.") var peerRateLimit = 500.0
+    @Option(help: "Alert the diplomatic POC when a case request for the technical desk is this many seconds overdue (-1: never).")
+    var escalateAfter = 0
     @Option(help: "Log level: trace, debug, info, notice, warning, error.") var logLevel = "info"
     @Option(help: "Log format: text, or json (one object per line, for log collectors).") var logFormat = "text"
 
@@ -89,6 +91,7 @@ struct Serve: AsyncParsableCommand {
         options.port = port ?? URLComponents(string: configuration.url)?.port ?? 7300
         options.databaseURL = database
         options.checkInterval = checkInterval > 0 ? .seconds(checkInterval) : nil
+        options.caseEscalation = escalateAfter < 0 ? nil : CaseEscalationPolicy(after: .seconds(escalateAfter))
         options.userRateLimit = .init(rate: userRateLimit, burst: userRateLimit * 3)
         options.peerRateLimit = .init(rate: peerRateLimit, burst: peerRateLimit * 2)
         if logFormat == "json" { LoggingSystem.bootstrap { JSONLogHandler(label: $0) } }
