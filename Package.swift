@@ -40,12 +40,22 @@ let package = Package(
             dependencies: ["EntenteProtocol", .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: strict
         ),
+        .target(
+            name: "Multilateral",
+            dependencies: ["EntenteProtocol", "Hotline", .product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: strict
+        ),
+        .target(
+            name: "Intelligence",
+            dependencies: ["EntenteProtocol", "Cases", .product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: strict
+        ),
 
         // I/O at the edges.
         .target(
             name: "Storage",
             dependencies: [
-                "EntenteProtocol", "Hotline", "Cases",
+                "EntenteProtocol", "Hotline", "Cases", "Multilateral", "Intelligence",
                 .product(name: "SQLiteNIO", package: "sqlite-nio"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -55,7 +65,7 @@ let package = Package(
         .target(
             name: "Federation",
             dependencies: [
-                "EntenteProtocol", "Hotline", "Cases", "Storage",
+                "EntenteProtocol", "Hotline", "Cases", "Multilateral", "Storage",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -68,7 +78,7 @@ let package = Package(
         .target(
             name: "WebInterface",
             dependencies: [
-                "Hotline", "Cases", "Storage",
+                "Hotline", "Cases", "Multilateral", "Storage",
                 .product(name: "Mustache", package: "swift-mustache"),
             ],
             resources: [.copy("Templates")],
@@ -77,8 +87,9 @@ let package = Package(
         .target(
             name: "Node",
             dependencies: [
-                "EntenteProtocol", "Hotline", "Cases", "Storage", "Federation", "WebInterface",
+                "EntenteProtocol", "Hotline", "Cases", "Multilateral", "Intelligence", "Storage", "Federation", "WebInterface",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -91,7 +102,7 @@ let package = Package(
         .executableTarget(
             name: "EntenteCLI",
             dependencies: [
-                "Node", "EntenteProtocol", "Hotline", "Cases", "Storage",
+                "Node", "EntenteProtocol", "Hotline", "Cases", "Multilateral", "Storage",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -106,11 +117,13 @@ let package = Package(
         .testTarget(name: "EntenteProtocolTests", dependencies: ["EntenteProtocol"], swiftSettings: strict),
         .testTarget(name: "HotlineTests", dependencies: ["Hotline"], swiftSettings: strict),
         .testTarget(name: "CasesTests", dependencies: ["Cases"], swiftSettings: strict),
-        .testTarget(name: "StorageTests", dependencies: ["Storage", "EntenteProtocol", "Hotline", "Cases", .product(name: "Logging", package: "swift-log")], swiftSettings: strict),
+        .testTarget(name: "MultilateralTests", dependencies: ["Multilateral"], swiftSettings: strict),
+        .testTarget(name: "IntelligenceTests", dependencies: ["Intelligence", "Cases"], swiftSettings: strict),
+        .testTarget(name: "StorageTests", dependencies: ["Storage", "EntenteProtocol", "Hotline", "Cases", "Multilateral", "Intelligence", .product(name: "Logging", package: "swift-log")], swiftSettings: strict),
         .testTarget(
             name: "NodeTests",
             dependencies: [
-                "Node", "Cases",
+                "Node", "Cases", "Multilateral",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ],
             swiftSettings: strict

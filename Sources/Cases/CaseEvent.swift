@@ -9,15 +9,7 @@ import Foundation
 public struct CaseEvent: Sendable, Equatable {
     public static let documentType = "entente.case-event"
 
-    /// The person on the authoring node who took the step.
-    public struct Person: Codable, Sendable, Equatable {
-        public var name: String
-        public var role: String
-        public init(name: String, role: String) {
-            self.name = name
-            self.role = role
-        }
-    }
+    public typealias Person = EntenteProtocol.Person
 
     public let id: String
     public let caseID: String
@@ -79,8 +71,7 @@ public struct CaseEvent: Sendable, Equatable {
         guard after.count == afterList.count, after.allSatisfy(UUIDv7.isValid), after == after.sorted(), Set(after).count == after.count else {
             throw .invalid("after must be sorted, distinct event ids")
         }
-        guard let byValue = document["by"], let by = try? byValue.decoded(as: Person.self),
-            !by.name.isEmpty, by.name.utf8.count <= 200, by.role.utf8.count <= 64
+        guard let byValue = document["by"], let by = try? byValue.decoded(as: Person.self), by.isValid
         else { throw .invalid("by must name a person and a role") }
         guard let kindText = document["kind"]?.stringValue, let kind = CaseAction.Kind(rawValue: kindText) else {
             throw .invalid("unknown kind \(document["kind"]?.stringValue ?? "")")

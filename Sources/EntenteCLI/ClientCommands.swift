@@ -277,3 +277,13 @@ struct ExitError: Error, CustomStringConvertible {
 func printError(_ text: String, terminator: String) {
     FileHandle.standardError.write(Data((text + terminator).utf8))
 }
+
+/// A file's bytes, or standard input's for "-", refused past `limit` bytes.
+func readInput(_ file: String, limit: Int) throws -> Data {
+    let data: Data
+    do {
+        data = file == "-" ? FileHandle.standardInput.readDataToEndOfFile() : try Data(contentsOf: URL(fileURLWithPath: file))
+    } catch { throw ExitError("cannot read \(file): \(error.localizedDescription)") }
+    guard data.count <= limit else { throw ExitError("\(file) is over \(limit >> 20) MiB") }
+    return data
+}

@@ -21,7 +21,7 @@ struct Demo: AsyncParsableCommand {
     @Option(help: "Where the demo nodes keep their data.") var data = "demo-data"
     @Option(help: "Port of the first node; the others follow.") var basePort = 7301
     @Option(help: "postgres://… base URL: each node then uses its own database there (must exist).") var database: String?
-    @Flag(help: "Set up, send the opening exercise messages, wait for their delivery, then stop (for scripts and CI).") var once = false
+    @Flag(help: "Set up, play the exercise case and record, wait until every node holds them, then stop (for scripts and CI).") var once = false
     @Flag(help: "Print the nodes and logins as JSON.") var json = false
 
     static let participants: [(id: String, name: String, kind: ParticipantKind, languages: [String], timeZone: String)] = [
@@ -83,12 +83,17 @@ struct Demo: AsyncParsableCommand {
 
         let opening = try await sendOpeningMessages(servers)
         let caseID = try await ExerciseCase(servers: servers).play()
-        printSummary(servers, urls: urls, caseID: caseID)
+        let record = ExerciseRecord(servers: servers, caseID: caseID)
+        let forumID = try await record.play()
+        let intelligence = try await ExerciseIntelligence(servers: servers, caseID: caseID, urls: urls).play()
+        printSummary(servers, urls: urls, caseID: caseID, forumID: forumID, intelligence: intelligence)
 
         if once {
             try await waitForDelivery(of: opening, on: servers)
             try await ExerciseCase(servers: servers).waitUntilEveryParticipantAgrees(on: caseID)
             if !json { printError("the exercise case is held identically by every participant") }
+            try await record.waitUntilEveryMemberHoldsTheResult(of: forumID)
+            if !json { printError("the working group's statement, adopted by silence procedure, is held by every member") }
             for server in servers { await server.stop() }
             return
         }
@@ -110,7 +115,7 @@ struct Demo: AsyncParsableCommand {
             body: "Exercise. Encryption of core banking servers at two banks since 05:40 UTC. Indicators attached in the next message.",
             fields: ["incidentType": "ransomware", "affectedSectors": "banking; financial market infrastructure", "impact": "card payments degraded nationwide"],
             tlp: .amber, exercise: true
-        ), composedBy: "EST Diplomatic POC")
+        ), composedBy: "EST Diplomatic POC")[0]
         let checks = try await osce.service.sendCommunicationChecks(composedBy: "OSCE Node operator", exercise: true)
         return [(estonia, notification)] + checks.values.map { (osce, $0) }
     }
@@ -126,7 +131,7 @@ struct Demo: AsyncParsableCommand {
         if !json { printError("all opening messages delivered, with signed receipts") }
     }
 
-    func printSummary(_ servers: [NodeServer], urls: [String: String], caseID: String) {
+    func printSummary(_ servers: [NodeServer], urls: [String: String], caseID: String, forumID: String, intelligence: (estonia: String, latvia: String)) {
         if json {
             return printJSON(.array(servers.map { server in
                 let id = server.identity.id.rawValue
@@ -137,6 +142,8 @@ struct Demo: AsyncParsableCommand {
                     "password": .string(Self.password(for: id)),
                     "users": .array(Self.accounts.map { ["username": .string($0.username), "role": .string($0.role.rawValue)] }),
                     "case": id == "FIN" ? .null : .string("\(urls[id]!)/cases/\(caseID)"),
+                    "forum": .string("\(urls[id]!)/forums/\(forumID)"),
+                    "intelligence": .string("\(urls[id]!)/intelligence" + (id == "EST" ? "/\(intelligence.estonia)" : id == "LVA" ? "/\(intelligence.latvia)" : "")),
                 ]
             }))
         }
@@ -151,5 +158,9 @@ struct Demo: AsyncParsableCommand {
         }
         print("\nExercise case (ransomware at two banks, from first notice to follow-up): \(urls["EST"]!)/cases/\(caseID)")
         print("Finland was not invited to it: its node holds nothing of it.")
+        print("OSCE working group (statement adopted by silence, a norm open for votes): \(urls["OSCE"]!)/forums/\(forumID)")
+        print("Threat intelligence (the case's indicators and CERT-EE's MISP event over TAXII; Latvia's sighting came back):")
+        print("      \(urls["EST"]!)/intelligence/\(intelligence.estonia) — pulled by Latvia into \(urls["LVA"]!)/intelligence/\(intelligence.latvia)")
+        print("Also: /agreements (Estonia–Latvia, in force), /norms (matrix), /cbms, /capacity, /drills on every node.")
     }
 }

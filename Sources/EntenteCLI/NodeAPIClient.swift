@@ -15,7 +15,8 @@ struct NodeConnectionOptions: ParsableArguments {
     @Option(name: .long, help: "The node's base URL, e.g. http://127.0.0.1:7301 (with --token).")
     var node: String?
 
-    @Option(name: .long, help: "The node's operator token (with --node).")
+    // Tokens are base64url and may begin with "-": take the next argument whatever it looks like.
+    @Option(name: .long, parsing: .unconditional, help: "The node's operator token (with --node).")
     var token: String?
 
     func validate() throws {

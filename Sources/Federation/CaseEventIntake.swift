@@ -13,10 +13,7 @@ struct CaseEventIntake: Sendable {
     let store: NodeStore
 
     func receive(_ envelope: Envelope, content: JSONValue, now: Date) async throws -> Date {
-        guard let documents = content["events"]?.arrayValue, content.objectValue?.count == 1,
-            (1...CaseEnvelopes.maximumEvents).contains(documents.count)
-        else { throw ProtocolError.malformed("case.events content must be {events: [1 to \(CaseEnvelopes.maximumEvents) case events]}") }
-        let events = try documents.map { document in
+        let events = try DocumentEnvelopes.documents(in: content, member: "events", type: CaseEnvelopes.envelopeType).map { document in
             do { return try CaseEvent(document: document) } catch { throw ProtocolError.malformed("\(error)") }
         }
         guard let caseID = events.first?.caseID, events.allSatisfy({ $0.caseID == caseID }) else {

@@ -49,6 +49,8 @@ public struct EnvelopeReceiver: Sendable {
             }
         case CaseEnvelopes.envelopeType:
             storedAt = try await CaseEventIntake(identity: identity, peers: peers, store: store).receive(envelope, content: content, now: now)
+        case RecordEnvelopes.envelopeType:
+            storedAt = try await RecordEntryIntake(identity: identity, peers: peers, store: store).receive(envelope, content: content, now: now)
         default:
             throw ProtocolError.unsupportedType(envelope.type)
         }

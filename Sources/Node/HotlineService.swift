@@ -50,23 +50,43 @@ public struct HotlineService: Sendable {
     }
 
     /// Seals the draft to its recipients and stores it in the outbox; returns once it is durable.
-    public func send(_ draft: Draft, composedBy: String?, now: Date = Date()) async throws -> String {
+    /// Recipients bound to this node by an agreement in force get that agreement's
+    /// acknowledgement deadline, so the draft goes out as one envelope per deadline:
+    /// the returned ids, the first for the earliest-sorted recipient.
+    @discardableResult
+    public func send(_ draft: Draft, composedBy: String?, now: Date = Date()) async throws -> [String] {
         let recipients = Array(Set(draft.to)).sorted()
         guard !recipients.isEmpty else { throw ServiceFailure.invalid("at least one recipient is required") }
-        var keys: [(id: ParticipantID, key: Curve25519.KeyAgreement.PublicKey)] = []
         for recipient in recipients {
             guard recipient != identity.id else { throw ServiceFailure.invalid("a node cannot send to itself") }
-            guard let peer = await peers.peer(recipient) else { throw ServiceFailure.invalid("\(recipient) is not a peer of this node") }
-            keys.append((recipient, peer.descriptor.keys.agreement))
+            guard await peers.peer(recipient) != nil else { throw ServiceFailure.invalid("\(recipient) is not a peer of this node") }
         }
         if let inReplyTo = draft.inReplyTo, try await store.message(inReplyTo) == nil {
             throw ServiceFailure.invalid("inReplyTo \(inReplyTo) is not a message on this node")
         }
+        let agreements = try await store.agreementBook()
+        let byDeadline = Dictionary(grouping: recipients) { recipient in
+            agreements.acknowledgementSeconds(priority: draft.priority, from: identity.id, to: recipient)
+                ?? Int(identity.acknowledgementPolicy.deadline(for: draft.priority).components.seconds)
+        }
+        var ids: [String] = []
+        for (seconds, group) in byDeadline.sorted(by: { $0.value[0] < $1.value[0] }) {
+            ids.append(try await seal(draft, to: group, acknowledgeBy: now.addingTimeInterval(TimeInterval(seconds)), composedBy: composedBy, now: now))
+        }
+        await outbox.wake()
+        return ids
+    }
+
+    private func seal(_ draft: Draft, to recipients: [ParticipantID], acknowledgeBy: Date, composedBy: String?, now: Date) async throws -> String {
+        var keys: [(id: ParticipantID, key: Curve25519.KeyAgreement.PublicKey)] = []
+        for recipient in recipients {
+            guard let peer = await peers.peer(recipient) else { throw ServiceFailure.invalid("\(recipient) is not a peer of this node") }
+            keys.append((recipient, peer.descriptor.keys.agreement))
+        }
         let message = HotlineMessage(
             template: draft.template, priority: draft.priority, subject: draft.subject, body: draft.body, language: draft.language,
             fields: draft.fields.filter { !$0.value.isEmpty }, attachments: draft.attachments, caseReference: draft.caseReference,
-            inReplyTo: draft.inReplyTo,
-            acknowledgeBy: Timestamp.format(identity.acknowledgementPolicy.acknowledgeBy(sentAt: now, priority: draft.priority))
+            inReplyTo: draft.inReplyTo, acknowledgeBy: Timestamp.format(acknowledgeBy)
         )
         do { try message.validate() } catch { throw ServiceFailure.invalid(error.description) }
         let envelope = try Envelope.seal(
@@ -75,7 +95,6 @@ public struct HotlineService: Sendable {
             id: UUIDv7.string(UUIDv7.generate(at: now)), createdAt: Timestamp.format(now)
         )
         try await store.recordOutgoing(envelope, message: message, composedBy: composedBy, now: now)
-        await outbox.wake()
         return envelope.id
     }
 
@@ -111,7 +130,7 @@ public struct HotlineService: Sendable {
                 subject: "Communication check from \(identity.name)",
                 body: "Please acknowledge this message to confirm that your Point of Contact is reachable.",
                 tlp: .green, exercise: exercise
-            ), composedBy: composedBy, now: now)
+            ), composedBy: composedBy, now: now)[0]
         }
         return sent
     }

@@ -33,6 +33,10 @@ public final class NodeServer: Sendable {
         public var caseEscalation: CaseEscalationPolicy? = CaseEscalationPolicy()
         /// How often overdue case items are looked for.
         public var escalationCheckInterval: Duration = .seconds(30)
+        /// How often subscribed peer collections are pulled; nil to pull only on request.
+        public var subscriptionInterval: Duration? = .seconds(60)
+        /// How often due drill injects are looked for; also their worst-case lateness.
+        public var drillCheckInterval: Duration = .seconds(1)
 
         public init() {}
     }
@@ -42,6 +46,10 @@ public final class NodeServer: Sendable {
     public let store: NodeStore
     public let service: HotlineService
     public let cases: CaseService
+    public let records: RecordService
+    public let drills: DrillService
+    public let intelligence: IntelligenceService
+    public let subscriptions: SubscriptionService
     public let metrics: NodeMetrics
     let options: Options
     let logger: Logger
@@ -81,6 +89,10 @@ public final class NodeServer: Sendable {
         )
         service = HotlineService(identity: identity, store: store, peers: peers, outbox: outbox, client: client)
         cases = CaseService(identity: identity, store: store, peers: peers, outbox: outbox)
+        records = RecordService(identity: identity, store: store, peers: peers, outbox: outbox)
+        drills = DrillService(hotline: service)
+        intelligence = IntelligenceService(identity: identity, store: store)
+        subscriptions = SubscriptionService(intelligence: intelligence, http: httpClient)
     }
 
     /// Every route the node serves: operations, federation, API and web interface.
@@ -93,9 +105,10 @@ public final class NodeServer: Sendable {
             identity: identity, receiver: EnvelopeReceiver(identity: identity, peers: service.peers, store: store),
             service: service, limiter: RateLimiter(options.peerRateLimit), metrics: metrics
         ).register(on: router)
-        APIRoutes(service: service, cases: cases, operatorToken: operatorToken, limiter: userLimiter, passwordHasher: options.passwordHasher).register(on: router)
+        TAXIIRoutes(intelligence: intelligence, operatorToken: operatorToken, limiter: userLimiter).register(on: router)
+        APIRoutes(service: service, cases: cases, records: records, drills: drills, intelligence: intelligence, subscriptions: subscriptions, operatorToken: operatorToken, limiter: userLimiter, passwordHasher: options.passwordHasher).register(on: router)
         try WebRoutes(
-            service: service, cases: cases, pages: try await Pages.load(), limiter: userLimiter,
+            service: service, cases: cases, records: records, drills: drills, intelligence: intelligence, pages: try await Pages.load(), limiter: userLimiter,
             secureCookies: options.secureCookies ?? identity.endpoint.hasPrefix("https://"), passwordHasher: options.passwordHasher
         ).register(on: router)
         return router
@@ -105,7 +118,9 @@ public final class NodeServer: Sendable {
         let router = try await makeRouter()
         let background = BackgroundWork(
             service: service, cases: cases, checkInterval: options.checkInterval, descriptorRefreshInterval: options.descriptorRefreshInterval,
-            escalation: options.caseEscalation, escalationCheckInterval: options.escalationCheckInterval, logger: logger
+            escalation: options.caseEscalation, escalationCheckInterval: options.escalationCheckInterval,
+            drills: drills, drillCheckInterval: options.drillCheckInterval,
+            subscriptions: subscriptions, subscriptionInterval: options.subscriptionInterval, logger: logger
         )
         var configuration = ApplicationConfiguration(address: .hostname(options.host, port: options.port), serverName: "Entente")
         configuration.reuseAddress = true
@@ -180,6 +195,10 @@ struct BackgroundWork: Service {
     let descriptorRefreshInterval: Duration?
     let escalation: CaseEscalationPolicy?
     let escalationCheckInterval: Duration
+    let drills: DrillService
+    let drillCheckInterval: Duration
+    let subscriptions: SubscriptionService
+    let subscriptionInterval: Duration?
     let logger: Logger
 
     func run() async throws {
@@ -203,6 +222,12 @@ struct BackgroundWork: Service {
                             }
                         }
                     }
+                }
+                group.addTask {
+                    await every(drillCheckInterval, "drill injects") { try await drills.sendDueInjects() }
+                }
+                if let subscriptionInterval {
+                    group.addTask { await every(subscriptionInterval, "TAXII subscriptions") { try await subscriptions.pullAll() } }
                 }
                 if let descriptorRefreshInterval {
                     group.addTask {

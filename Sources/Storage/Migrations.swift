@@ -77,6 +77,78 @@ enum Migrations {
             )
             """,
         ]),
+        (3, [
+            """
+            CREATE TABLE record_entries (
+                id TEXT PRIMARY KEY, space TEXT NOT NULL, author TEXT NOT NULL, kind TEXT NOT NULL,
+                at BIGINT NOT NULL, stored_at BIGINT NOT NULL, document TEXT NOT NULL
+            )
+            """,
+            "CREATE INDEX record_entries_by_space ON record_entries (space, at)",
+            """
+            CREATE TABLE drills (
+                id TEXT PRIMARY KEY, name TEXT NOT NULL, scenario TEXT NOT NULL, created_by TEXT,
+                created_at BIGINT NOT NULL, started_at BIGINT NOT NULL
+            )
+            """,
+            """
+            CREATE TABLE drill_injects (
+                drill_id TEXT NOT NULL REFERENCES drills(id), inject INTEGER NOT NULL, recipient TEXT NOT NULL,
+                due_at BIGINT NOT NULL, sent_at BIGINT, message_id TEXT,
+                PRIMARY KEY (drill_id, inject, recipient)
+            )
+            """,
+            "CREATE INDEX drill_injects_by_due ON drill_injects (sent_at, due_at)",
+        ]),
+        (4, [
+            """
+            CREATE TABLE taxii_collections (
+                id TEXT PRIMARY KEY, title TEXT NOT NULL, description TEXT NOT NULL, default_tlp TEXT NOT NULL, created_at BIGINT NOT NULL
+            )
+            """,
+            """
+            CREATE TABLE taxii_accounts (
+                name TEXT PRIMARY KEY, relation TEXT NOT NULL, token_hash TEXT NOT NULL UNIQUE, created_at BIGINT NOT NULL
+            )
+            """,
+            """
+            CREATE TABLE taxii_grants (
+                account TEXT NOT NULL REFERENCES taxii_accounts(name) ON DELETE CASCADE, collection TEXT NOT NULL REFERENCES taxii_collections(id),
+                can_read BIGINT NOT NULL, can_write BIGINT NOT NULL, PRIMARY KEY (account, collection)
+            )
+            """,
+            """
+            CREATE TABLE stix_objects (
+                collection TEXT NOT NULL, id TEXT NOT NULL, version TEXT NOT NULL, version_us BIGINT NOT NULL, date_added BIGINT NOT NULL,
+                type TEXT NOT NULL, spec_version TEXT NOT NULL, tlp TEXT NOT NULL, recipients TEXT NOT NULL, from_here BIGINT NOT NULL,
+                latest BIGINT NOT NULL, earliest BIGINT NOT NULL, document TEXT NOT NULL,
+                PRIMARY KEY (collection, id, version)
+            )
+            """,
+            "CREATE UNIQUE INDEX stix_objects_by_date_added ON stix_objects (collection, date_added)",
+            "CREATE INDEX stix_objects_by_type ON stix_objects (collection, type, date_added)",
+            """
+            CREATE TABLE taxii_status (
+                id TEXT PRIMARY KEY, collection TEXT NOT NULL, account TEXT NOT NULL, created_at BIGINT NOT NULL, document TEXT NOT NULL
+            )
+            """,
+        ]),
+        (5, [
+            """
+            CREATE TABLE taxii_subscriptions (
+                id TEXT PRIMARY KEY, url TEXT NOT NULL, account TEXT NOT NULL, token TEXT NOT NULL, collection TEXT NOT NULL REFERENCES taxii_collections(id),
+                cursor TEXT, fetched BIGINT NOT NULL, last_run BIGINT, last_error TEXT, created_at BIGINT NOT NULL
+            )
+            """,
+        ]),
+        (6, [
+            // Where a pulled object came from (its subscription), so a sighting of it can go back there.
+            "ALTER TABLE stix_objects ADD COLUMN source TEXT",
+            "ALTER TABLE taxii_subscriptions ADD COLUMN sightings_cursor BIGINT NOT NULL DEFAULT 0",
+            "ALTER TABLE taxii_subscriptions ADD COLUMN sightings_returned BIGINT NOT NULL DEFAULT 0",
+            "ALTER TABLE taxii_subscriptions ADD COLUMN sightings_error TEXT",
+            "CREATE INDEX stix_objects_sightings ON stix_objects (collection, from_here, type, date_added)",
+        ]),
     ]
 
     static func apply(to database: any SQLDatabase, now: Int64) async throws {

@@ -13,6 +13,8 @@ public struct NodeStore: Sendable {
     /// an event written here and one arriving at the same moment each see the other:
     /// otherwise a participant invited meanwhile could miss one of them.
     public let caseWrites = AsyncLock()
+    /// Serializes reads-then-writes of the multilateral record, as `caseWrites` does for cases.
+    public let recordWrites = AsyncLock()
 
     public init(database: any SQLDatabase) { self.database = database }
 

@@ -2,6 +2,7 @@ import Cases
 import EntenteProtocol
 import Foundation
 import Hummingbird
+import Intelligence
 import Storage
 
 /// `/api/v1/cases` and `/api/v1/escalations`: incident cases for the CLI and scripts.
@@ -16,6 +17,7 @@ struct CaseAPIRoutes {
         group.post("cases/:case/events") { request, context in try await self.record(request, context) }
         group.get("cases/:case/statements/:statement") { _, context in try await self.export(context) }
         group.get("escalations") { _, _ in try await self.escalations() }
+        group.get("cases/:case/stix") { _, context in try await self.stix(context) }
     }
 
     func list(_ request: Request) async throws -> Response {
@@ -98,6 +100,15 @@ struct CaseAPIRoutes {
         }
     }
 
+    /// The case's evidence as a STIX 2.1 bundle; `POST /api/v1/taxii/collections/{id}/cases/{case}` shares it in a collection.
+    func stix(_ context: NodeRequestContext) async throws -> Response {
+        let id = try caseID(context)
+        return try await api.handling {
+            let objects = CaseIntelligence.bundle(of: try await cases.state(id))
+            return JSONResponse.make(["type": "bundle", "id": .string("bundle--" + UUID().uuidString.lowercased()), "objects": .array(objects)])
+        }
+    }
+
     func escalations() async throws -> Response {
         JSONResponse.make(.array(try await cases.store.escalations().map(CaseRepresentation.escalation)))
     }
@@ -106,13 +117,7 @@ struct CaseAPIRoutes {
         do { return try CaseAction(kind: body.kind, body: body.body) } catch { throw APIError(.unprocessableContent, "invalid", error.description) }
     }
 
-    private func person(_ name: String?, _ context: NodeRequestContext) -> CaseEvent.Person {
-        let principal = context.principal ?? .operatorToken
-        return CaseEvent.Person(name: name.map { String($0.prefix(200)) }.flatMap { $0.isEmpty ? nil : $0 } ?? principal.name, role: principal.role.rawValue)
-    }
+    private func person(_ name: String?, _ context: NodeRequestContext) -> CaseEvent.Person { api.person(name, context) }
 
-    private func caseID(_ context: NodeRequestContext) throws -> String {
-        guard let id = context.parameters.get("case"), UUIDv7.isValid(id) else { throw APIError.badRequest("invalid case id") }
-        return id
-    }
+    private func caseID(_ context: NodeRequestContext) throws -> String { try api.entryID(context, "case") }
 }

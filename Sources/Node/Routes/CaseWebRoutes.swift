@@ -105,6 +105,10 @@ extension WebRoutes {
         ]
         for kind in possible where canWrite { forms["can-" + kind.rawValue] = true }
         let escalations = try await cases.store.escalations(caseID: id).map(escalation)
+        let record = try await records.publicRecord()
+        let norms = record.allegations.filter { $0.body.caseReference == id }.map { item -> [String: Any] in
+            ["norm": item.body.norm, "title": record.norm(item.body.norm)?.title ?? "", "by": item.author.rawValue, "against": item.body.against]
+        }
         return html(pages.render("case", base(context).merging([
             "case": [
                 "id": state.id, "title": state.title, "stage": state.stage?.label ?? "Waiting for its report", "owner": state.owner?.rawValue ?? "?",
@@ -122,6 +126,7 @@ extension WebRoutes {
                                             "done": $0.done.map { "done \(displayWire($0.at))" } ?? "open"] },
             "hasActions": !state.actions.isEmpty, "forms": forms, "hasForms": canWrite && !possible.isEmpty,
             "escalations": escalations, "hasEscalations": !escalations.isEmpty, "error": present(error),
+            "norms": norms, "hasNorms": !norms.isEmpty,
         ]) { $1 }), status: status)
     }
 
@@ -245,9 +250,10 @@ extension WebRoutes {
     }
 }
 
-private func nonEmpty(_ text: String?) -> String? { text?.isEmpty == false ? text : nil }
+func nonEmpty(_ text: String?) -> String? { text?.isEmpty == false ? text : nil }
 
-private func parse<T: RawRepresentable>(_ type: T.Type, _ text: String, _ what: String) throws -> T where T.RawValue == String {
+/// A form value as one of a vocabulary's words, or an error naming what was expected.
+func parse<T: RawRepresentable>(_ type: T.Type, _ text: String, _ what: String) throws -> T where T.RawValue == String {
     guard let value = T(rawValue: text) else { throw ServiceFailure.invalid("“\(text)” is not a valid \(what)") }
     return value
 }

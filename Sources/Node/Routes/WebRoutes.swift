@@ -12,9 +12,12 @@ import WebInterface
 /// hashed; every form carries the session's CSRF token, and the login form a
 /// double-submit token of its own.
 struct WebRoutes {
-    init(service: HotlineService, cases: CaseService, pages: Pages, limiter: RateLimiter, secureCookies: Bool, passwordHasher: PasswordHasher) throws {
+    init(service: HotlineService, cases: CaseService, records: RecordService, drills: DrillService, intelligence: IntelligenceService, pages: Pages, limiter: RateLimiter, secureCookies: Bool, passwordHasher: PasswordHasher) throws {
         self.service = service
         self.cases = cases
+        self.records = records
+        self.drills = drills
+        self.intelligence = intelligence
         self.pages = pages
         self.limiter = limiter
         self.secureCookies = secureCookies
@@ -23,6 +26,9 @@ struct WebRoutes {
 
     let service: HotlineService
     let cases: CaseService
+    let records: RecordService
+    let drills: DrillService
+    let intelligence: IntelligenceService
     let pages: Pages
     let limiter: RateLimiter
     let secureCookies: Bool
@@ -54,6 +60,8 @@ struct WebRoutes {
         web.get("checks") { _, context in try await self.checks(context, notice: nil) }
         web.post("checks") { request, context in try await self.sendChecks(request, context) }
         registerCases(on: web)
+        registerRecord(on: web)
+        registerIntelligence(on: web)
     }
 
     // MARK: Sign in and out
@@ -241,8 +249,8 @@ struct WebRoutes {
             inReplyTo: form["inReplyTo"].flatMap { $0.isEmpty ? nil : $0 }, tlp: tlp, exercise: form["exercise"] == "1"
         )
         do {
-            let id = try await service.send(draft, composedBy: context.principal?.name)
-            return redirect("/messages/\(id)")
+            let ids = try await service.send(draft, composedBy: context.principal?.name)
+            return redirect("/messages/\(ids[0])")
         } catch let failure as ServiceFailure {
             return try await retry(failure.description)
         }

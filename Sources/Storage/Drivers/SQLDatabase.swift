@@ -12,6 +12,7 @@ extension SQLValue: ExpressibleByStringLiteral, ExpressibleByIntegerLiteral, Exp
     public init(integerLiteral value: Int64) { self = .integer(value) }
     public init(nilLiteral: ()) { self = .null }
     public init(_ value: String?) { self = value.map(SQLValue.text) ?? .null }
+    public init(_ value: Int64?) { self = value.map(SQLValue.integer) ?? .null }
     public init(_ value: Bool) { self = .integer(value ? 1 : 0) }
 }
 

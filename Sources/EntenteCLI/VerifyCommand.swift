@@ -1,0 +1,71 @@
+import ArgumentParser
+import Cases
+import EntenteProtocol
+import Foundation
+import Multilateral
+
+struct Verify: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Verify an exported joint statement or a published vote result, offline.",
+        discussion: """
+            Checks that the file is exactly as exported (RFC 8785 canonical form) and every signature in it: a joint
+            statement's co-signatures, or a vote result's chair signature and every member's ballot, recounting the
+            ballots to the published tally. Prints each signer's fingerprint to compare with the one you know; with
+            --expect ID=FINGERPRINT the comparison is made for you. Exits non-zero if anything does not verify.
+            """
+    )
+    @Argument(help: "The statement or result file.") var file: String
+    @Option(name: .customLong("expect"), help: "A signer's known fingerprint, ID=FINGERPRINT (repeatable).") var expected: [String] = []
+    @Flag(help: "Print JSON.") var json = false
+
+    /// What a verified file says, whichever kind it is.
+    struct Verified {
+        var title: String
+        var summary: String
+        var signers: [(participant: ParticipantID, fingerprint: Fingerprint, role: String)]
+    }
+
+    func run() throws {
+        let bytes: [UInt8]
+        do { bytes = Array(try Data(contentsOf: URL(fileURLWithPath: file))) } catch { throw ExitError("cannot read \(file): \(error.localizedDescription)") }
+        let verified: Verified
+        do { verified = try Self.verify(bytes) } catch { throw ExitError("NOT VERIFIED: \(error)") }
+        var mismatches: [String] = []
+        for (id, fingerprint) in try pairs(expected, "--expect ID=FINGERPRINT") {
+            guard let signer = verified.signers.first(where: { $0.participant.rawValue == id }) else {
+                mismatches.append("\(id) did not sign"); continue
+            }
+            if Fingerprint(fingerprint) != signer.fingerprint { mismatches.append("\(id) signed with fingerprint \(signer.fingerprint), not \(fingerprint)") }
+        }
+        if json {
+            printJSON([
+                "verified": .bool(mismatches.isEmpty), "title": .string(verified.title), "summary": .string(verified.summary),
+                "problems": .array(mismatches.map(JSONValue.string)),
+                "signers": .array(verified.signers.map { ["participant": .string($0.participant.rawValue), "fingerprint": .string($0.fingerprint.description), "role": .string($0.role)] }),
+            ])
+        } else {
+            print("“\(verified.title)”")
+            for signer in verified.signers { print("  signed by \(signer.participant) (\(signer.role))  fingerprint \(signer.fingerprint)") }
+            if !verified.summary.isEmpty { print(verified.summary) }
+        }
+        guard mismatches.isEmpty else { throw ExitError("NOT VERIFIED: " + mismatches.joined(separator: "; ")) }
+        if !json { print("VERIFIED: \(verified.signers.count) signature(s)") }
+    }
+
+    static func verify(_ bytes: [UInt8]) throws -> Verified {
+        let type = (try? JSONValue(parsing: bytes))?["type"]?.stringValue
+        if type == RecordEntry.documentType {
+            let result = try VoteResult(verifying: bytes)
+            let keys = Dictionary(uniqueKeysWithValues: result.body.members.compactMap { member in (try? PublicKeys(json: member.keys)).map { (member.participant, $0) } })
+            let hostKeys = try PublicKeys(json: result.body.host.keys)
+            return Verified(
+                title: "\(result.body.proposalTitle) — \(result.body.forumName)",
+                summary: "Result: \(VoteResult.summary(result.tally)) under \(result.call.rule.method.rawValue); \(result.tally.counted.count) ballot(s) counted, \(result.tally.refused.count) refused",
+                signers: [(result.host, hostKeys.fingerprint, "chair")]
+                    + result.ballots.compactMap { ballot in keys[ballot.author].map { (ballot.author, $0.fingerprint, "ballot") } }
+            )
+        }
+        let statement = try JointStatement(verifying: bytes)
+        return Verified(title: statement.title, summary: "", signers: statement.signatures.map { ($0.participant, $0.keys.fingerprint, "co-signer") })
+    }
+}

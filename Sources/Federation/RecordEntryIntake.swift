@@ -1,0 +1,63 @@
+import EntenteProtocol
+import Foundation
+import Multilateral
+import Storage
+
+/// Checks the entries of a verified, decrypted `record.entries` envelope before anything
+/// is stored: each signed by its author's pinned key, relayed only by its author or the
+/// forum's host, written by a member of its space, to a node that belongs to it. A forum's
+/// host relays what it receives to the members the author did not send it to.
+struct RecordEntryIntake: Sendable {
+    let identity: LocalIdentity
+    let peers: PeerDirectory
+    let store: NodeStore
+
+    func receive(_ envelope: Envelope, content: JSONValue, now: Date) async throws -> Date {
+        let entries = try DocumentEnvelopes.documents(in: content, member: "entries", type: RecordEnvelopes.envelopeType).map { document in
+            do { return try RecordEntry(document: document) } catch { throw ProtocolError.malformed("\(error)") }
+        }
+        guard let space = entries.first?.space, entries.allSatisfy({ $0.space == space }) else {
+            throw ProtocolError.malformed("all entries of one envelope belong to one space")
+        }
+        for entry in entries {
+            let keys = try await publicKeys(of: entry.author)
+            do { try entry.verify(with: keys.signing) } catch { throw ProtocolError.badSignature }
+        }
+        return try await store.recordWrites.withLock {
+            let held = try await store.recordEntries(in: space)
+            let heldIDs = Set(held.map(\.id))
+            let fresh = entries.filter { !heldIDs.contains($0.id) }
+            let all = held + fresh
+            try check(fresh, relayedBy: envelope.sender, in: space, all: all)
+            let relays = try await relay(fresh, in: space, all: all, alreadySentTo: envelope.recipients + [envelope.sender], now: now)
+            return try await store.recordIncoming(envelope, recordEntries: fresh, relays: relays, now: now)
+        }
+    }
+
+    private func check(_ fresh: [RecordEntry], relayedBy sender: ParticipantID, in space: RecordSpace, all: [RecordEntry]) throws {
+        let relay = RecordAudience.relay(of: space, entries: all)
+        for entry in fresh where entry.author != sender && relay != sender {
+            throw ProtocolError.malformed("\(sender) relays an entry by \(entry.author) in \(space)")
+        }
+        guard let audience = RecordAudience.of(space, entries: all) else { return }
+        guard audience.contains(identity.id) else { throw ProtocolError.notAParticipant("\(identity.id) does not take part in \(space)") }
+        if let outsider = fresh.first(where: { !audience.contains($0.author) }) {
+            throw ProtocolError.notAParticipant("\(outsider.author) does not take part in \(space)")
+        }
+    }
+
+    private func publicKeys(of participant: ParticipantID) async throws -> PublicKeys {
+        if participant == identity.id { return identity.keys.publicKeys }
+        guard let peer = await peers.peer(participant) else { throw ProtocolError.unknownSender(participant.rawValue) }
+        return peer.descriptor.keys
+    }
+
+    private func relay(_ fresh: [RecordEntry], in space: RecordSpace, all: [RecordEntry], alreadySentTo: [ParticipantID], now: Date) async throws -> [Envelope] {
+        guard RecordAudience.relay(of: space, entries: all) == identity.id, !fresh.isEmpty, let audience = RecordAudience.of(space, entries: all) else { return [] }
+        var reachable: [ParticipantID] = []
+        for participant in audience where !alreadySentTo.contains(participant) && participant != identity.id {
+            if await peers.peer(participant) != nil { reachable.append(participant) }
+        }
+        return try await RecordEnvelopes.seal(fresh, in: space, to: reachable, identity: identity, peers: peers, now: now)
+    }
+}

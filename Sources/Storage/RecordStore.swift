@@ -1,0 +1,163 @@
+import EntenteProtocol
+import Foundation
+import Multilateral
+
+/// Entries of the multilateral record, stored as the signed documents they arrived as;
+/// forums, agreements and the public record are recomputed from them.
+extension NodeStore {
+    /// Stores entries this node wrote and the envelopes carrying them, all or nothing.
+    public func recordOutgoing(recordEntries entries: [RecordEntry], envelopes: [Envelope], now: Date) async throws {
+        try await database.transaction { db in
+            try await Self.insertRecordEntries(entries, now: now, into: db)
+            try await Self.queue(envelopes, now: now, into: db)
+        }
+    }
+
+    /// Stores verified entries received in `envelope` and any relay of them, all or nothing.
+    /// A replayed envelope stores nothing and returns when it was first stored.
+    public func recordIncoming(_ envelope: Envelope, recordEntries entries: [RecordEntry], relays: [Envelope], now: Date) async throws -> Date {
+        try await database.transaction { db in
+            if let first = try await Self.insertEnvelopeOnce(envelope, now: now, into: db) { return first }
+            try await Self.insertRecordEntries(entries, now: now, into: db)
+            try await Self.queue(relays, now: now, into: db)
+            return now
+        }
+    }
+
+    static func insertRecordEntries(_ entries: [RecordEntry], now: Date, into db: any SQLExecutor) async throws {
+        for entry in entries {
+            try await db.query(
+                """
+                INSERT INTO record_entries (id, space, author, kind, at, stored_at, document) VALUES (?, ?, ?, ?, ?, ?, ?)
+                ON CONFLICT (id) DO NOTHING
+                """,
+                [.text(entry.id), .text(entry.space.description), .text(entry.author.rawValue), .text(entry.kind.rawValue),
+                 .integer(entry.atMilliseconds), .integer(now.unixMilliseconds), .text(entry.document.canonicalString)]
+            )
+        }
+    }
+
+    /// Every entry held in `space`, in time order.
+    public func recordEntries(in space: RecordSpace) async throws -> [RecordEntry] {
+        try await database.query("SELECT document FROM record_entries WHERE space = ? ORDER BY at, id", [.text(space.description)]).map(Self.recordEntry)
+    }
+
+    /// Every forum's or every agreement's entries, grouped by space (`sort` is "forum" or "agreement").
+    public func recordEntries(ofEvery sort: String) async throws -> [String: [RecordEntry]] {
+        let rows = try await database.query(
+            "SELECT document FROM record_entries WHERE space LIKE ? ORDER BY at, id", [.text("\(sort):%")]
+        )
+        return Dictionary(grouping: try rows.map(Self.recordEntry)) { $0.space.openingEntryID ?? "" }
+    }
+
+    static func recordEntry(_ row: SQLRow) throws -> RecordEntry {
+        // Stored documents were verified on the way in; a failure here means the database was edited.
+        try RecordEntry(document: try JSONValue(parsing: Array(try row.text("document").utf8)))
+    }
+
+    // MARK: Drills
+
+    /// Records a drill and, for each inject and recipient, when it is due.
+    public func createDrill(id: String, scenario: DrillScenario, document: String, createdBy: String?, startAt: Date, now: Date) async throws {
+        try await database.transaction { db in
+            try await db.query(
+                "INSERT INTO drills (id, name, scenario, created_by, created_at, started_at) VALUES (?, ?, ?, ?, ?, ?)",
+                [.text(id), .text(scenario.name), .text(document), SQLValue(createdBy), .integer(now.unixMilliseconds), .integer(startAt.unixMilliseconds)]
+            )
+            for (position, inject) in scenario.injects.enumerated() {
+                for recipient in inject.to {
+                    try await db.query(
+                        "INSERT INTO drill_injects (drill_id, inject, recipient, due_at) VALUES (?, ?, ?, ?)",
+                        [.text(id), .integer(Int64(position + 1)), .text(recipient.rawValue),
+                         .integer(startAt.unixMilliseconds + Int64(inject.offsetSeconds) * 1000)]
+                    )
+                }
+            }
+        }
+    }
+
+    public struct StoredDrill: Sendable {
+        public var id: String
+        public var name: String
+        public var scenario: String
+        public var createdBy: String?
+        public var createdAt: Date
+        public var startAt: Date
+    }
+
+    public func drills(limit: Int = 200) async throws -> [StoredDrill] {
+        try await database.query("SELECT * FROM drills ORDER BY created_at DESC LIMIT ?", [.integer(Int64(limit))]).map(Self.drill)
+    }
+
+    public func drill(_ id: String) async throws -> StoredDrill? {
+        try await database.query("SELECT * FROM drills WHERE id = ?", [.text(id)]).first.map(Self.drill)
+    }
+
+    static func drill(_ row: SQLRow) throws -> StoredDrill {
+        StoredDrill(
+            id: try row.text("id"), name: try row.text("name"), scenario: try row.text("scenario"), createdBy: try row.optionalText("created_by"),
+            createdAt: Date(unixMilliseconds: try row.integer("created_at")), startAt: Date(unixMilliseconds: try row.integer("started_at"))
+        )
+    }
+
+    /// Injects due by `now` and not yet sent, oldest first: (drill, inject number, recipients).
+    public func dueInjects(now: Date) async throws -> [(drill: String, inject: Int, recipients: [ParticipantID])] {
+        let rows = try await database.query(
+            "SELECT drill_id, inject, recipient FROM drill_injects WHERE sent_at IS NULL AND due_at <= ? ORDER BY due_at, drill_id, inject, recipient",
+            [.integer(now.unixMilliseconds)]
+        )
+        var due: [(drill: String, inject: Int, recipients: [ParticipantID])] = []
+        for row in rows {
+            let drill = try row.text("drill_id"), inject = Int(try row.integer("inject"))
+            guard let recipient = ParticipantID(try row.text("recipient")) else { continue }
+            if let last = due.last, last.drill == drill, last.inject == inject {
+                due[due.count - 1].recipients.append(recipient)
+            } else {
+                due.append((drill, inject, [recipient]))
+            }
+        }
+        return due
+    }
+
+    /// Marks an inject sent to `recipients` as the hotline message `messageID`.
+    public func markInjectSent(drill: String, inject: Int, recipients: [ParticipantID], messageID: String, at: Date) async throws {
+        try await database.transaction { db in
+            for recipient in recipients {
+                try await db.query(
+                    "UPDATE drill_injects SET sent_at = ?, message_id = ? WHERE drill_id = ? AND inject = ? AND recipient = ?",
+                    [.integer(at.unixMilliseconds), .text(messageID), .text(drill), .integer(Int64(inject)), .text(recipient.rawValue)]
+                )
+            }
+        }
+    }
+
+    /// Each inject at each recipient, with the hotline's record of its acknowledgement.
+    public func drillDeliveries(_ drill: String, subjects: [Int: String]) async throws -> [AfterActionReport.Delivery] {
+        let rows = try await database.query(
+            """
+            SELECT i.inject, i.recipient, i.due_at, i.sent_at, i.message_id, m.ack_by, d.acked_at
+            FROM drill_injects i
+            LEFT JOIN messages m ON m.id = i.message_id
+            LEFT JOIN deliveries d ON d.message_id = i.message_id AND d.recipient = i.recipient
+            WHERE i.drill_id = ? ORDER BY i.inject, i.recipient
+            """,
+            [.text(drill)]
+        )
+        return try rows.compactMap { row in
+            guard let recipient = ParticipantID(try row.text("recipient")) else { return nil }
+            let inject = Int(try row.integer("inject"))
+            return AfterActionReport.Delivery(
+                inject: inject, recipient: recipient, subject: subjects[inject] ?? "", dueAt: try row.integer("due_at"),
+                sentAt: try row.optionalInteger("sent_at"), messageID: try row.optionalText("message_id"),
+                acknowledgeBy: try row.optionalInteger("ack_by"), acknowledgedAt: try row.optionalInteger("acked_at")
+            )
+        }
+    }
+}
+
+extension NodeStore {
+    /// The agreements held, for the hotline to apply their obligations.
+    public func agreementBook() async throws -> AgreementBook {
+        AgreementBook(try await recordEntries(ofEvery: "agreement").map { AgreementState(id: $0.key, entries: $0.value) })
+    }
+}
