@@ -113,7 +113,7 @@ class Node:
 
     def cli(self, *args, **kwargs):
         """`entente COMMAND [SUBCOMMAND] --data DIR ARGS…`"""
-        depth = 2 if args[0] in ("peer", "user", "case") else 1
+        depth = 2 if args[0] in ("peer", "user", "case", "forum", "agreement", "norms", "cbm", "capacity", "drill", "taxii") else 1
         return run(*args[:depth], "--data", self.data, *args[depth:], **kwargs)
 
     def json(self, *args):

@@ -98,6 +98,21 @@ def test_demo_starts_a_federation(tmp_path):
         with sqlite3.connect(Path(node["data"], "entente.sqlite")) as database:
             events = database.execute("SELECT COUNT(*) FROM case_events WHERE case_id = ?", (case_id,)).fetchone()[0]
         assert events == (0 if node["id"] == "FIN" else 18), node["id"]
+    # …and once the working group's statement, adopted by silence procedure, is held by every member with its result.
+    for node in nodes:
+        with sqlite3.connect(Path(node["data"], "entente.sqlite")) as database:
+            kinds = dict(database.execute("SELECT kind, COUNT(*) FROM record_entries GROUP BY kind").fetchall())
+        assert kinds["result"] == 1 and kinds["proposal"] == 2 and kinds["commitment"] >= 44, node["id"]
+        assert ("agreement" in kinds) == (node["id"] in ("EST", "LVA")), node["id"]
+    # …and Latvia pulled Estonia's collection and its sighting of CERT-EE's command server went back to Estonia.
+    est, lva = nodes[0], nodes[1]
+    assert "/intelligence/" in est["intelligence"] and "/intelligence/" in lva["intelligence"]
+    with sqlite3.connect(Path(est["data"], "entente.sqlite")) as database:
+        sightings = database.execute("SELECT document FROM stix_objects WHERE type = 'sighting' AND from_here = 0").fetchall()
+    assert [json.loads(s)["sighting_of_ref"] for (s,) in sightings] == ["indicator--0d6e1f3a-5b7c-4e9d-8f21-3a4b5c6d7e8f"]
+    with sqlite3.connect(Path(lva["data"], "entente.sqlite")) as database:
+        pulled = database.execute("SELECT COUNT(*) FROM stix_objects WHERE source IS NOT NULL").fetchone()[0]
+    assert pulled >= 10, "the case's indicators and the MISP event's objects"
 
 
 def test_rotated_keys_are_taken_by_peers(federation):

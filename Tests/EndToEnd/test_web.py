@@ -1,10 +1,12 @@
 """The web interface in a real headless Chromium: sign in at one node, compose,
 see it arrive and acknowledge at another, and see the acknowledgement come back."""
+import json
 import os
 import shutil
 from pathlib import Path
 
 import pytest
+import requests
 
 from conftest import wait_until
 
@@ -44,9 +46,14 @@ def add_user(node, username, name, role, password):
 
 def submit(driver, button, url_part):
     """Clicks a form's button and waits for the page it leads to."""
+    from selenium.webdriver.support import expected_conditions
     from selenium.webdriver.support.ui import WebDriverWait
+    # The page being left must go first: a form that posts back to the page it is on
+    # matches url_part before the browser has even sent it.
+    old_page = driver.find_element("tag name", "html")
     button.click()
     try:
+        WebDriverWait(driver, 20).until(expected_conditions.staleness_of(old_page))
         WebDriverWait(driver, 20).until(
             lambda d: url_part in d.current_url and d.execute_script("return document.readyState") == "complete")
     except Exception:
@@ -177,3 +184,149 @@ def test_a_case_in_the_browser(federation, browser):
         return "Acknowledged the notification." in element_text(browser, "timeline")
     wait_until("Estonia's timeline shows Latvia's acknowledgement", acknowledged_in_estonia)
     assert "1. Contact through the Points of Contact" in browser.find_element(By.ID, "timeline").text
+
+
+def open_details(driver, element):
+    """Opens the <details> around a form, as a person clicking its summary would."""
+    from selenium.webdriver.common.by import By
+    driver.execute_script("arguments[0].open = true", element.find_element(By.XPATH, "ancestor::details"))
+
+
+def test_a_forum_and_an_agreement_in_the_browser(federation, browser):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import Select
+
+    osce, estonia = federation("OSCE", "EST")
+    add_user(osce, "chair", "Chair", "diplomatic-poc", "osce-password-1")
+    add_user(estonia, "kadri", "Kadri Tamm", "diplomatic-poc", "estonia-password-1")
+
+    # The OSCE opens a forum with Estonia as a member.
+    sign_in(browser, osce, "chair", "osce-password-1")
+    submit(browser, browser.find_element(By.LINK_TEXT, "Forums"), "/forums")
+    browser.find_element(By.ID, "forum-name").send_keys("Informal Working Group")
+    browser.find_element(By.ID, "member-EST").click()
+    submit(browser, browser.find_element(By.ID, "open-forum-button"), "/forums/")
+    forum_path = "/forums/" + browser.current_url.rsplit("/", 1)[1]
+
+    # Estonia tables a text, then amends it.
+    sign_in(browser, estonia, "kadri", "estonia-password-1")
+    wait_until("the forum reaches Estonia", lambda: browser.get(estonia.url + forum_path) or "Table a proposal" in browser.page_source)
+    browser.find_element(By.ID, "proposal-title").send_keys("Statement on the bank ransomware")
+    browser.find_element(By.ID, "proposal-text").send_keys("We express concern and call for restraint.")
+    submit(browser, browser.find_element(By.ID, "table"), forum_path)
+    amend = browser.find_element(By.CSS_SELECTOR, "form[id^=amend-]")
+    open_details(browser, amend)
+    text = amend.find_element(By.CSS_SELECTOR, "textarea")
+    text.clear()
+    text.send_keys("We condemn the attack and call for restraint.")
+    submit(browser, amend.find_element(By.CSS_SELECTOR, "button[type=submit]"), forum_path)
+
+    # The chair accepts the amendment: version 2 shows what changed; then calls a vote.
+    sign_in(browser, osce, "chair", "osce-password-1")
+    wait_until("the amendment reaches the chair", lambda: browser.get(osce.url + forum_path) or "Accept" in browser.page_source)
+    submit(browser, browser.find_element(By.CSS_SELECTOR, "button[id^=accept-]"), forum_path)
+    browser.execute_script("document.querySelectorAll('details').forEach(d => d.open = true)")
+    diff = browser.find_element(By.CSS_SELECTOR, ".diff")
+    assert diff.find_element(By.TAG_NAME, "del").text.strip() == "express concern"
+    assert diff.find_element(By.TAG_NAME, "ins").text.strip() == "condemn the attack"
+    call = browser.find_element(By.CSS_SELECTOR, "form[id^=call-]")
+    Select(call.find_element(By.CSS_SELECTOR, "select[name=method]")).select_by_value("simple-majority")
+    quorum = call.find_element(By.CSS_SELECTOR, "input[name=quorum]")
+    quorum.clear()
+    quorum.send_keys("50")
+    submit(browser, call.find_element(By.CSS_SELECTOR, "button[type=submit]"), forum_path)
+    assert "open" in browser.find_element(By.CSS_SELECTOR, ".vote").text
+    browser.save_screenshot(str(SCREENSHOTS / "8-forum-chair.png"))
+
+    # Estonia votes yes; both nodes count it.
+    sign_in(browser, estonia, "kadri", "estonia-password-1")
+    wait_until("the vote reaches Estonia", lambda: browser.get(estonia.url + forum_path) or "choice-yes" in browser.page_source)
+    submit(browser, browser.find_element(By.ID, "choice-yes"), forum_path)
+    assert "Yes 1" in browser.find_element(By.CSS_SELECTOR, ".tally").text
+    assert "This node has voted." in browser.page_source
+    browser.save_screenshot(str(SCREENSHOTS / "9-forum-member.png"))
+
+    # An agreement proposed by Estonia with the OSCE, signed by the OSCE in its browser, is in force.
+    submit(browser, browser.find_element(By.LINK_TEXT, "Agreements"), "/agreements")
+    browser.find_element(By.ID, "agreement-title").send_keys("Hotline arrangement")
+    browser.find_element(By.ID, "agreement-text").send_keys("Urgent messages are acknowledged within 30 minutes.")
+    browser.find_element(By.ID, "party-OSCE").click()
+    browser.find_element(By.ID, "ack-urgent").send_keys("30")
+    submit(browser, browser.find_element(By.ID, "propose"), "/agreements")
+    assert "AWAITING SIGNATURES" in browser.page_source and "Acknowledge urgent messages within 30 min" in browser.page_source
+
+    sign_in(browser, osce, "chair", "osce-password-1")
+    wait_until("the agreement reaches the OSCE", lambda: browser.get(osce.url + "/agreements") or "sign-" in browser.page_source)
+    submit(browser, browser.find_element(By.CSS_SELECTOR, "button[id^=sign-]"), "/agreements")
+    assert "IN FORCE" in browser.page_source
+
+    # Norms, CBMs, capacity building and drills render and take their forms.
+    submit(browser, browser.find_element(By.LINK_TEXT, "Norms"), "/norms")
+    Select(browser.find_element(By.ID, "commit-norm")).select_by_value("paris-9")
+    browser.find_element(By.ID, "commit-document").send_keys("Paris Call endorsement")
+    submit(browser, browser.find_element(By.ID, "commit"), "/norms")
+    assert browser.find_element(By.CSS_SELECTOR, "tr[data-participant=OSCE] .committed")
+    for link, marker in (("CBMs", "cbm-matrix"), ("Capacity building", "request-form"), ("Drills", "drill-form")):
+        submit(browser, browser.find_element(By.LINK_TEXT, link), "/")
+        assert browser.find_element(By.ID, marker)
+    browser.find_element(By.ID, "drill-name").send_keys("Check drill")
+    browser.find_element(By.ID, "drill-injects").send_keys("0 | EST | urgent | Inject 1 | Acknowledge.")
+    submit(browser, browser.find_element(By.ID, "plan-drill"), "/drills/")
+    wait_until("the inject is sent", lambda: browser.refresh() or "pending" not in element_text(browser, "drill-injects"))
+    assert "EXERCISE" in browser.page_source
+    browser.save_screenshot(str(SCREENSHOTS / "10-drill.png"))
+
+
+def test_threat_intelligence_pages_in_the_browser(federation, browser):
+    from selenium.webdriver.common.by import By
+    from taxii2client.v21 import Collection
+
+    estonia, = federation("EST")
+    add_user(estonia, "kadri", "Kadri Tamm", "technical-poc", "estonia-password-1")
+    collection = estonia.api("POST", "/api/v1/taxii/collections", {"title": "Ransomware indicators", "defaultTLP": "amber"})
+    token = estonia.api("POST", "/api/v1/taxii/accounts", {"name": "misp", "relation": "partner", "read": [collection["id"]], "write": [collection["id"]]})["token"]
+    indicator_id, malware_id = "indicator--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f", "malware--31b940d4-6f7f-459a-80ea-9c1f17b5891b"
+    common = {"spec_version": "2.1", "created": "2026-11-22T10:00:00.000Z", "modified": "2026-11-22T10:00:00.000Z"}
+    Collection(f"{estonia.url}/taxii2/entente/collections/{collection['id']}/", user="misp", password=token).add_objects({"objects": [
+        {**common, "type": "indicator", "id": indicator_id, "name": "LockBit C2", "pattern": "[ipv4-addr:value = '198.51.100.7']",
+         "pattern_type": "stix", "valid_from": "2026-11-22T10:00:00Z", "object_marking_refs": ["marking-definition--bab4a63c-aed9-4cf5-a766-dfca5abac2bb"]},
+        {**common, "type": "malware", "id": malware_id, "name": "LockBit", "is_family": True},
+        {**common, "type": "relationship", "id": "relationship--44298a74-ba52-4f0c-87a3-1824e67d7fad", "relationship_type": "indicates",
+         "source_ref": indicator_id, "target_ref": malware_id},
+    ]})
+    sign_in(browser, estonia, "kadri", "estonia-password-1")
+    submit(browser, browser.find_element(By.LINK_TEXT, "Intelligence"), "/intelligence")
+    submit(browser, browser.find_element(By.LINK_TEXT, "Ransomware indicators"), "/intelligence/")
+    assert "TLP:GREEN" in browser.find_element(By.ID, "stix-objects").text and "TLP:AMBER" in browser.page_source
+    submit(browser, browser.find_element(By.LINK_TEXT, "LockBit C2"), "/objects/")
+    assert "198.51.100.7" in browser.find_element(By.ID, "pattern").text
+    assert "indicates" in browser.find_element(By.ID, "relationships").text and malware_id in browser.page_source
+    browser.save_screenshot(str(SCREENSHOTS / "11-indicator.png"))
+
+    # An analyst reports having seen it: the sighting is listed on the indicator's page.
+    browser.find_element(By.CSS_SELECTOR, "#report-sighting summary").click()
+    count = browser.find_element(By.ID, "sighting-count")
+    count.clear()
+    count.send_keys("4")
+    browser.find_element(By.ID, "sighting-note").send_keys("Seen at the ministry's gateway")
+    submit(browser, browser.find_element(By.ID, "report-sighting-button"), "/objects/")
+    sightings = browser.find_element(By.ID, "sightings").text
+    assert "(EST)" in sightings and "4" in sightings and "Seen at the ministry's gateway" in sightings
+    browser.save_screenshot(str(SCREENSHOTS / "12-sighting.png"))
+    sighting = [o for o in Collection(f"{estonia.url}/taxii2/entente/collections/{collection['id']}/", user="misp", password=token)
+                .get_objects(type="sighting")["objects"]]
+    assert [s["sighting_of_ref"] for s in sighting] == [indicator_id], "written by this node, so its AMBER reaches the partner"
+
+    # A MISP event pasted into the collection page becomes a report, its PAP shown; it downloads back as an event.
+    event_text = (Path(__file__).parent / "data" / "misp-event.json").read_text()
+    browser.get(f"{estonia.url}/intelligence/{collection['id']}")
+    browser.find_element(By.CSS_SELECTOR, "#import-misp summary").click()
+    browser.execute_script("arguments[0].value = arguments[1]", browser.find_element(By.ID, "misp-event"), event_text)
+    submit(browser, browser.find_element(By.ID, "import-misp-button"), "/objects/report--")
+    heading = browser.find_element(By.TAG_NAME, "h1").text
+    assert "Ransomware campaign against Baltic banks" in heading and "PAP:GREEN" in heading and "TLP:AMBER" in heading
+    browser.save_screenshot(str(SCREENSHOTS / "13-misp-report.png"))
+    download = browser.find_element(By.ID, "download-misp").get_attribute("href")
+    session = {cookie["name"]: cookie["value"] for cookie in browser.get_cookies()}
+    exported = requests.get(download, cookies=session, timeout=10).json()["Event"]
+    assert exported["uuid"] == json.loads(event_text)["Event"]["uuid"] and len(exported["Attribute"]) == 15
