@@ -8,6 +8,14 @@ public enum DecisionMethod: String, Codable, Sendable, CaseIterable {
     case simpleMajority = "simple-majority"
     /// Adopted if at least two thirds of the votes counted are for.
     case twoThirds = "two-thirds"
+
+    public var label: String {
+        switch self {
+        case .silence: "Silence procedure"
+        case .simpleMajority: "Simple majority"
+        case .twoThirds: "Two-thirds majority"
+        }
+    }
 }
 
 /// Whether an abstention weighs in the majority's base.
@@ -16,6 +24,13 @@ public enum AbstentionRule: String, Codable, Sendable, CaseIterable {
     case notCounted = "not-counted"
     /// Counts as a vote that is not for: in the base, so it weighs like a vote against.
     case countedAgainst = "counted-against"
+
+    public var label: String {
+        switch self {
+        case .notCounted: "not counted (present and not voting)"
+        case .countedAgainst: "counted against"
+        }
+    }
 }
 
 public enum Choice: String, Codable, Sendable, CaseIterable {
@@ -56,6 +71,8 @@ public struct Tally: Codable, Sendable, Equatable {
     public enum Outcome: String, Codable, Sendable {
         case adopted, rejected
         case noQuorum = "no-quorum"
+
+        public var label: String { self == .noQuorum ? "no quorum" : rawValue }
     }
 
     public struct Refusal: Codable, Sendable, Equatable {

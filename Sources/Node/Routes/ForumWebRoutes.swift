@@ -68,16 +68,16 @@ extension WebRoutes {
                 let isOpen = now.unixMilliseconds <= call.call.deadlineMilliseconds
                 let voted = proposal.ballots.contains { $0.author == me }
                 vote = [
-                    "call": call.entry.id, "method": call.call.rule.method.rawValue, "quorumPercent": call.call.rule.quorumPercent,
-                    "abstentions": call.call.rule.abstentions.rawValue, "deadline": displayWire(call.call.deadline), "version": call.call.version,
+                    "call": call.entry.id, "method": call.call.rule.method.label, "quorumPercent": call.call.rule.quorumPercent,
+                    "abstentions": call.call.rule.abstentions.label, "deadline": displayWire(call.call.deadline), "version": call.call.version,
                     "isOpen": isOpen, "canVote": isMember && isOpen && !voted, "voted": voted,
                     "choices": call.call.rule.choices.map { ["value": $0.rawValue, "label": $0 == .objection ? "Break silence (object)" : $0.rawValue.capitalized] },
-                    "yes": tally.yes, "no": tally.no, "abstain": tally.abstain, "objections": tally.objections, "quorum": tally.quorum,
-                    "participating": tally.participating, "outcome": isOpen ? "provisional: \(tally.outcome.rawValue)" : tally.outcome.rawValue,
+                    "yes": tally.yes, "no": tally.no, "abstain": tally.abstain, "objections": tally.objections, "quorum": tally.quorum, "memberCount": forum.members.count,
+                    "participating": tally.participating, "outcome": isOpen ? "provisional: \(tally.outcome.label)" : tally.outcome.label,
                     "ballots": proposal.ballots.map { ["voter": $0.author.rawValue, "at": displayWire($0.at), "choice": $0.body["choice"]?.stringValue ?? ""] },
-                    "refused": tally.refused.map { ["voter": $0.voter.rawValue, "reason": $0.reason] }, "hasRefused": !tally.refused.isEmpty,
+                    "hasBallots": !proposal.ballots.isEmpty, "refused": tally.refused.map { ["voter": $0.voter.rawValue, "reason": $0.reason] }, "hasRefused": !tally.refused.isEmpty,
                     "canPublish": isChair && !isOpen && proposal.result == nil,
-                    "result": proposal.result.map { ["outcome": $0.tally.outcome.rawValue, "at": displayWire($0.entry.at)] as [String: Any] } ?? false,
+                    "result": proposal.result.map { ["outcome": $0.tally.outcome.label, "at": displayWire($0.entry.at)] as [String: Any] } ?? false,
                 ] as [String: Any]
             }
             return [
@@ -96,8 +96,8 @@ extension WebRoutes {
             "forum": ["id": forum.id, "name": forum.name, "mandate": present(nonEmpty(forum.charter?.mandate)), "host": forum.host?.rawValue ?? "",
                       "members": forum.members.map(\.rawValue).joined(separator: ", ")] as [String: Any],
             "proposals": proposals, "hasProposals": !proposals.isEmpty, "canTable": isMember, "csrf": csrf(context),
-            "categories": Proposal.Category.allCases.map(\.rawValue), "methods": DecisionMethod.allCases.map(\.rawValue),
-            "abstentionRules": AbstentionRule.allCases.map(\.rawValue),
+            "categories": Proposal.Category.allCases.map(\.rawValue), "methods": DecisionMethod.allCases.map { ["value": $0.rawValue, "label": $0.label] },
+            "abstentionRules": AbstentionRule.allCases.map { ["value": $0.rawValue, "label": $0.label] },
             "refusals": forum.refusals.map { ["author": $0.entry.author.rawValue, "kind": $0.entry.kind.rawValue, "reason": $0.reason] },
             "hasRefusals": !forum.refusals.isEmpty, "error": present(error),
         ]) { $1 }), status: status)

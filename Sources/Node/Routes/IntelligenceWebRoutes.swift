@@ -146,7 +146,15 @@ extension WebRoutes {
             } else if source == objectID, let target { relationships.append(["text": "\(kind) →", "other": target, "collection": collectionID]) }
             else if target == objectID, let source { relationships.append(["text": "← \(kind) from", "other": source, "collection": collectionID]) }
         }
-        let references = (json["object_refs"]?.arrayValue ?? []).compactMap(\.stringValue).map { ["other": $0, "collection": collectionID] }
+        var references = (json["object_refs"]?.arrayValue ?? []).compactMap(\.stringValue).map { ["other": $0, "collection": collectionID] as [String: Any] }
+        // Name what the object points at, as far as the reader may see it; the rest keep their bare ids.
+        var namesQuery = STIXQuery(collection: collectionID, reader: reader(context), limit: 1000)
+        namesQuery.ids = Array(Set((relationships + references).compactMap { $0["other"] as? String }).prefix(1000))
+        let names = namesQuery.ids.isEmpty ? [:] : Dictionary(try await intelligence.store.stixObjects(namesQuery).objects.compactMap { stored in
+            (try? JSONValue(parsing: Array(stored.document.utf8))).flatMap(Self.caption).map { (stored.id, "\($0) (\(stored.type))") }
+        }) { $1 }
+        for index in relationships.indices { relationships[index]["name"] = names[relationships[index]["other"] as? String ?? ""] ?? false }
+        for index in references.indices { references[index]["name"] = names[references[index]["other"] as? String ?? ""] ?? false }
         let properties = (json.objectValue ?? [:]).keys.sorted().filter { !["type", "id", "spec_version", "object_refs", "object_marking_refs"].contains($0) }
             .map { key -> [String: Any] in
                 let value = json[key]!
@@ -165,5 +173,11 @@ extension WebRoutes {
 
     static func title(_ json: JSONValue) -> String {
         json["name"]?.stringValue ?? json["value"]?.stringValue ?? json["id"]?.stringValue ?? "?"
+    }
+
+    /// What a person would call the object in a list, if it has more than its id: its name, its value or its pattern.
+    static func caption(_ json: JSONValue) -> String? {
+        guard let text = json["name"]?.stringValue ?? json["value"]?.stringValue ?? json["pattern"]?.stringValue else { return nil }
+        return text.count > 80 ? text.prefix(79) + "…" : text
     }
 }
