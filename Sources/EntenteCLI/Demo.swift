@@ -98,6 +98,8 @@ struct Demo: AsyncParsableCommand {
             return
         }
         if !json { print("\nPress Ctrl-C to stop the demo.") }
+        // The demo runs until interrupted: show the tour now even when standard output is a pipe or a file.
+        fflush(nil)
         for await _ in await UnixSignalsSequence(trapping: .sigint, .sigterm) { break }
         if !json { printError("stopping…") }
         for server in servers { await server.stop() }
