@@ -46,16 +46,23 @@ def add_user(node, username, name, role, password):
 
 def submit(driver, button, url_part):
     """Clicks a form's button and waits for the page it leads to."""
-    from selenium.webdriver.support import expected_conditions
+    from selenium.common.exceptions import WebDriverException
     from selenium.webdriver.support.ui import WebDriverWait
     # The page being left must go first: a form that posts back to the page it is on
-    # matches url_part before the browser has even sent it.
-    old_page = driver.find_element("tag name", "html")
+    # matches url_part before the browser has even sent it. A mark set on the old
+    # document is absent from the new one; while the browser is between the two,
+    # Chromium answers scripts with errors, which mean "not there yet".
+    driver.execute_script("window.__ententeOldPage = true")
     button.click()
+
+    def arrived(d):
+        try:
+            return (d.execute_script("return window.__ententeOldPage === undefined && document.readyState === 'complete'")
+                    and url_part in d.current_url)
+        except WebDriverException:
+            return False
     try:
-        WebDriverWait(driver, 20).until(expected_conditions.staleness_of(old_page))
-        WebDriverWait(driver, 20).until(
-            lambda d: url_part in d.current_url and d.execute_script("return document.readyState") == "complete")
+        WebDriverWait(driver, 20).until(arrived)
     except Exception:
         driver.save_screenshot(str(SCREENSHOTS / "failure.png"))
         raise AssertionError(f"expected {url_part}, at {driver.current_url}: " + driver.find_element("tag name", "main").text[:800])
@@ -63,11 +70,11 @@ def submit(driver, button, url_part):
 
 def element_text(driver, element_id):
     """The element's text, or "" while the page is being replaced (a form post navigates)."""
-    from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
+    from selenium.common.exceptions import WebDriverException
     from selenium.webdriver.common.by import By
     try:
         return driver.find_element(By.ID, element_id).text
-    except (NoSuchElementException, StaleElementReferenceException):
+    except WebDriverException:  # not there yet, gone stale, or Chromium between two documents
         return ""
 
 
