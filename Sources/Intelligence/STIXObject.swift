@@ -93,7 +93,16 @@ public enum STIXValidation {
                 markingRefs.append(text)
             }
         }
-        let recipients = members["x_entente_recipients"]?.arrayValue?.compactMap(\.stringValue) ?? []
+        var recipients: [String] = []
+        if let named = members["x_entente_recipients"] {
+            guard let list = named.arrayValue, list.count <= 256 else { throw STIXError("\(id): x_entente_recipients is a list of at most 256 names") }
+            for entry in list {
+                guard let name = entry.stringValue, TLPPolicy.isRecipientName(name) else {
+                    throw STIXError("\(id): x_entente_recipients holds names of 1 to 64 letters, digits, dots, hyphens or underscores")
+                }
+                recipients.append(name)
+            }
+        }
         let tlp = TLPMarking.strictest(markingRefs)
         if tlp == .red, recipients.isEmpty { throw STIXError("\(id): a TLP:RED object names its recipients in x_entente_recipients") }
         return STIXObject(id: id, type: type, specVersion: specVersion, created: created, modified: isObservable ? nil : modified ?? created,

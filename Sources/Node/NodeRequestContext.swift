@@ -16,6 +16,14 @@ public enum Principal: Sendable {
         }
     }
 
+    /// The unique name TLP:RED objects address: the username, not the display name, which is neither unique nor restricted.
+    public var accountName: String {
+        switch self {
+        case .operatorToken: "operator"
+        case .user(let user, _, _): user.username
+        }
+    }
+
     public var role: Role {
         switch self {
         case .operatorToken: .operator

@@ -230,8 +230,10 @@ extension NodeStore {
         let always = access.always.map(\.rawValue).sorted(), fromHere = access.fromThisNodeOnly.map(\.rawValue).sorted()
         var clauses = ["collection = ?"]
         var values: [SQLValue] = [.text(query.collection)]
-        var tlp = ["(tlp = 'red' AND recipients LIKE ?)"]
-        values.append(.text("%," + query.reader.name + ",%"))
+        // Exact and case-sensitive on both databases, unlike LIKE (wildcards; SQLite ignores ASCII case):
+        // the list contains ",name," when removing that substring changes it.
+        var tlp = ["(tlp = 'red' AND replace(recipients, ?, '') <> recipients)"]
+        values.append(.text("," + query.reader.name + ","))
         if !always.isEmpty { tlp.append("tlp IN (\(list(always)))"); values += always.map(SQLValue.text) }
         if !fromHere.isEmpty { tlp.append("(from_here = 1 AND tlp IN (\(list(fromHere))))"); values += fromHere.map(SQLValue.text) }
         clauses.append("(" + tlp.joined(separator: " OR ") + ")")

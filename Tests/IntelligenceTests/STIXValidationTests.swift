@@ -57,8 +57,13 @@ struct STIXValidationTests {
         let red = with("object_marking_refs", ["marking-definition--e828b379-4e03-4974-9ac4-e53a884c97c1"])
         #expect(throws: STIXError.self) { try STIXValidation.validate(red) }
         guard case .object(var members) = red else { return }
-        members["x_entente_recipients"] = ["analyst"]
-        #expect(try STIXValidation.validate(.object(members)).recipients == ["analyst"])
+        members["x_entente_recipients"] = ["analyst", "soc_1", "LVA"]
+        #expect(try STIXValidation.validate(.object(members)).recipients == ["analyst", "soc_1", "LVA"])
+        // A name that could not be told apart from others in storage, or that is not a name, is refused.
+        for bad: JSONValue in [["a,b"], ["%"], [""], ["Kadri Tamm"], [.number(1)], "analyst", .array(Array(repeating: "a", count: 257))] {
+            members["x_entente_recipients"] = bad
+            #expect(throws: STIXError.self) { try STIXValidation.validate(.object(members)) }
+        }
     }
 
     @Test func theStrictestTLPMarkingWinsAndTLP1IsRead() {

@@ -14,7 +14,8 @@ struct IntelligenceStoreTests {
             var random = SeededGenerator(seed: 20_261_122)
             let collection = TAXIICollection(id: "c1", title: "t", description: "", defaultTLP: .amber)
             try await store.createCollection(collection, now: Date())
-            let names = ["analyst", "soc", "lva", "ltu"]
+            // Names that differ only by a character LIKE treats as a wildcard, or by case, must not read each other's RED.
+            let names = ["analyst", "soc_1", "socx1", "SOCX1", "lva", "LVA"]
             var held: [(object: STIXObject, fromHere: Bool, dateAdded: Int64)] = []
             for n in 0..<120 {
                 let tlp: TLP? = [nil, .clear, .green, .amber, .amberStrict, .red].randomElement(using: &random)!

@@ -18,7 +18,7 @@ extension WebRoutes {
     }
 
     func reader(_ context: NodeRequestContext) -> Reader {
-        Reader(name: context.principal?.name ?? "operator", relation: .member)
+        Reader(name: context.principal?.accountName ?? "operator", relation: .member)
     }
 
     /// A signed-in person writing: the operator's rights, under their own name (a TLP:RED object they write names them).
