@@ -61,11 +61,15 @@ public enum Sightings {
         return .object(sighting)
     }
 
+    /// The producer of what was sighted, as a reader: another organisation, under a name no
+    /// TLP:RED object can address, so that nothing RED goes back with a sighting.
+    public static let producer = Reader(name: "(producer)", relation: .partner)
+
     /// Whether a sighting written here may go to the producer, another organisation:
     /// what TLP lets a partner receive from its source. TLP:RED names its recipients on
     /// this node, so it never goes back on its own.
     public static func mayReturn(_ tlp: TLP) -> Bool {
-        tlp != .red && TLPPolicy.allows(tlp, recipients: [], fromThisNode: true, reader: Reader(name: "producer", relation: .partner))
+        tlp != .red && TLPPolicy.allows(tlp, recipients: [], fromThisNode: true, reader: producer)
     }
 
     /// The objects a returning sighting needs beside it: what it names as where it was sighted.

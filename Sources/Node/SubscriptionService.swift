@@ -69,7 +69,7 @@ public struct SubscriptionService: Sendable {
                 }
                 var accepted = 0, refused: [String] = []
                 if !returning.isEmpty {
-                    var query = STIXQuery(collection: subscription.collection, reader: Reader(name: "producer", relation: .partner), limit: Self.pageSize)
+                    var query = STIXQuery(collection: subscription.collection, reader: Sightings.producer, limit: Self.pageSize)
                     query.ids = Array(Set(returning.flatMap(Sightings.identities)))
                     let identities = query.ids.isEmpty ? [] : try await store.stixObjects(query).objects.compactMap { try? JSONValue(parsing: Array($0.document.utf8)) }
                     refused = try await send(identities + returning, to: subscription)
@@ -91,21 +91,23 @@ public struct SubscriptionService: Sendable {
     func send(_ objects: [JSONValue], to subscription: TAXIISubscription) async throws -> [String] {
         var request = HTTPClientRequest(url: subscription.url + "objects/")
         request.method = .POST
-        request.headers.add(name: "Accept", value: TAXIIRoutes.taxiiMediaType)
         request.headers.add(name: "Content-Type", value: TAXIIRoutes.taxiiMediaType)
-        request.headers.add(name: "Authorization", value: Self.authorization(subscription))
         request.body = .bytes(ByteBuffer(string: JSONValue.object(["objects": .array(objects)]).canonicalString))
-        let response = try await http.execute(request, timeout: .seconds(60))
-        let body = try await response.body.collect(upTo: Self.maximumPageBytes)
-        guard response.status == .accepted || response.status == .ok else {
-            throw ServiceFailure.invalid("the peer answered \(response.status.code): \(String(buffer: body).prefix(200))")
-        }
-        let status = try JSONValue(parsing: body.readableBytesView)
+        let (status, _) = try await exchange(request, with: subscription, expecting: [.accepted, .ok])
         return (status["failures"]?.arrayValue ?? []).map { "\($0["id"]?.stringValue ?? "?"): \($0["message"]?.stringValue ?? "refused")" }
     }
 
-    static func authorization(_ subscription: TAXIISubscription) -> String {
-        "Basic " + Data("\(subscription.account):\(subscription.token)".utf8).base64EncodedString()
+    /// Sends a TAXII request with the subscription's credentials; the answer's JSON and headers, or what the peer said instead.
+    func exchange(_ request: HTTPClientRequest, with subscription: TAXIISubscription, expecting statuses: Set<HTTPResponseStatus>) async throws -> (JSONValue, HTTPHeaders) {
+        var request = request
+        request.headers.add(name: "Accept", value: TAXIIRoutes.taxiiMediaType)
+        request.headers.add(name: "Authorization", value: "Basic " + Data("\(subscription.account):\(subscription.token)".utf8).base64EncodedString())
+        let response = try await http.execute(request, timeout: .seconds(60))
+        let body = try await response.body.collect(upTo: Self.maximumPageBytes)
+        guard statuses.contains(response.status) else {
+            throw ServiceFailure.invalid("the peer answered \(response.status.code): \(String(buffer: body).prefix(200))")
+        }
+        return (try JSONValue(parsing: body.readableBytesView), response.headers)
     }
 
     /// Pulls one subscription until the peer has nothing newer; failures are recorded, not thrown.
@@ -146,15 +148,9 @@ public struct SubscriptionService: Sendable {
         var query = [URLQueryItem(name: "limit", value: String(Self.pageSize))]
         if let next { query.append(URLQueryItem(name: "next", value: next)) } else if let addedAfter { query.append(URLQueryItem(name: "added_after", value: addedAfter)) }
         components.queryItems = query
-        var request = HTTPClientRequest(url: components.string!)
-        request.headers.add(name: "Accept", value: TAXIIRoutes.taxiiMediaType)
-        request.headers.add(name: "Authorization", value: Self.authorization(subscription))
-        let response = try await http.execute(request, timeout: .seconds(60))
-        let body = try await response.body.collect(upTo: Self.maximumPageBytes)
-        guard response.status == .ok else { throw ServiceFailure.invalid("the peer answered \(response.status.code): \(String(buffer: body).prefix(200))") }
-        let envelope = try JSONValue(parsing: body.readableBytesView)
+        let (envelope, headers) = try await exchange(HTTPClientRequest(url: components.string!), with: subscription, expecting: [.ok])
         let objects = (envelope["objects"]?.arrayValue ?? []).map { ($0, String?.none) }
         return Page(objects: objects, more: envelope["more"]?.boolValue ?? false, next: envelope["next"]?.stringValue,
-                    lastAdded: response.headers.first(name: "X-TAXII-Date-Added-Last"))
+                    lastAdded: headers.first(name: "X-TAXII-Date-Added-Last"))
     }
 }
