@@ -3,6 +3,37 @@ import EntenteProtocol
 import Foundation
 import Node
 
+struct Directory: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Export whom this node trusts with which keys, for `entente verify --directory`.",
+        subcommands: [Export.self]
+    )
+
+    struct Export: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Write this node's pinned fingerprints (its own and every peer's, with the keys they rotated from).",
+            discussion: """
+                The file anchors `entente verify`: a statement or result verifies only when every signer's keys are
+                found in it (or given with --expect). Keep it where you keep anything you trust: it is not signed.
+                """
+        )
+        @OptionGroup var connection: NodeConnectionOptions
+        @Option(help: "Write to this file instead of standard output.") var output: String?
+
+        func run() async throws {
+            let directory = try await connection.client().get("directory")
+            if let output {
+                do { try Data(directory.canonicalBytes).write(to: URL(fileURLWithPath: output)) } catch {
+                    throw ExitError("cannot write \(output): \(error.localizedDescription)")
+                }
+                printError("Wrote \(directory["participants"]?.arrayValue?.count ?? 0) participant(s) to \(output)")
+            } else {
+                printJSON(directory)
+            }
+        }
+    }
+}
+
 struct Peer: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Pin, list and remove the nodes this node federates with.",
@@ -98,6 +129,8 @@ struct Send: AsyncParsableCommand {
     @Option(help: "The id of the message this one answers.") var inReplyTo: String?
     @Option(help: "A case reference.") var caseReference: String?
     @Flag(help: "Mark the message as an exercise.") var exercise = false
+    @Flag(help: "Answer an exercise message (--in-reply-to) as a real one; without it a reply to an exercise is an exercise.")
+    var answerExerciseAsReal = false
     @Flag(help: "Print {\"id\": …} as JSON.") var json = false
 
     func run() async throws {
@@ -113,6 +146,7 @@ struct Send: AsyncParsableCommand {
             "tlp": .string(tlp), "language": .string(language), "fields": .object(fieldValues), "exercise": .bool(exercise),
         ]
         if let inReplyTo { request["inReplyTo"] = .string(inReplyTo) }
+        if answerExerciseAsReal { request["answersExerciseAsReal"] = true }
         if let caseReference { request["caseReference"] = .string(caseReference) }
         let result = try await connection.client().post("messages", .object(request))
         if json { printJSON(result) } else { print(result["id"]?.stringValue ?? "") }

@@ -26,7 +26,7 @@ struct ExerciseIntelligence {
         let published = try await estonia.intelligence.createCollection(
             title: "EXERCISE: ransomware at two banks", description: "Indicators from the exercise case and CERT-EE's MISP event, for the Baltic CERTs.", defaultTLP: .amber
         )
-        let caseObjects = CaseIntelligence.bundle(of: try await estonia.cases.state(caseID))
+        let caseObjects = CaseIntelligence.bundle(of: try await estonia.cases.state(caseID), producedBy: estonia.identity.id)
         _ = try await estonia.intelligence.add(caseObjects.map { ($0, nil) }, to: published, by: .nodeOperator)
         _ = try await estonia.intelligence.importMISP(Self.mispEvent, into: published, by: .nodeOperator)
         let token = try await estonia.intelligence.saveAccount(name: "cert-lv", relation: .partner, read: [published.id], write: [published.id])

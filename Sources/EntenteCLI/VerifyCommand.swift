@@ -10,12 +10,15 @@ struct Verify: ParsableCommand {
         discussion: """
             Checks that the file is exactly as exported (RFC 8785 canonical form) and every signature in it: a joint
             statement's co-signatures, or a vote result's chair signature and every member's ballot, recounting the
-            ballots to the published tally. Prints each signer's fingerprint to compare with the one you know; with
-            --expect ID=FINGERPRINT the comparison is made for you. Exits non-zero if anything does not verify.
+            ballots to the published tally. The keys inside the file only make it consistent: VERIFIED is printed only
+            when every signer is anchored, by --expect ID=FINGERPRINT (a fingerprint you know) or by --directory FILE
+            (from `entente directory export` on your own node). Otherwise the unanchored signers are named and the
+            command fails. Exits non-zero if anything does not verify.
             """
     )
     @Argument(help: "The statement or result file.") var file: String
     @Option(name: .customLong("expect"), help: "A signer's known fingerprint, ID=FINGERPRINT (repeatable).") var expected: [String] = []
+    @Option(help: "A directory exported by `entente directory export`: the fingerprints your node pinned.") var directory: String?
     @Flag(help: "Print JSON.") var json = false
 
     /// What a verified file says, whichever kind it is.
@@ -31,11 +34,21 @@ struct Verify: ParsableCommand {
         let verified: Verified
         do { verified = try Self.verify(bytes) } catch { throw ExitError("NOT VERIFIED: \(error)") }
         var mismatches: [String] = []
-        for (id, fingerprint) in try pairs(expected, "--expect ID=FINGERPRINT") {
-            guard let signer = verified.signers.first(where: { $0.participant.rawValue == id }) else {
+        var anchors = try loadDirectory()
+        for (id, text) in try pairs(expected, "--expect ID=FINGERPRINT") {
+            guard let participant = ParticipantID(id), let fingerprint = Fingerprint(text) else { throw ExitError("--expect \(id)=\(text): not ID=FINGERPRINT (30 digits)") }
+            guard let signer = verified.signers.first(where: { $0.participant == participant }) else {
                 mismatches.append("\(id) did not sign"); continue
             }
-            if Fingerprint(fingerprint) != signer.fingerprint { mismatches.append("\(id) signed with fingerprint \(signer.fingerprint), not \(fingerprint)") }
+            if fingerprint != signer.fingerprint { mismatches.append("\(id) signed with fingerprint \(signer.fingerprint), not \(fingerprint)") }
+            anchors.add(participant, fingerprint)
+        }
+        for signer in verified.signers where !(anchors.fingerprints[signer.participant]?.contains(signer.fingerprint) ?? false) {
+            if anchors.fingerprints[signer.participant] == nil {
+                mismatches.append("\(signer.participant) is not anchored: give --expect \(signer.participant)=FINGERPRINT or a --directory that pins it")
+            } else if !mismatches.contains(where: { $0.hasPrefix("\(signer.participant) signed") }) {
+                mismatches.append("\(signer.participant) signed with fingerprint \(signer.fingerprint), which is not the one anchored for it")
+            }
         }
         if json {
             printJSON([
@@ -50,6 +63,15 @@ struct Verify: ParsableCommand {
         }
         guard mismatches.isEmpty else { throw ExitError("NOT VERIFIED: " + mismatches.joined(separator: "; ")) }
         if !json { print("VERIFIED: \(verified.signers.count) signature(s)") }
+    }
+
+    func loadDirectory() throws -> TrustAnchors {
+        guard let directory else { return TrustAnchors() }
+        do {
+            return try TrustAnchors(directory: try JSONValue(parsing: Array(try Data(contentsOf: URL(fileURLWithPath: directory)))))
+        } catch {
+            throw ExitError("cannot read the directory \(directory): \(error)")
+        }
     }
 
     static func verify(_ bytes: [UInt8]) throws -> Verified {

@@ -12,6 +12,15 @@ public enum ProtocolError: Error, Equatable, Sendable, CustomStringConvertible {
     case undecryptable
     case keyChangeRefused(String)
     case notAParticipant(String)
+    /// The id is already held for a document with other bytes, whoever wrote either:
+    /// a document's identity is its author and its bytes, so nothing is stored.
+    case idConflict(String)
+    /// The document waits for earlier ones this node does not hold yet; send those first.
+    case awaitingHistory(String)
+    /// The sender has used up what this node keeps for it.
+    case quotaExceeded(String)
+    /// A document names keys for a participant that are not the ones this node pinned for it.
+    case unanchoredKey(String)
 
     public var code: String {
         switch self {
@@ -26,6 +35,10 @@ public enum ProtocolError: Error, Equatable, Sendable, CustomStringConvertible {
         case .undecryptable: "undecryptable"
         case .keyChangeRefused: "key_change_refused"
         case .notAParticipant: "not_a_participant"
+        case .idConflict: "id_conflict"
+        case .awaitingHistory: "awaiting_history"
+        case .quotaExceeded: "quota_exceeded"
+        case .unanchoredKey: "unanchored_key"
         }
     }
 
@@ -42,6 +55,10 @@ public enum ProtocolError: Error, Equatable, Sendable, CustomStringConvertible {
         case .undecryptable: "content cannot be decrypted with this node's key"
         case .keyChangeRefused(let detail): "key change refused: \(detail)"
         case .notAParticipant(let detail): "not a participant: \(detail)"
+        case .idConflict(let detail): "id conflict: \(detail)"
+        case .awaitingHistory(let detail): "awaiting history: \(detail)"
+        case .quotaExceeded(let detail): "quota exceeded: \(detail)"
+        case .unanchoredKey(let detail): "unanchored key: \(detail)"
         }
     }
 }

@@ -8,9 +8,14 @@ import Storage
 /// by its author or the case's owner, written by a participant, addressed to a
 /// participant. The owner relays what it receives to participants the author missed.
 struct CaseEventIntake: Sendable {
+    /// Events a participant may have waiting for earlier ones in one case: enough for any
+    /// out-of-order delivery, too few to fill the node with events that never fit.
+    static let maximumWaitingPerAuthor = 64
+
     let identity: LocalIdentity
     let peers: PeerDirectory
     let store: NodeStore
+    var kernel: SignedDocumentIntake { SignedDocumentIntake(identity: identity, peers: peers) }
 
     func receive(_ envelope: Envelope, content: JSONValue, now: Date) async throws -> Date {
         let events = try DocumentEnvelopes.documents(in: content, member: "events", type: CaseEnvelopes.envelopeType).map { document in
@@ -25,10 +30,10 @@ struct CaseEventIntake: Sendable {
 
     private func accept(_ events: [CaseEvent], of caseID: String, from envelope: Envelope, now: Date) async throws -> Date {
         let held = try await store.caseEvents(caseID)
-        let heldIDs = Set(held.map(\.id))
-        let fresh = events.filter { !heldIDs.contains($0.id) }
+        let fresh = try SignedDocumentIntake.fresh(events, held: try await store.caseEventDocuments(events.map(\.id)))
         let state = CaseState(id: caseID, events: held + fresh)
         try checkParticipation(of: fresh, in: state)
+        try checkWaiting(fresh, in: state)
         try await verifyCosignatures(fresh, in: state)
         let relays = try await relay(fresh, in: state, alreadySentTo: envelope.recipients + [envelope.sender], now: now)
         return try await store.recordIncoming(envelope, caseEvents: fresh, relays: relays, now: now)
@@ -38,18 +43,10 @@ struct CaseEventIntake: Sendable {
         guard sender == event.author || sender == event.owner else {
             throw ProtocolError.malformed("\(sender) relays an event by \(event.author) in a case owned by \(event.owner)")
         }
-        let keys = try await publicKeys(of: event.author)
-        do { try DocumentSignature.verify(event.document, with: keys.signing) } catch { throw ProtocolError.badSignature }
-    }
-
-    private func publicKeys(of participant: ParticipantID) async throws -> PublicKeys {
-        if participant == identity.id { return identity.keys.publicKeys }
-        guard let peer = await peers.peer(participant) else { throw ProtocolError.unknownSender(participant.rawValue) }
-        return peer.descriptor.keys
+        try await kernel.verifySignature(of: event)
     }
 
     /// Events whose history is complete must come from participants, and this node must be one.
-    /// Events still waiting for earlier ones are kept until those arrive.
     private func checkParticipation(of fresh: [CaseEvent], in state: CaseState) throws {
         let freshIDs = Set(fresh.map(\.id))
         for entry in state.timeline where freshIDs.contains(entry.event.id) {
@@ -62,11 +59,28 @@ struct CaseEventIntake: Sendable {
         }
     }
 
+    /// An event may wait for earlier ones only in a case this node holds, only by a participant
+    /// this node knows of, and only so many per author: otherwise anyone could park documents
+    /// (and squat ids) in cases that do not exist. The sender is told to send the history first.
+    private func checkWaiting(_ fresh: [CaseEvent], in state: CaseState) throws {
+        let waiting = state.waiting.filter { event in fresh.contains { $0.id == event.id } }
+        guard let first = waiting.first else { return }
+        guard state.stage != nil else {
+            throw ProtocolError.awaitingHistory("case \(state.id) is not held here: send its report and history first")
+        }
+        guard state.participants.contains(first.author) else {
+            throw ProtocolError.awaitingHistory("\(first.author) is not yet a participant of case \(state.id) here: send the invitation first")
+        }
+        for author in Set(waiting.map(\.author)) where state.waiting.count(where: { $0.author == author }) > Self.maximumWaitingPerAuthor {
+            throw ProtocolError.quotaExceeded("\(author) has more than \(Self.maximumWaitingPerAuthor) events waiting in case \(state.id)")
+        }
+    }
+
     /// A co-signature must verify over the statement it signs, with the signer's pinned keys.
     private func verifyCosignatures(_ fresh: [CaseEvent], in state: CaseState) async throws {
         for event in fresh {
             guard case .cosignature(let cosignature) = event.action, let record = state.statement(cosignature.statement) else { continue }
-            let keys = try await publicKeys(of: event.author)
+            let keys = try await kernel.publicKeys(of: event.author)
             let body = try JointStatement.body(of: record, in: state)
             guard let signature = Base64URL.decode(cosignature.signature),
                 JointStatement.isValid(signature: signature, body: body, signer: event.author, keys: keys)

@@ -27,10 +27,15 @@ public struct EnvelopeReceiver: Sendable {
         try await receive(Envelope(wireBytes: bytes), now: now)
     }
 
-    public func receive(_ envelope: Envelope, now: Date = Date()) async throws -> Accepted {
+    /// `admitSender` is asked once the sender's signature has verified, and not before: a
+    /// sender's budget (rate, quota) is charged only for envelopes it really sent.
+    public func receive(
+        _ envelope: Envelope, now: Date = Date(), admitSender: @Sendable (ParticipantID) async throws -> Void = { _ in }
+    ) async throws -> Accepted {
         guard envelope.recipients.contains(identity.id) else { throw ProtocolError.notAddressedToThisNode(identity.id.rawValue) }
         guard let sender = await peers.peer(envelope.sender) else { throw ProtocolError.unknownSender(envelope.sender.rawValue) }
         try envelope.verifySignature(with: sender.descriptor.keys.signing)
+        try await admitSender(envelope.sender)
         let content = try envelope.open(as: identity.id, with: identity.keys.agreement)
 
         let storedAt: Date

@@ -40,9 +40,12 @@ public struct PeerClient: Sendable {
             }
         }
 
-        /// 4xx other than rate limiting means the envelope itself was refused: retrying will not change that.
+        /// 4xx other than rate limiting means the envelope itself was refused: retrying will not change that,
+        /// unless the peer has yet to pin us or waits for earlier documents that are on their way.
         public var isPermanent: Bool {
-            if case .rejected(let status, let code, _) = self { return (400..<500).contains(status) && status != 429 && code != "unknown_sender" }
+            if case .rejected(let status, let code, _) = self {
+                return (400..<500).contains(status) && status != 429 && !["unknown_sender", "awaiting_history"].contains(code)
+            }
             return false
         }
     }

@@ -20,6 +20,15 @@ public actor PeerDirectory {
     }
 
     public func peer(_ id: ParticipantID) -> Peer? { peers[id] }
+
+    /// Whom this node trusts with which keys: itself and every pinned peer, each by its current
+    /// keys and the ones its rotation statement replaced (so documents signed before it rotated still verify).
+    public func anchors(with identity: LocalIdentity) -> TrustAnchors {
+        var anchors = TrustAnchors()
+        anchors.add(identity.id, keys: identity.keys.publicKeys, rotatedFrom: identity.rotation?.previous)
+        for peer in peers.values { anchors.add(peer.record.id, keys: peer.descriptor.keys, rotatedFrom: peer.descriptor.rotation?.previous) }
+        return anchors
+    }
     public func all() -> [Peer] { peers.values.sorted { $0.record.id < $1.record.id } }
 
     /// Pins `descriptor` as the peer's identity. The caller has had its fingerprint confirmed.

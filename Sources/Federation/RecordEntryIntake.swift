@@ -11,6 +11,7 @@ struct RecordEntryIntake: Sendable {
     let identity: LocalIdentity
     let peers: PeerDirectory
     let store: NodeStore
+    var kernel: SignedDocumentIntake { SignedDocumentIntake(identity: identity, peers: peers) }
 
     func receive(_ envelope: Envelope, content: JSONValue, now: Date) async throws -> Date {
         let entries = try DocumentEnvelopes.documents(in: content, member: "entries", type: RecordEnvelopes.envelopeType).map { document in
@@ -19,18 +20,30 @@ struct RecordEntryIntake: Sendable {
         guard let space = entries.first?.space, entries.allSatisfy({ $0.space == space }) else {
             throw ProtocolError.malformed("all entries of one envelope belong to one space")
         }
-        for entry in entries {
-            let keys = try await publicKeys(of: entry.author)
-            do { try entry.verify(with: keys.signing) } catch { throw ProtocolError.badSignature }
-        }
+        for entry in entries { try await kernel.verifySignature(of: entry) }
+        for entry in entries where entry.kind == .result { try await checkAnchored(entry) }
         return try await store.recordWrites.withLock {
             let held = try await store.recordEntries(in: space)
-            let heldIDs = Set(held.map(\.id))
-            let fresh = entries.filter { !heldIDs.contains($0.id) }
+            let fresh = try SignedDocumentIntake.fresh(entries, held: try await store.recordEntryDocuments(entries.map(\.id)))
             let all = held + fresh
             try check(fresh, relayedBy: envelope.sender, in: space, all: all)
             let relays = try await relay(fresh, in: space, all: all, alreadySentTo: envelope.recipients + [envelope.sender], now: now)
             return try await store.recordIncoming(envelope, recordEntries: fresh, relays: relays, now: now)
+        }
+    }
+
+    /// A result carries every member's keys so that anyone can recount it offline; this node
+    /// takes none of them on trust: each must be the key it pinned for that member, or a chair
+    /// could list a key of its own as a member's and sign that member's ballot.
+    private func checkAnchored(_ entry: RecordEntry) async throws {
+        let result: VoteResult
+        do { result = try VoteResult(verifying: entry) } catch { throw ProtocolError.malformed("\(error)") }
+        let anchors = await peers.anchors(with: identity)
+        for member in [result.body.host] + result.body.members {
+            let keys = try PublicKeys(json: member.keys)
+            if let problem = anchors.problem(with: member.participant, keys) {
+                throw ProtocolError.unanchoredKey("the result of vote \(result.callEntry.id) lists keys for \(member.participant) that are not pinned here: \(problem)")
+            }
         }
     }
 
@@ -44,12 +57,6 @@ struct RecordEntryIntake: Sendable {
         if let outsider = fresh.first(where: { !audience.contains($0.author) }) {
             throw ProtocolError.notAParticipant("\(outsider.author) does not take part in \(space)")
         }
-    }
-
-    private func publicKeys(of participant: ParticipantID) async throws -> PublicKeys {
-        if participant == identity.id { return identity.keys.publicKeys }
-        guard let peer = await peers.peer(participant) else { throw ProtocolError.unknownSender(participant.rawValue) }
-        return peer.descriptor.keys
     }
 
     private func relay(_ fresh: [RecordEntry], in space: RecordSpace, all: [RecordEntry], alreadySentTo: [ParticipantID], now: Date) async throws -> [Envelope] {

@@ -7,12 +7,17 @@ import Foundation
 /// carrying the marking of the evidence that shared it (the case's TLP unless the author chose
 /// a stricter one), and a report groups them under the case's title. Identifiers are derived
 /// from the case events, so exporting again gives the same objects, not new ones.
+///
+/// Shared into a TAXII collection, a node publishes only the evidence it produced itself
+/// (`producedBy`): what another state shared in a case is that state's to pass on, under
+/// its marking, and relabelling it as this node's would launder its TLP.
 public enum CaseIntelligence {
     static let namespace = UUID(uuidString: "6ba7b811-9dad-11d1-80b4-00c04fd430c8")!
 
-    public static func bundle(of state: CaseState) -> [JSONValue] {
+    /// The evidence of `producedBy` (every participant's when nil) as STIX.
+    public static func bundle(of state: CaseState, producedBy: ParticipantID? = nil) -> [JSONValue] {
         var objects: [JSONValue] = []
-        for item in state.evidence {
+        for item in state.evidence where producedBy.map({ item.event.author == $0 }) ?? true {
             let marking = JSONValue.array([.string(TLPMarking.definitions[strictest(item.evidence.tlp, state.tlp)]!)])
             let created = stixTime(item.event.at)
             var patterns: [(name: String, pattern: String)] = item.evidence.indicators.map { indicator in
@@ -30,7 +35,7 @@ public enum CaseIntelligence {
                 objects.append(.object(indicator))
             }
         }
-        guard !objects.isEmpty, let report = state.report else { return objects }
+        guard !objects.isEmpty, let report = state.report, producedBy.map({ $0 == state.owner }) ?? true else { return objects }
         let published = stixTime(state.timeline.last?.event.at ?? Timestamp.format(Date()))
         objects.append([
             "type": "report", "spec_version": "2.1", "id": .string("report--" + uuid5(state.id)), "created": .string(stixTime(state.timeline.first?.event.at ?? "")),

@@ -45,6 +45,7 @@ public struct APIError: HTTPResponseError, CustomStringConvertible {
             case .invalid(let message): return APIError(.unprocessableContent, "invalid", message)
             case .notFound(let message): return APIError(.notFound, "not_found", message)
             case .conflict(let message): return APIError(.conflict, "conflict", message)
+            case .forbidden(let message): return APIError(.forbidden, "forbidden", message)
             case .fingerprintMismatch: return APIError(.conflict, "fingerprint_mismatch", error.description)
             }
         case let error as StorageError:
@@ -59,10 +60,11 @@ public struct APIError: HTTPResponseError, CustomStringConvertible {
         let status: HTTPResponse.Status = switch error {
         case .tooLarge: .contentTooLarge
         case .badSignature: .unauthorized
-        case .unknownSender, .notAParticipant: .forbidden
+        case .unknownSender, .notAParticipant, .unanchoredKey: .forbidden
         case .notAddressedToThisNode: .misdirectedRequest
         case .undecryptable, .unsupportedType: .unprocessableContent
-        case .keyChangeRefused: .conflict
+        case .keyChangeRefused, .idConflict, .awaitingHistory: .conflict
+        case .quotaExceeded: .tooManyRequests
         case .malformed, .unsupportedVersion, .unsigned: .badRequest
         }
         return APIError(status, error.code, error.description)

@@ -3,13 +3,31 @@ import EntenteProtocol
 import Foundation
 import Storage
 
+/// TLP for people in cases: a case marked TLP:RED is for the Points of Contact only, and so is
+/// evidence a participant marked RED inside a less sensitive case (docs/SECURITY.md).
+enum CaseReading {
+    static let withheldTitle = "Withheld: TLP:RED case, for the Points of Contact only"
+
+    static func mayRead(_ event: CaseEvent, _ role: Role) -> Bool {
+        if case .evidence(let evidence) = event.action { return role.mayRead(evidence.tlp) }
+        return true
+    }
+
+    /// Refuses a case whose own marking the role may not read.
+    static func check(_ state: CaseState, _ role: Role) throws {
+        guard role.mayRead(state.tlp) else {
+            throw ServiceFailure.forbidden("case \(state.id) is TLP:RED: it is shown to this node's Points of Contact only")
+        }
+    }
+}
+
 /// The API's JSON for cases (openapi.json, `Case`, `CaseSummary`).
 enum CaseRepresentation {
-    static func summary(_ state: CaseState, now: Date) -> JSONValue {
+    static func summary(_ state: CaseState, now: Date, role: Role) -> JSONValue {
         let due = state.dueItems
         return [
             "id": .string(state.id),
-            "title": .string(state.title),
+            "title": .string(role.mayRead(state.tlp) ? state.title : CaseReading.withheldTitle),
             "owner": state.owner.map { .string($0.rawValue) } ?? .null,
             "stage": state.stage.map { .string($0.rawValue) } ?? .null,
             "tlp": .string(state.tlp.rawValue),
@@ -20,13 +38,14 @@ enum CaseRepresentation {
         ]
     }
 
-    static func full(_ state: CaseState, for participant: ParticipantID, escalations: [CaseEscalation], now: Date) throws -> JSONValue {
-        guard case .object(var members) = summary(state, now: now) else { preconditionFailure("an object") }
+    /// The whole case as `role` may read it: the caller has checked the case's own marking.
+    static func full(_ state: CaseState, for participant: ParticipantID, escalations: [CaseEscalation], now: Date, role: Role) throws -> JSONValue {
+        guard case .object(var members) = summary(state, now: now, role: role) else { preconditionFailure("an object") }
         members["report"] = try state.report.map { try JSONValue(encoding: $0) } ?? .null
         members["timeline"] = .array(state.timeline.map { entry in
-            event(entry.event).merging(["step": .number(Double(entry.step.rawValue)), "refusal": entry.refusal.map(JSONValue.string) ?? .null])
+            event(entry.event, role: role).merging(["step": .number(Double(entry.step.rawValue)), "refusal": entry.refusal.map(JSONValue.string) ?? .null])
         })
-        members["waiting"] = .array(state.waiting.map(event))
+        members["waiting"] = .array(state.waiting.map { event($0, role: role) })
         members["due"] = .array(state.dueItems.map { item in
             [
                 "id": .string(item.id), "kind": .string(item.kind.rawValue), "event": .string(item.eventID),
@@ -47,14 +66,14 @@ enum CaseRepresentation {
         return .object(members)
     }
 
-    static func event(_ event: CaseEvent) -> JSONValue {
+    static func event(_ event: CaseEvent, role: Role) -> JSONValue {
         [
             "id": .string(event.id),
             "kind": .string(event.action.kind.rawValue),
             "author": .string(event.author.rawValue),
             "by": ["name": .string(event.by.name), "role": .string(event.by.role)],
             "at": .string(event.at),
-            "body": event.document["body"] ?? .null,
+            "body": CaseReading.mayRead(event, role) ? event.document["body"] ?? .null : ["withheld": "TLP:RED, for the Points of Contact only"],
         ]
     }
 

@@ -28,11 +28,13 @@ public struct HotlineService: Sendable {
         public var inReplyTo: String?
         public var tlp: TLP
         public var exercise: Bool
+        /// A reply to an exercise is an exercise too, unless the sender confirms it answers as real.
+        public var answersExerciseAsReal: Bool
 
         public init(
             to: [ParticipantID], template: Template, priority: Priority, subject: String, body: String = "", language: String = "en",
             fields: [String: String] = [:], attachments: [HotlineMessage.Attachment] = [], caseReference: String? = nil,
-            inReplyTo: String? = nil, tlp: TLP = .amber, exercise: Bool = false
+            inReplyTo: String? = nil, tlp: TLP = .amber, exercise: Bool = false, answersExerciseAsReal: Bool = false
         ) {
             self.to = to
             self.template = template
@@ -46,6 +48,7 @@ public struct HotlineService: Sendable {
             self.inReplyTo = inReplyTo
             self.tlp = tlp
             self.exercise = exercise
+            self.answersExerciseAsReal = answersExerciseAsReal
         }
     }
 
@@ -55,14 +58,17 @@ public struct HotlineService: Sendable {
     /// the returned ids, the first for the earliest-sorted recipient.
     @discardableResult
     public func send(_ draft: Draft, composedBy: String?, now: Date = Date()) async throws -> [String] {
+        var draft = draft
         let recipients = Array(Set(draft.to)).sorted()
         guard !recipients.isEmpty else { throw ServiceFailure.invalid("at least one recipient is required") }
         for recipient in recipients {
             guard recipient != identity.id else { throw ServiceFailure.invalid("a node cannot send to itself") }
             guard await peers.peer(recipient) != nil else { throw ServiceFailure.invalid("\(recipient) is not a peer of this node") }
         }
-        if let inReplyTo = draft.inReplyTo, try await store.message(inReplyTo) == nil {
-            throw ServiceFailure.invalid("inReplyTo \(inReplyTo) is not a message on this node")
+        if let inReplyTo = draft.inReplyTo {
+            guard let original = try await store.message(inReplyTo) else { throw ServiceFailure.invalid("inReplyTo \(inReplyTo) is not a message on this node") }
+            // An answer to a drill that went out unmarked would read as a real flash notification.
+            if original.exercise, !draft.answersExerciseAsReal { draft.exercise = true }
         }
         let agreements = try await store.agreementBook()
         let byDeadline = Dictionary(grouping: recipients) { recipient in
@@ -177,11 +183,13 @@ public enum ServiceFailure: Error, CustomStringConvertible, Equatable {
     case invalid(String)
     case notFound(String)
     case conflict(String)
+    /// The person or account is known, but this is not theirs to do.
+    case forbidden(String)
     case fingerprintMismatch(expected: String, actual: String)
 
     public var description: String {
         switch self {
-        case .invalid(let detail), .notFound(let detail), .conflict(let detail): detail
+        case .invalid(let detail), .notFound(let detail), .conflict(let detail), .forbidden(let detail): detail
         case .fingerprintMismatch(let expected, let actual):
             "fingerprint mismatch: expected \(expected), the node at that address presents \(actual)"
         }

@@ -30,6 +30,12 @@ public struct IntelligenceService: Sendable {
         public func canSee(_ collection: String) -> Bool { isOperator || grants[collection] != nil }
         /// Objects written by the node's own organisation have this node as their source.
         var writesForThisNode: Bool { isOperator || relation == .member }
+        /// Who owns what this principal adds: only the owner adds versions of an object or deletes it.
+        /// The node's own people share one owner; each partner account and each subscription is its own.
+        public var owner: String {
+            if let subscription { return "subscription:" + subscription }
+            return writesForThisNode ? "here" : "account:" + name
+        }
     }
 
     public struct AddResult: Sendable {
@@ -81,10 +87,40 @@ public struct IntelligenceService: Sendable {
             }
         }
         guard !valid.isEmpty else { return result }
-        let objects = valid
-        try await writes.withLock { try await store.addSTIXObjects(objects, to: collection, fromThisNode: principal.writesForThisNode, source: principal.subscription, now: now) }
-        result.successes = valid.map { ($0.id, $0.version) }
+        let candidates = valid
+        let (stored, refused) = try await writes.withLock {
+            // A new version of someone else's object would rewrite what they said: refused, object by object.
+            let owners = try await store.stixOwners(of: candidates.map(\.id), in: collection.id)
+            let refused = candidates.filter { owners[$0.id].map { $0 != principal.owner } ?? false }
+            let accepted = candidates.filter { owners[$0.id].map { $0 == principal.owner } ?? true }
+            if !accepted.isEmpty {
+                try await store.addSTIXObjects(accepted, to: collection, fromThisNode: principal.writesForThisNode, source: principal.subscription,
+                                               owner: principal.owner, now: now)
+            }
+            return (accepted, refused.map { ($0, owners[$0.id] ?? "") })
+        }
+        for (object, owner) in refused {
+            result.failures.append((object.id, object.version, "\(object.id) was written by \(Self.describe(owner)): only its producer adds versions of it"))
+        }
+        result.successes = stored.map { ($0.id, $0.version) }
         return result
+    }
+
+    static func describe(_ owner: String) -> String {
+        if owner == "here" { return "this node" }
+        if owner.hasPrefix("account:") { return "the account " + owner.dropFirst("account:".count) }
+        return "the subscription " + owner.dropFirst("subscription:".count)
+    }
+
+    /// Deletes an object's selected versions, if the principal owns it (the operator may delete anything).
+    public func delete(_ query: STIXQuery, by principal: Principal) async throws -> Int {
+        try await writes.withLock {
+            let deleted = try await store.deleteSTIXObject(query, owner: principal.isOperator ? nil : principal.owner)
+            if deleted == 0, let id = query.objectID, let owner = try await store.stixOwners(of: [id], in: query.collection)[id], owner != principal.owner {
+                throw ServiceFailure.forbidden("\(id) was written by \(Self.describe(owner)): only its producer deletes it")
+            }
+            return deleted
+        }
     }
 
     /// Records that an object the principal can read was seen here: a sighting in the same

@@ -23,8 +23,11 @@ public final class NodeServer: Sendable {
         /// key changes only with a valid rotation, otherwise an alert is raised.
         public var descriptorRefreshInterval: Duration? = .seconds(3600)
         public var passwordHasher = PasswordHasher.standard
-        /// Per peer (by sender id) on the federation endpoint.
+        /// Per peer (by sender id) on the federation endpoint, charged once the sender's signature verified.
         public var peerRateLimit = RateLimiter.Limit(rate: 500, burst: 1000)
+        /// Per source address on the federation endpoint, charged before anything is parsed. Several
+        /// peers can share an address (loopback, NAT), hence more room than a single peer gets.
+        public var sourceRateLimit = RateLimiter.Limit(rate: 2000, burst: 4000)
         /// Per person or operator token on the API and web interface.
         public var userRateLimit = RateLimiter.Limit(rate: 20, burst: 60)
         /// Set the `Secure` attribute on session cookies. On by default whenever the node's URL is https.
@@ -103,7 +106,7 @@ public final class NodeServer: Sendable {
         OperationsRoutes(service: service, metrics: metrics).register(on: router)
         FederationRoutes(
             identity: identity, receiver: EnvelopeReceiver(identity: identity, peers: service.peers, store: store),
-            service: service, limiter: RateLimiter(options.peerRateLimit), metrics: metrics
+            service: service, limiter: RateLimiter(options.peerRateLimit), sourceLimiter: RateLimiter(options.sourceRateLimit), metrics: metrics
         ).register(on: router)
         TAXIIRoutes(intelligence: intelligence, operatorToken: operatorToken, limiter: userLimiter).register(on: router)
         APIRoutes(service: service, cases: cases, records: records, drills: drills, intelligence: intelligence, subscriptions: subscriptions, operatorToken: operatorToken, limiter: userLimiter, passwordHasher: options.passwordHasher).register(on: router)

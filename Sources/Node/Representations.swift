@@ -23,6 +23,7 @@ enum Representation {
             "inReplyTo": message.content.inReplyTo.map(JSONValue.string) ?? .null,
             "tlp": .string(message.tlp.rawValue),
             "exercise": .bool(message.exercise),
+            "withheld": .bool(message.isWithheld),
             "sentAt": .string(Timestamp.format(message.sentAt)),
             "receivedAt": .string(Timestamp.format(message.receivedAt)),
             "acknowledgeBy": .string(Timestamp.format(message.acknowledgeBy)),

@@ -27,15 +27,14 @@ extension NodeStore {
     static func insertCaseEvents(_ events: [CaseEvent], now: Date, into db: any SQLExecutor) async throws -> Int {
         var inserted = 0
         for event in events {
-            let rows = try await db.query(
-                """
-                INSERT INTO case_events (id, case_id, author, kind, at, stored_at, document) VALUES (?, ?, ?, ?, ?, ?, ?)
-                ON CONFLICT (id) DO NOTHING RETURNING id
-                """,
-                [.text(event.id), .text(event.caseID), .text(event.author.rawValue), .text(event.action.kind.rawValue),
-                 .integer(event.atMilliseconds), .integer(now.unixMilliseconds), .text(event.document.canonicalString)]
+            let isNew = try await insertSignedDocumentOnce(
+                into: "case_events", id: event.id, document: event.document.canonicalString,
+                columns: ["case_id", "author", "kind", "at", "stored_at"],
+                values: [.text(event.caseID), .text(event.author.rawValue), .text(event.action.kind.rawValue),
+                         .integer(event.atMilliseconds), .integer(now.unixMilliseconds)],
+                db: db
             )
-            inserted += rows.count
+            if isNew { inserted += 1 }
         }
         return inserted
     }
@@ -52,11 +51,30 @@ extension NodeStore {
         try await database.query("SELECT document FROM case_events WHERE case_id = ? ORDER BY stored_at, id", [.text(caseID)]).map(Self.caseEvent)
     }
 
-    /// Which of `ids` are already stored.
-    public func storedCaseEventIDs(_ ids: [String]) async throws -> Set<String> {
-        guard !ids.isEmpty else { return [] }
-        let placeholders = Array(repeating: "?", count: ids.count).joined(separator: ", ")
-        return Set(try await database.query("SELECT id FROM case_events WHERE id IN (\(placeholders))", ids.map(SQLValue.text)).map { try $0.text("id") })
+    /// The canonical documents held under any of `ids`, in any case.
+    public func caseEventDocuments(_ ids: [String]) async throws -> [String: String] {
+        try await heldDocuments(in: "case_events", ids: ids)
+    }
+
+    /// How many events of `author` this node holds in `caseID`.
+    public func caseEventCount(_ caseID: String, author: String) async throws -> Int64 {
+        try await database.query(
+            "SELECT COUNT(*) AS n FROM case_events WHERE case_id = ? AND author = ?", [.text(caseID), .text(author)]
+        ).first?.integer("n") ?? 0
+    }
+
+    static let documentLookupBatch = 500
+
+    func heldDocuments(in table: String, ids: [String]) async throws -> [String: String] {
+        var held: [String: String] = [:]
+        for start in stride(from: 0, to: ids.count, by: Self.documentLookupBatch) {
+            let batch = Array(ids[start..<min(start + Self.documentLookupBatch, ids.count)])
+            let placeholders = Array(repeating: "?", count: batch.count).joined(separator: ", ")
+            for row in try await database.query("SELECT id, document FROM \(table) WHERE id IN (\(placeholders))", batch.map(SQLValue.text)) {
+                held[try row.text("id")] = try row.text("document")
+            }
+        }
+        return held
     }
 
     /// Case ids, most recently active first.

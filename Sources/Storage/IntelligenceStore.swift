@@ -132,7 +132,10 @@ extension NodeStore {
     /// Adds valid objects to a collection, all or nothing, in one multi-row statement per
     /// 400 objects. An object whose id and version are already held is not added again.
     /// `source` is the subscription that brought them, if any.
-    public func addSTIXObjects(_ objects: [STIXObject], to collection: TAXIICollection, fromThisNode: Bool, source: String? = nil, now: Date) async throws {
+    /// `owner` is who may later add versions of these objects and delete them (see `stixOwners`).
+    public func addSTIXObjects(
+        _ objects: [STIXObject], to collection: TAXIICollection, fromThisNode: Bool, source: String? = nil, owner: String = "here", now: Date
+    ) async throws {
         try await database.transaction { db in
             var clock = max(now.unixMilliseconds * 1000, (try await db.query(
                 "SELECT MAX(date_added) AS last FROM stix_objects WHERE collection = ?", [.text(collection.id)]
@@ -143,13 +146,14 @@ extension NodeStore {
                     values += [.text(collection.id), .text(object.id), .text(object.version ?? ""),
                                .integer(object.version.flatMap(STIXTime.microseconds) ?? clock), .integer(clock), .text(object.type),
                                .text(object.specVersion), .text((object.tlp ?? collection.defaultTLP).rawValue),
-                               .text("," + object.recipients.joined(separator: ",") + ","), SQLValue(fromThisNode), SQLValue(source), .text(object.text)]
+                               .text("," + object.recipients.joined(separator: ",") + ","), SQLValue(fromThisNode), SQLValue(source), .text(owner),
+                               .text(object.text)]
                     clock += 1
                 }
-                let rows = Array(repeating: "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, 1, ?)", count: chunk.count).joined(separator: ", ")
+                let rows = Array(repeating: "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, 1, ?)", count: chunk.count).joined(separator: ", ")
                 try await db.query(
                     """
-                    INSERT INTO stix_objects (collection, id, version, version_us, date_added, type, spec_version, tlp, recipients, from_here, source, latest, earliest, document)
+                    INSERT INTO stix_objects (collection, id, version, version_us, date_added, type, spec_version, tlp, recipients, from_here, source, owner, latest, earliest, document)
                     VALUES \(rows) ON CONFLICT (collection, id, version) DO NOTHING
                     """,
                     values
@@ -213,10 +217,29 @@ extension NodeStore {
         ).map { try $0.text("id") })
     }
 
-    /// Deletes the versions of one object the query selects (and the deleter may see); returns how many.
-    public func deleteSTIXObject(_ query: STIXQuery) async throws -> Int {
+    /// Who owns each of `ids` already held in the collection (whatever the reader may see).
+    public func stixOwners(of ids: [String], in collection: String) async throws -> [String: String] {
+        var owners: [String: String] = [:]
+        let unique = Array(Set(ids))
+        for start in stride(from: 0, to: unique.count, by: 400) {
+            let batch = Array(unique[start..<min(start + 400, unique.count)])
+            let placeholders = Array(repeating: "?", count: batch.count).joined(separator: ", ")
+            for row in try await database.query(
+                "SELECT DISTINCT id, owner FROM stix_objects WHERE collection = ? AND id IN (\(placeholders))", [.text(collection)] + batch.map(SQLValue.text)
+            ) { owners[try row.text("id")] = try row.text("owner") }
+        }
+        return owners
+    }
+
+    /// Deletes the versions of one object the query selects (and the deleter may see), only
+    /// if `owner` (when given) owns it; returns how many.
+    public func deleteSTIXObject(_ query: STIXQuery, owner: String? = nil) async throws -> Int {
         try await database.transaction { db in
-            let (sql, values) = Self.filter(query)
+            var (sql, values) = Self.filter(query)
+            if let owner {
+                sql += " AND owner = ?"
+                values.append(.text(owner))
+            }
             let deleted = try await db.query("DELETE FROM stix_objects WHERE " + sql + " RETURNING id", values).count
             if let id = query.objectID { try await Self.markFirstAndLast(id, in: query.collection, db) }
             return deleted

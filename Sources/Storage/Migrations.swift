@@ -149,6 +149,14 @@ enum Migrations {
             "ALTER TABLE taxii_subscriptions ADD COLUMN sightings_error TEXT",
             "CREATE INDEX stix_objects_sightings ON stix_objects (collection, from_here, type, date_added)",
         ]),
+        (7, [
+            // Who may write new versions of an object and delete it: the principal that first added its id
+            // ("here" for this node's own people, "account:NAME" for a TAXII partner, "subscription:ID" for a pull).
+            "ALTER TABLE stix_objects ADD COLUMN owner TEXT NOT NULL DEFAULT 'here'",
+            "UPDATE stix_objects SET owner = 'subscription:' || source WHERE source IS NOT NULL",
+            "UPDATE stix_objects SET owner = 'account:unknown' WHERE source IS NULL AND from_here = 0",
+            "CREATE INDEX stix_objects_by_id ON stix_objects (collection, id)",
+        ]),
     ]
 
     static func apply(to database: any SQLDatabase, now: Int64) async throws {

@@ -161,7 +161,9 @@ public struct NodeStore: Sendable {
         }
     }
 
-    /// Inserts the envelope unless its id is already stored; returns the first storage time if it was.
+    /// Inserts the envelope unless it is already held. A byte-identical replay stores nothing and returns
+    /// when it was first stored, so it is answered with the original receipt. The same id with other
+    /// bytes, in either direction and from anyone, is refused: an id never names two documents here.
     static func insertEnvelopeOnce(_ envelope: Envelope, now: Date, into db: any SQLExecutor) async throws -> Date? {
         let inserted = try await db.query(
             """
@@ -171,8 +173,30 @@ public struct NodeStore: Sendable {
             envelopeBinds(envelope, now: now)
         )
         guard inserted.isEmpty else { return nil }
-        let existing = try await db.query("SELECT stored_at FROM envelopes WHERE id = ?", [.text(envelope.id)])
-        return Date(unixMilliseconds: try existing.first?.integer("stored_at") ?? now.unixMilliseconds)
+        let existing = try await db.query("SELECT direction, stored_at, wire FROM envelopes WHERE id = ?", [.text(envelope.id)])
+        guard let held = existing.first, try held.text("direction") == Direction.incoming.rawValue,
+            try held.text("wire") == envelope.json.canonicalString
+        else { throw ProtocolError.idConflict("envelope \(envelope.id) is already held with other content") }
+        return Date(unixMilliseconds: try held.integer("stored_at"))
+    }
+
+    /// Inserts a signed document into `table` (keyed by `id`, with a `document` column) unless it is
+    /// already held. `false` for a byte-identical copy; the same id with other bytes is refused.
+    static func insertSignedDocumentOnce(
+        into table: String, id: String, document: String, columns: [String], values: [SQLValue], db: any SQLExecutor
+    ) async throws -> Bool {
+        let names = (["id", "document"] + columns).joined(separator: ", ")
+        let placeholders = Array(repeating: "?", count: columns.count + 2).joined(separator: ", ")
+        let inserted = try await db.query(
+            "INSERT INTO \(table) (\(names)) VALUES (\(placeholders)) ON CONFLICT (id) DO NOTHING RETURNING id",
+            [.text(id), .text(document)] + values
+        )
+        guard inserted.isEmpty else { return true }
+        let held = try await db.query("SELECT document FROM \(table) WHERE id = ?", [.text(id)])
+        guard try held.first?.text("document") == document else {
+            throw ProtocolError.idConflict("document \(id) is already held with other content")
+        }
+        return false
     }
 
     static func insertEnvelope(_ envelope: Envelope, direction: Direction, now: Date, into db: any SQLExecutor) async throws {

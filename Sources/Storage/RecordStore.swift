@@ -26,15 +26,19 @@ extension NodeStore {
 
     static func insertRecordEntries(_ entries: [RecordEntry], now: Date, into db: any SQLExecutor) async throws {
         for entry in entries {
-            try await db.query(
-                """
-                INSERT INTO record_entries (id, space, author, kind, at, stored_at, document) VALUES (?, ?, ?, ?, ?, ?, ?)
-                ON CONFLICT (id) DO NOTHING
-                """,
-                [.text(entry.id), .text(entry.space.description), .text(entry.author.rawValue), .text(entry.kind.rawValue),
-                 .integer(entry.atMilliseconds), .integer(now.unixMilliseconds), .text(entry.document.canonicalString)]
+            _ = try await insertSignedDocumentOnce(
+                into: "record_entries", id: entry.id, document: entry.document.canonicalString,
+                columns: ["space", "author", "kind", "at", "stored_at"],
+                values: [.text(entry.space.description), .text(entry.author.rawValue), .text(entry.kind.rawValue),
+                         .integer(entry.atMilliseconds), .integer(now.unixMilliseconds)],
+                db: db
             )
         }
+    }
+
+    /// The canonical documents held under any of `ids`, in any space.
+    public func recordEntryDocuments(_ ids: [String]) async throws -> [String: String] {
+        try await heldDocuments(in: "record_entries", ids: ids)
     }
 
     /// Every entry held in `space`, in time order.

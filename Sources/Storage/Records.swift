@@ -66,6 +66,21 @@ public struct StoredMessage: Sendable, Equatable {
     public var composedBy: String?
     /// Outgoing messages only: one entry per recipient.
     public var deliveries: [Delivery]
+    /// True when the content was left out because the reader may not read its TLP.
+    public var isWithheld = false
+
+    /// The message as `role` may see it: above its clearance, who sent what when and under
+    /// which marking, but no subject, body, fields or attachments.
+    public func readable(by role: Role) -> StoredMessage {
+        guard !role.mayRead(tlp) else { return self }
+        var withheld = self
+        withheld.content.subject = "Withheld: TLP:RED, for the Points of Contact only"
+        withheld.content.body = ""
+        withheld.content.fields = [:]
+        withheld.content.attachments = []
+        withheld.isWithheld = true
+        return withheld
+    }
 
     /// For an incoming message, whether this node's person acknowledged in time; for an
     /// outgoing one, whether every recipient's person did.
@@ -98,6 +113,14 @@ public enum Role: String, Sendable, CaseIterable, Codable {
 
     /// Observers read; everyone else may send and acknowledge.
     public var canWrite: Bool { self != .observer }
+
+    /// The Points of Contact are the named recipients of what other states send this node.
+    public var isPointOfContact: Bool { self == .diplomaticPOC || self == .technicalPOC }
+
+    /// TLP for people, the same rule TAXII applies to accounts (docs/SECURITY.md, "TLP for people"):
+    /// TLP:RED reaches its named recipients only, which on a node are its Points of Contact;
+    /// observers and the operator read everything else, and of a RED item only that it exists.
+    public func mayRead(_ tlp: TLP) -> Bool { tlp != .red || isPointOfContact }
 }
 
 public struct UserRecord: Sendable, Equatable {

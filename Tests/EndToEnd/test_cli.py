@@ -12,7 +12,7 @@ from conftest import ENTENTE, Node, free_port_range, run, wait_until
 COMMANDS = [
     [], ["demo"], ["init"], ["serve"], ["peer"], ["peer", "add"], ["peer", "list"], ["peer", "remove"], ["send"], ["inbox"],
     ["sent"], ["show"], ["ack"], ["ping"], ["user"], ["user", "add"], ["user", "list"], ["outbox"], ["peer", "refresh"],
-    ["keys"], ["keys", "rotate"], ["verify"], ["case"],
+    ["keys"], ["keys", "rotate"], ["verify"], ["directory"], ["directory", "export"], ["case"],
 ] + [["case", sub] for sub in ("open", "list", "show", "notify", "acknowledge", "request", "respond", "evidence", "consult", "refer",
                               "attribute", "statement", "cosign", "export", "resolve", "follow-up", "done", "close", "record")]
 

@@ -53,7 +53,9 @@ def test_forum_vote_from_tabling_to_an_offline_verified_result(federation, tmp_p
 
     result_file = tmp_path / "result.json"
     latvia.cli("forum", "result", forum_id, call_id, "--output", str(result_file))
-    verified = run("verify", str(result_file), "--expect", f"OSCE={osce.fingerprint}", "--expect", f"LTU={lithuania.fingerprint}", "--json")
+    directory = tmp_path / "directory.json"
+    latvia.cli("directory", "export", "--output", str(directory))
+    verified = run("verify", str(result_file), "--directory", str(directory), "--expect", f"OSCE={osce.fingerprint}", "--json")
     report = json.loads(verified.stdout)
     assert report["verified"] and "adopted: yes 2, no 1" in report["summary"]
     assert sorted(s["participant"] for s in report["signers"]) == ["EST", "LTU", "LVA", "OSCE"]

@@ -34,6 +34,14 @@ struct CaseIntelligenceTests {
         }
     }
 
+    /// Latvia's AMBER+STRICT evidence in Estonia's case is Latvia's to share: Estonia's collection never gets it.
+    @Test func aNodeSharesOnlyTheEvidenceItProduced() throws {
+        let owned = try state(evidenceTLP: .amber)
+        let estonia = ParticipantID("EST")!, latvia = ParticipantID("LVA")!
+        #expect(CaseIntelligence.bundle(of: owned, producedBy: estonia).count == 4)
+        #expect(CaseIntelligence.bundle(of: owned, producedBy: latvia).isEmpty)
+    }
+
     @Test func exportingTwiceGivesTheSameIdentifiers() throws {
         let state = try state(evidenceTLP: .amber)
         #expect(CaseIntelligence.bundle(of: state).map { $0["id"] } == CaseIntelligence.bundle(of: state).map { $0["id"] })

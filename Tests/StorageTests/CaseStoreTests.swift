@@ -49,7 +49,39 @@ struct CaseStoreTests {
             let relay = try envelope(type: "case.events")
             _ = try await store.recordIncoming(relay, caseEvents: events, relays: [], now: first)
             #expect(try await store.caseEvents(events[0].caseID).count == 2)
-            #expect(try await store.storedCaseEventIDs(events.map(\.id) + [UUIDv7.string(UUIDv7.generate())]) == Set(events.map(\.id)))
+            #expect(try await store.caseEventDocuments(events.map(\.id) + [UUIDv7.string(UUIDv7.generate())]).keys.sorted() == events.map(\.id).sorted())
+        }
+    }
+
+    /// A document's identity is its author and its bytes: an id already held for other bytes
+    /// (an envelope's or an event's, from anyone) is refused and the whole call stores nothing.
+    @Test(arguments: Backend.available)
+    func aHeldIdWithOtherBytesIsRefused(backend: Backend) async throws {
+        try await withStore(backend) { store in
+            let events = try Self.events()
+            let carrier = try envelope(type: "case.events")
+            _ = try await store.recordIncoming(carrier, caseEvents: [events[0]], relays: [], now: Date())
+
+            // Another envelope under the carrier's id.
+            let squatter = try Envelope.seal(
+                payload: ["y": 2], type: "case.events", from: latvia, signingKey: sender.signing, to: [(estonia, recipient.agreement.publicKey)],
+                tlp: .amber, exercise: false, id: carrier.id, createdAt: carrier.createdAt
+            )
+            await #expect(throws: ProtocolError.idConflict("envelope \(carrier.id) is already held with other content")) {
+                try await store.recordIncoming(squatter, caseEvents: [events[1]], relays: [], now: Date())
+            }
+            // Another notification under the notification's id, after the genuine one is held.
+            var members = events[1].document.removing("signature").objectValue ?? [:]
+            members["body"] = ["participants": ["LTU"], "message": "other", "respondBy": members["body"]?["respondBy"] ?? .null]
+            let forged = try CaseEvent(document: try DocumentSignature.sign(.object(members), with: sender.signing))
+            let second = try envelope(type: "case.events")
+            _ = try await store.recordIncoming(second, caseEvents: [events[1]], relays: [], now: Date())
+            let third = try envelope(type: "case.events")
+            await #expect(throws: ProtocolError.idConflict("document \(events[1].id) is already held with other content")) {
+                try await store.recordIncoming(third, caseEvents: [forged], relays: [], now: Date())
+            }
+            #expect(try await store.caseEvents(events[0].caseID) == events)
+            #expect(try await store.envelopeCount() == 2)
         }
     }
 

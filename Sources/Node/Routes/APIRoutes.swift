@@ -23,13 +23,16 @@ struct APIRoutes {
         let api = router.group("api/v1").add(middleware: OperatorTokenMiddleware(token: operatorToken, limiter: limiter))
         api.get("node") { _, _ in try self.node() }
         api.get("peers") { _, _ in try await self.listPeers() }
+        api.get("directory") { _, _ in
+            JSONResponse.make(await service.peers.anchors(with: service.identity).directory(exportedBy: service.identity.id))
+        }
         api.post("peers/preview") { request, _ in try await self.previewPeer(request) }
         api.post("peers") { request, _ in try await self.addPeer(request) }
         api.post("peers/:id/refresh") { _, context in try await self.refreshPeer(context) }
         api.delete("peers/:id") { _, context in try await self.removePeer(context) }
         api.get("alerts") { _, _ in try await self.alerts() }
         api.post("messages") { request, context in try await self.send(request, context) }
-        api.get("messages") { request, _ in try await self.listMessages(request) }
+        api.get("messages") { request, context in try await self.listMessages(request, context) }
         api.get("messages/:id") { _, context in try await self.message(context) }
         api.post("messages/:id/acknowledge") { request, context in try await self.acknowledge(request, context) }
         api.post("checks") { request, context in try await self.sendChecks(request, context) }
@@ -116,6 +119,7 @@ struct APIRoutes {
         var inReplyTo: String?
         var tlp: TLP?
         var exercise: Bool?
+        var answersExerciseAsReal: Bool?
     }
 
     func send(_ request: Request, _ context: NodeRequestContext) async throws -> Response {
@@ -127,7 +131,8 @@ struct APIRoutes {
         let draft = HotlineService.Draft(
             to: recipients, template: body.template, priority: body.priority, subject: body.subject, body: body.body ?? "",
             language: body.language ?? "en", fields: body.fields ?? [:], attachments: body.attachments ?? [],
-            caseReference: body.caseReference, inReplyTo: body.inReplyTo, tlp: body.tlp ?? .amber, exercise: body.exercise ?? false
+            caseReference: body.caseReference, inReplyTo: body.inReplyTo, tlp: body.tlp ?? .amber, exercise: body.exercise ?? false,
+            answersExerciseAsReal: body.answersExerciseAsReal ?? false
         )
         return try await handling {
             let ids = try await service.send(draft, composedBy: context.principal?.name)
@@ -135,7 +140,7 @@ struct APIRoutes {
         }
     }
 
-    func listMessages(_ request: Request) async throws -> Response {
+    func listMessages(_ request: Request, _ context: NodeRequestContext) async throws -> Response {
         let box = request.uri.queryParameters.get("box") ?? "inbox"
         guard let direction: Direction = box == "inbox" ? .incoming : box == "sent" ? .outgoing : nil else {
             throw APIError.badRequest("box must be inbox or sent")
@@ -143,13 +148,16 @@ struct APIRoutes {
         let limit = request.uri.queryParameters.get("limit").flatMap(Int.init) ?? 200
         guard (1...1000).contains(limit) else { throw APIError.badRequest("limit must be 1 to 1000") }
         let now = Date()
-        return JSONResponse.make(.array(try await service.store.messages(direction: direction, limit: limit).map { try Representation.message($0, now: now) }))
+        let role = context.principal?.role ?? .observer
+        return JSONResponse.make(.array(try await service.store.messages(direction: direction, limit: limit).map {
+            try Representation.message($0.readable(by: role), now: now)
+        }))
     }
 
     func message(_ context: NodeRequestContext) async throws -> Response {
         let id = try messageID(context)
         guard let message = try await service.store.message(id) else { throw APIError.notFound("no message \(id)") }
-        return JSONResponse.make(try Representation.message(message, now: Date()))
+        return JSONResponse.make(try Representation.message(message.readable(by: context.principal?.role ?? .observer), now: Date()))
     }
 
     struct AcknowledgeBody: Decodable { var by: String? }
@@ -267,8 +275,11 @@ struct APIRoutes {
         let caseID = try entryID(context, "case")
         return try await handling {
             let collection = try await intelligence.collection(context.parameters.get("collection"))
-            let objects = CaseIntelligence.bundle(of: try await cases.state(caseID))
-            guard !objects.isEmpty else { throw ServiceFailure.conflict("case \(caseID) has shared no indicator or file yet") }
+            let state = try await cases.state(caseID)
+            let objects = CaseIntelligence.bundle(of: state, producedBy: service.identity.id)
+            guard !objects.isEmpty else {
+                throw ServiceFailure.conflict("\(service.identity.id) has shared no indicator or file in case \(caseID): other participants' evidence is theirs to share")
+            }
             let result = try await intelligence.add(objects.map { ($0, nil) }, to: collection, by: .nodeOperator)
             return JSONResponse.make(["added": .number(Double(result.successes.count)), "failures": .array(result.failures.map { .string($0.message) })], status: .created)
         }

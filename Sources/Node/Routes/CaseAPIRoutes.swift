@@ -11,7 +11,7 @@ struct CaseAPIRoutes {
     let api: APIRoutes
 
     func register(on group: RouterGroup<NodeRequestContext>) {
-        group.get("cases") { request, _ in try await self.list(request) }
+        group.get("cases") { request, context in try await self.list(request, context) }
         group.post("cases") { request, context in try await self.open(request, context) }
         group.get("cases/:case") { _, context in try await self.show(context) }
         group.post("cases/:case/events") { request, context in try await self.record(request, context) }
@@ -20,11 +20,12 @@ struct CaseAPIRoutes {
         group.get("cases/:case/stix") { _, context in try await self.stix(context) }
     }
 
-    func list(_ request: Request) async throws -> Response {
+    func list(_ request: Request, _ context: NodeRequestContext) async throws -> Response {
         let limit = request.uri.queryParameters.get("limit").flatMap(Int.init) ?? 200
         guard (1...1000).contains(limit) else { throw APIError.badRequest("limit must be 1 to 1000") }
         let now = Date()
-        return JSONResponse.make(.array(try await cases.cases(limit: limit).map { CaseRepresentation.summary($0, now: now) }))
+        let role = context.principal?.role ?? .observer
+        return JSONResponse.make(.array(try await cases.cases(limit: limit).map { CaseRepresentation.summary($0, now: now, role: role) }))
     }
 
     struct OpenBody: Decodable {
@@ -55,8 +56,10 @@ struct CaseAPIRoutes {
         let id = try caseID(context)
         return try await api.handling {
             let state = try await cases.state(id)
+            let role = context.principal?.role ?? .observer
+            try CaseReading.check(state, role)
             let escalations = try await cases.store.escalations(caseID: id)
-            return JSONResponse.make(try CaseRepresentation.full(state, for: cases.identity.id, escalations: escalations, now: Date()))
+            return JSONResponse.make(try CaseRepresentation.full(state, for: cases.identity.id, escalations: escalations, now: Date(), role: role))
         }
     }
 
@@ -84,7 +87,7 @@ struct CaseAPIRoutes {
             default:
                 event = try await cases.record(try action(body), in: id, by: person)
             }
-            return JSONResponse.make(CaseRepresentation.event(event), status: .created)
+            return JSONResponse.make(CaseRepresentation.event(event, role: context.principal?.role ?? .observer), status: .created)
         }
     }
 
@@ -92,6 +95,7 @@ struct CaseAPIRoutes {
         let id = try caseID(context)
         guard let statement = context.parameters.get("statement"), UUIDv7.isValid(statement) else { throw APIError.badRequest("invalid statement id") }
         return try await api.handling {
+            try CaseReading.check(try await cases.state(id), context.principal?.role ?? .observer)
             let exported = try await cases.exportStatement(statement, in: id)
             return Response(
                 status: .ok, headers: [.contentType: "application/json", .contentDisposition: "attachment; filename=\"statement-\(statement).json\""],
@@ -104,7 +108,10 @@ struct CaseAPIRoutes {
     func stix(_ context: NodeRequestContext) async throws -> Response {
         let id = try caseID(context)
         return try await api.handling {
-            let objects = CaseIntelligence.bundle(of: try await cases.state(id))
+            let state = try await cases.state(id)
+            let role = context.principal?.role ?? .observer
+            try CaseReading.check(state, role)
+            let objects = CaseIntelligence.bundle(of: state).filter { role.mayRead(TLPMarking.strictest(($0["object_marking_refs"]?.arrayValue ?? []).compactMap(\.stringValue)) ?? .red) }
             return JSONResponse.make(["type": "bundle", "id": .string("bundle--" + UUID().uuidString.lowercased()), "objects": .array(objects)])
         }
     }

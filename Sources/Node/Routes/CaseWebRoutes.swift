@@ -24,11 +24,12 @@ extension WebRoutes {
 
     func caseList(_ context: NodeRequestContext, error: String?, status: HTTPResponse.Status = .ok) async throws -> Response {
         let now = Date()
+        let role = context.principal?.role ?? .observer
         let rows = try await cases.cases(limit: 500).map { state -> [String: Any] in
             let due = state.dueItems
             let overdue = due.filter { $0.isOverdue(atMilliseconds: now.unixMilliseconds) }.count
             return [
-                "id": state.id, "title": state.title, "stage": state.stage?.label ?? "Waiting for its report", "owner": state.owner?.rawValue ?? "?",
+                "id": state.id, "title": role.mayRead(state.tlp) ? state.title : CaseReading.withheldTitle, "stage": state.stage?.label ?? "Waiting for its report", "owner": state.owner?.rawValue ?? "?",
                 "participants": state.participants.map(\.rawValue).joined(separator: ", "), "open": due.count,
                 "overdue": overdue == 0 ? false : overdue, "exercise": state.exercise, "tlpLabel": state.tlp.label, "tlpClass": tlpClass(state.tlp),
             ]
@@ -63,13 +64,17 @@ extension WebRoutes {
         do { state = try await cases.state(id) } catch let failure as ServiceFailure {
             return errorPage(context, .notFound, "No such case", failure.description)
         }
+        let role = context.principal?.role ?? .observer
+        do { try CaseReading.check(state, role) } catch let failure as ServiceFailure {
+            return errorPage(context, .forbidden, "Withheld: TLP:RED", failure.description)
+        }
         let me = cases.identity.id
         let now = Date()
         let possible = Set(state.possibleActions(for: me))
         let canWrite = context.principal?.role.canWrite ?? false
         let others = state.participants.filter { $0 != me }.map { ["id": $0.rawValue] }
         let steps = CaseStep.allCases.map { step -> [String: Any] in
-            let entries = state.timeline.filter { $0.step == step }.map { timelineEntry($0) }
+            let entries = state.timeline.filter { $0.step == step }.map { timelineEntry($0, role: role) }
             return ["label": step.label, "entries": entries, "hasEntries": !entries.isEmpty]
         }
         let due = state.dueItems.map { item -> [String: Any] in
@@ -119,7 +124,7 @@ extension WebRoutes {
                 "waiting": state.waiting.isEmpty ? false : state.waiting.count,
             ] as [String: Any],
             "steps": steps, "due": due, "hasDue": !due.isEmpty, "requests": requests, "hasRequests": !requests.isEmpty,
-            "evidence": state.evidence.map(evidence), "hasEvidence": !state.evidence.isEmpty,
+            "evidence": state.evidence.map { evidence($0, role: role) }, "hasEvidence": !state.evidence.isEmpty,
             "attributionList": state.attributions.map(attribution), "hasAttributions": !state.attributions.isEmpty,
             "statements": statements, "hasStatements": !statements.isEmpty,
             "actions": state.actions.map { ["id": $0.action.id, "action": $0.action.action, "owner": $0.action.owner.rawValue, "dueBy": displayWire($0.action.dueBy),
@@ -152,11 +157,14 @@ extension WebRoutes {
     func downloadStatement(_ context: NodeRequestContext) async throws -> Response {
         let id = try caseID(context)
         do {
+            try CaseReading.check(try await cases.state(id), context.principal?.role ?? .observer)
             let statement = try await cases.exportStatement(context.parameters.get("statement") ?? "", in: id)
             return Response(
                 status: .ok, headers: [.contentType: "application/json", .contentDisposition: "attachment; filename=\"joint-statement.json\""],
                 body: ResponseBody(byteBuffer: ByteBuffer(bytes: statement.fileBytes))
             )
+        } catch ServiceFailure.forbidden(let reason) {
+            return errorPage(context, .forbidden, "Withheld: TLP:RED", reason)
         } catch let failure as ServiceFailure {
             return errorPage(context, .notFound, "No exportable statement", failure.description)
         }
@@ -210,16 +218,21 @@ extension WebRoutes {
         return action
     }
 
-    func timelineEntry(_ entry: CaseState.TimelineEntry) -> [String: Any] {
+    func timelineEntry(_ entry: CaseState.TimelineEntry, role: Role) -> [String: Any] {
         let event = entry.event
+        let text = CaseReading.mayRead(event, role) ? CaseNarrative.line(for: event.action) : "Shared evidence marked TLP:RED (withheld: for the Points of Contact only)."
         return [
             "id": event.id, "at": displayWire(event.at), "author": event.author.rawValue, "by": "\(event.by.name) (\(event.by.role))",
-            "kind": event.action.kind.rawValue, "text": CaseNarrative.line(for: event.action), "refusal": present(entry.refusal),
+            "kind": event.action.kind.rawValue, "text": text, "refusal": present(entry.refusal),
         ]
     }
 
-    func evidence(_ item: (event: CaseEvent, evidence: CaseAction.Evidence)) -> [String: Any] {
-        ["from": item.event.author.rawValue, "description": item.evidence.description, "tlpLabel": item.evidence.tlp.label, "tlpClass": tlpClass(item.evidence.tlp),
+    func evidence(_ item: (event: CaseEvent, evidence: CaseAction.Evidence), role: Role) -> [String: Any] {
+        guard role.mayRead(item.evidence.tlp) else {
+            return ["from": item.event.author.rawValue, "description": "Withheld: TLP:RED, for the Points of Contact only", "tlpLabel": item.evidence.tlp.label,
+                    "tlpClass": tlpClass(item.evidence.tlp), "files": [], "indicators": []]
+        }
+        return ["from": item.event.author.rawValue, "description": item.evidence.description, "tlpLabel": item.evidence.tlp.label, "tlpClass": tlpClass(item.evidence.tlp),
          "files": item.evidence.files.map { ["name": $0.name, "sha256": $0.sha256] }, "indicators": item.evidence.indicators.map { ["type": $0.type, "value": $0.value] }]
     }
 

@@ -9,7 +9,10 @@ struct FederationRoutes {
     let identity: LocalIdentity
     let receiver: EnvelopeReceiver
     let service: HotlineService
+    /// Per pinned sender, charged once its signature verified.
     let limiter: RateLimiter
+    /// Per source address, charged before anything is parsed.
+    let sourceLimiter: RateLimiter
     let metrics: NodeMetrics
     let refreshLimiter = RateLimiter(.init(rate: 1.0 / 60, burst: 1))
 
@@ -21,22 +24,26 @@ struct FederationRoutes {
     /// A pinned peer whose signature fails may have rotated its keys: re-read its
     /// descriptor (at most once a minute per peer; the rotation rule still applies) and try again.
     func receiveRefreshingKeys(_ envelope: Envelope) async throws -> EnvelopeReceiver.Accepted {
+        let admit: @Sendable (ParticipantID) async throws -> Void = { sender in
+            if let wait = await limiter.admit("peer:" + sender.rawValue) { throw APIError.rateLimited(wait) }
+        }
         do {
-            return try await receiver.receive(envelope)
+            return try await receiver.receive(envelope, admitSender: admit)
         } catch ProtocolError.badSignature {
             guard await refreshLimiter.admit("refresh:" + envelope.sender.rawValue) == nil,
                 (try? await service.refreshPeer(envelope.sender)) != nil
             else { throw ProtocolError.badSignature }
-            return try await receiver.receive(envelope)
+            return try await receiver.receive(envelope, admitSender: admit)
         }
     }
 
     func receive(_ request: Request, _ context: NodeRequestContext) async throws -> Response {
         do {
+            // The source address is all that is known before parsing: a flood of junk that names
+            // a peer as its sender is charged to the flooder's address, never to that peer.
+            if let wait = await sourceLimiter.admit("source:" + context.clientAddress) { throw APIError.rateLimited(wait) }
             let bytes = try await request.collectBody(limit: Envelope.maximumSize)
             let envelope = try Envelope(wireBytes: bytes.readableBytesView)
-            // Limit by claimed sender before any cryptography, so a flood costs the flooder, not us.
-            if let wait = await limiter.admit("peer:" + envelope.sender.rawValue) { throw APIError.rateLimited(wait) }
             let accepted = try await receiveRefreshingKeys(envelope)
             metrics.envelopesReceived.increment()
             if accepted.isNew { await service.outbox.peerIsReachable(envelope.sender.rawValue) }

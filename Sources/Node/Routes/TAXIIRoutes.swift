@@ -195,7 +195,9 @@ struct TAXIIRoutes {
         var query = try Self.query(request, collection: collection.id, reader: principal.reader, objectID: try objectID(context))
         query.addedAfter = nil
         if Self.parameter(request, "match[version]") == nil { query.versions = ["all"] }
-        guard try await store.deleteSTIXObject(query) > 0 else { throw TAXIIError.notFound("no object \(query.objectID!) in this collection") }
+        let deleted: Int
+        do { deleted = try await intelligence.delete(query, by: principal) } catch ServiceFailure.forbidden(let reason) { throw TAXIIError.forbidden(reason) }
+        guard deleted > 0 else { throw TAXIIError.notFound("no object \(query.objectID!) in this collection") }
         return Self.response("{}")
     }
 

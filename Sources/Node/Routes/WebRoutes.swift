@@ -115,7 +115,8 @@ struct WebRoutes {
 
     func messageList(_ direction: Direction, _ context: NodeRequestContext) async throws -> Response {
         let now = Date()
-        let messages = try await service.store.messages(direction: direction, limit: 500)
+        let role = context.principal?.role ?? .observer
+        let messages = try await service.store.messages(direction: direction, limit: 500).map { $0.readable(by: role) }
         let groups = Priority.allCases.reversed().compactMap { priority -> [String: Any]? in
             let inGroup = messages.filter { $0.content.priority == priority }
             guard !inGroup.isEmpty else { return nil }
@@ -156,7 +157,8 @@ struct WebRoutes {
 
     func thread(_ context: NodeRequestContext) async throws -> Response {
         guard let id = context.parameters.get("id"), UUIDv7.isValid(id) else { return errorPage(context, .notFound, "No such message", "") }
-        let messages = try await service.store.thread(of: id)
+        let role = context.principal?.role ?? .observer
+        let messages = try await service.store.thread(of: id).map { $0.readable(by: role) }
         guard let focus = messages.first(where: { $0.id == id }) else {
             return errorPage(context, .notFound, "No such message", "There is no message \(id) on this node.")
         }
@@ -180,8 +182,9 @@ struct WebRoutes {
                         "acknowledgedAt": present(delivery.acknowledgedAt.map(display)), "acknowledgedBy": present(delivery.acknowledgedBy),
                     ]
                 },
-                "canAcknowledge": canWrite && message.direction == .incoming && message.acknowledgedAt == nil,
-                "canReply": canWrite && message.direction == .incoming,
+                "canAcknowledge": canWrite && !message.isWithheld && message.direction == .incoming && message.acknowledgedAt == nil,
+                "canReply": canWrite && !message.isWithheld && message.direction == .incoming,
+                "withheld": message.isWithheld,
                 "csrf": csrf(context),
             ]) { $1 }
             return values
@@ -215,7 +218,7 @@ struct WebRoutes {
             "templates": templates.enumerated().map { index, candidate in
                 ["value": candidate.rawValue, "title": candidate.title, "selected": candidate == template, "last": index == templates.count - 1, "replyTo": present(replyTo)]
             },
-            "replyTo": present(replyTo), "replySubject": present(original?.content.subject),
+            "replyTo": present(replyTo), "replySubject": present(original?.content.subject), "replyToExercise": original?.exercise ?? false,
             "subject": original.map { "Re: " + $0.content.subject } ?? "",
             "peers": peers.map { ["id": $0.record.id.rawValue, "name": $0.record.name, "checked": original?.sender == $0.record.id.rawValue] },
             "priorities": Priority.allCases.map { priority in
@@ -246,7 +249,8 @@ struct WebRoutes {
         let draft = HotlineService.Draft(
             to: recipients, template: template, priority: priority, subject: form["subject"] ?? "", body: form["body"] ?? "",
             language: form["language"] ?? "en", fields: fields, caseReference: form["caseReference"].flatMap { $0.isEmpty ? nil : $0 },
-            inReplyTo: form["inReplyTo"].flatMap { $0.isEmpty ? nil : $0 }, tlp: tlp, exercise: form["exercise"] == "1"
+            inReplyTo: form["inReplyTo"].flatMap { $0.isEmpty ? nil : $0 }, tlp: tlp, exercise: form["exercise"] == "1",
+            answersExerciseAsReal: form["answerAsReal"] == "1"
         )
         do {
             let ids = try await service.send(draft, composedBy: context.principal?.name)
