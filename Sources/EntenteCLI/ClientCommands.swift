@@ -258,7 +258,26 @@ struct Ping: AsyncParsableCommand {
 }
 
 struct User: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Manage the web interface's accounts.", subcommands: [Add.self, List.self])
+    static let configuration = CommandConfiguration(abstract: "Manage people's accounts (web sign-in and API tokens).", subcommands: [Add.self, List.self, Token.self])
+
+    struct Token: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Issue a personal API token: the CLI then acts as that person, with their role.",
+            discussion: """
+                The operator token administers the node and speaks for nobody: attributions, statements, ballots,
+                agreements and flash notifications need the token of a person whose role may sign them
+                (`entente send --data DIR --token TOKEN …`). The token is shown once and stored as a hash.
+                """
+        )
+        @OptionGroup var connection: NodeConnectionOptions
+        @Option(help: "The person's sign-in name.") var username: String
+        @Flag(help: "Print {username, role, token} as JSON.") var json = false
+
+        func run() async throws {
+            let issued = try await connection.client().post("users/\(username)/tokens")
+            if json { printJSON(issued) } else { print(issued["token"]?.stringValue ?? "") }
+        }
+    }
 
     struct Add: AsyncParsableCommand {
         static let configuration = CommandConfiguration(

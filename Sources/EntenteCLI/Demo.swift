@@ -117,7 +117,7 @@ struct Demo: AsyncParsableCommand {
             body: "Exercise. Encryption of core banking servers at two banks since 05:40 UTC. Indicators attached in the next message.",
             fields: ["incidentType": "ransomware", "affectedSectors": "banking; financial market infrastructure", "impact": "card payments degraded nationwide"],
             tlp: .amber, exercise: true
-        ), composedBy: "EST Diplomatic POC")[0]
+        ), composedBy: "EST Diplomatic POC", role: .diplomaticPOC)[0]
         let checks = try await osce.service.sendCommunicationChecks(composedBy: "OSCE Node operator", exercise: true)
         return [(estonia, notification)] + checks.values.map { (osce, $0) }
     }

@@ -16,7 +16,7 @@ struct NodeConnectionOptions: ParsableArguments {
     var node: String?
 
     // Tokens are base64url and may begin with "-": take the next argument whatever it looks like.
-    @Option(name: .long, parsing: .unconditional, help: "The node's operator token (with --node).")
+    @Option(name: .long, parsing: .unconditional, help: "The operator token or a person's API token (`entente user token`); with --data, it replaces the operator token.")
     var token: String?
 
     func validate() throws {

@@ -3,6 +3,7 @@ import EntenteProtocol
 import Foundation
 import Logging
 import Node
+import Storage
 
 struct Init: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -75,8 +76,23 @@ struct Serve: AsyncParsableCommand {
     var escalateAfter = 0
     @Option(help: "Log level: trace, debug, info, notice, warning, error.") var logLevel = "info"
     @Option(help: "Log format: text, or json (one object per line, for log collectors).") var logFormat = "text"
+    @Option(help: """
+        Roles that sign political acts (attributions, statements, co-signatures, ballots, agreements, norm commitments \
+        and allegations, flash notifications), comma-separated.
+        """)
+    var politicalRoles = "diplomatic-poc"
+
+    func politicalRoleSet() throws -> Set<Role> {
+        Set(try politicalRoles.split(separator: ",").map { name in
+            guard let role = Role(rawValue: name.trimmingCharacters(in: .whitespaces)), role != .operator else {
+                throw ValidationError("--political-roles takes diplomatic-poc, technical-poc or observer; the operator speaks for nobody")
+            }
+            return role
+        })
+    }
 
     func validate() throws {
+        guard !(try politicalRoleSet()).isEmpty else { throw ValidationError("--political-roles names at least one role") }
         guard userRateLimit > 0, peerRateLimit > 0 else { throw ValidationError("rate limits must be positive") }
         guard (0...65535).contains(port ?? 0) else { throw ValidationError("--port must be 0 to 65535") }
         guard ["text", "json"].contains(logFormat) else { throw ValidationError("--log-format must be text or json") }
@@ -94,6 +110,7 @@ struct Serve: AsyncParsableCommand {
         options.caseEscalation = escalateAfter < 0 ? nil : CaseEscalationPolicy(after: .seconds(escalateAfter))
         options.userRateLimit = .init(rate: userRateLimit, burst: userRateLimit * 3)
         options.peerRateLimit = .init(rate: peerRateLimit, burst: peerRateLimit * 2)
+        options.speaking = SpeakingPolicy(politicalRoles: try politicalRoleSet())
         if logFormat == "json" { LoggingSystem.bootstrap { JSONLogHandler(label: $0) } }
         var logger = Logger(label: "entente")
         logger.logLevel = Logger.Level(rawValue: logLevel) ?? .info

@@ -30,6 +30,7 @@ public struct CaseService: Sendable {
     public let store: NodeStore
     public let peers: PeerDirectory
     public let outbox: OutboxWorker
+    public var speaking = SpeakingPolicy.standard
 
     /// Opens a case with its report; nobody else hears of it until the owner notifies them.
     public func open(_ report: CaseAction.Report, by person: CaseEvent.Person, now: Date = Date()) async throws -> CaseEvent {
@@ -50,6 +51,7 @@ public struct CaseService: Sendable {
         let held = try await store.caseEvents(caseID)
         let before = CaseState(id: caseID, events: held)
         guard let owner = before.owner, before.participants.contains(identity.id) else { throw ServiceFailure.notFound("no case \(caseID) on this node") }
+        try speaking.check(.caseEvent(action.kind), role: person.role)
         try checkDueTimes(of: action, now: now)
         let event = try signing {
             try CaseEvent.sign(action, caseID: caseID, owner: owner, author: identity.id, after: before.heads, by: person, key: identity.keys.signing, now: now)

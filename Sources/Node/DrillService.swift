@@ -49,7 +49,7 @@ public struct DrillService: Sendable {
                 let ids = try await hotline.send(.init(
                     to: [recipient], template: .freeText, priority: inject.priority, subject: inject.subject, body: inject.body,
                     tlp: .green, exercise: true
-                ), composedBy: "drill “\(name)”, inject \(due.inject)", now: now)
+                ), composedBy: "drill “\(name)”, inject \(due.inject)", role: nil, now: now)
                 try await store.markInjectSent(drill: due.drill, inject: due.inject, recipients: [recipient], messageID: ids[0], at: now)
                 sent += 1
             }

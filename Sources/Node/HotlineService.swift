@@ -13,6 +13,7 @@ public struct HotlineService: Sendable {
     public let peers: PeerDirectory
     public let outbox: OutboxWorker
     public let client: PeerClient
+    public var speaking = SpeakingPolicy.standard
 
     /// A message as a person composes it, before it is sealed.
     public struct Draft: Sendable {
@@ -55,9 +56,11 @@ public struct HotlineService: Sendable {
     /// Seals the draft to its recipients and stores it in the outbox; returns once it is durable.
     /// Recipients bound to this node by an agreement in force get that agreement's
     /// acknowledgement deadline, so the draft goes out as one envelope per deadline:
-    /// the returned ids, the first for the earliest-sorted recipient.
+    /// the returned ids, the first for the earliest-sorted recipient. `role` is the composer's;
+    /// nil when the node itself sends (a drill's scheduled inject, a communication check).
     @discardableResult
-    public func send(_ draft: Draft, composedBy: String?, now: Date = Date()) async throws -> [String] {
+    public func send(_ draft: Draft, composedBy: String?, role: Role?, now: Date = Date()) async throws -> [String] {
+        if let role, draft.priority == .flash { try speaking.check(.flashNotification, role: role.rawValue) }
         var draft = draft
         let recipients = Array(Set(draft.to)).sorted()
         guard !recipients.isEmpty else { throw ServiceFailure.invalid("at least one recipient is required") }
@@ -136,7 +139,7 @@ public struct HotlineService: Sendable {
                 subject: "Communication check from \(identity.name)",
                 body: "Please acknowledge this message to confirm that your Point of Contact is reachable.",
                 tlp: .green, exercise: exercise
-            ), composedBy: composedBy, now: now)[0]
+            ), composedBy: composedBy, role: nil, now: now)[0]
         }
         return sent
     }

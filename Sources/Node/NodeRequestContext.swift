@@ -8,35 +8,24 @@ public enum Principal: Sendable {
     case operatorToken
     /// A signed-in person, through the web interface.
     case user(UserRecord, session: SessionRecord, tokenHash: String)
+    /// A person through the API, by a personal token (`entente user token`): the CLI acting as them.
+    case person(UserRecord)
 
-    public var name: String {
+    public var user: UserRecord? {
         switch self {
-        case .operatorToken: "operator"
-        case .user(let user, _, _): user.displayName
+        case .operatorToken: nil
+        case .user(let user, _, _), .person(let user): user
         }
     }
+
+    public var name: String { user?.displayName ?? "operator" }
 
     /// The unique name TLP:RED objects address: the username, not the display name, which is neither unique nor restricted.
-    public var accountName: String {
-        switch self {
-        case .operatorToken: "operator"
-        case .user(let user, _, _): user.username
-        }
-    }
+    public var accountName: String { user?.username ?? "operator" }
 
-    public var role: Role {
-        switch self {
-        case .operatorToken: .operator
-        case .user(let user, _, _): user.role
-        }
-    }
+    public var role: Role { user?.role ?? .operator }
 
-    var rateLimitKey: String {
-        switch self {
-        case .operatorToken: "operator"
-        case .user(let user, _, _): "user:" + user.username
-        }
-    }
+    var rateLimitKey: String { user.map { "user:" + $0.username } ?? "operator" }
 }
 
 public struct NodeRequestContext: RequestContext, RemoteAddressRequestContext {

@@ -38,6 +38,8 @@ public final class NodeServer: Sendable {
         public var escalationCheckInterval: Duration = .seconds(30)
         /// How often subscribed peer collections are pulled; nil to pull only on request.
         public var subscriptionInterval: Duration? = .seconds(60)
+        /// Which roles sign political acts for the state (by default the diplomatic POC only).
+        public var speaking = SpeakingPolicy.standard
         /// How often due drill injects are looked for; also their worst-case lateness.
         public var drillCheckInterval: Duration = .seconds(1)
 
@@ -90,9 +92,9 @@ public final class NodeServer: Sendable {
             store: store, peers: peers, client: client, retry: options.retry,
             metrics: OutboxWorker.DeliveryMetrics(factory: metrics.factory), logger: logger
         )
-        service = HotlineService(identity: identity, store: store, peers: peers, outbox: outbox, client: client)
-        cases = CaseService(identity: identity, store: store, peers: peers, outbox: outbox)
-        records = RecordService(identity: identity, store: store, peers: peers, outbox: outbox)
+        service = HotlineService(identity: identity, store: store, peers: peers, outbox: outbox, client: client, speaking: options.speaking)
+        cases = CaseService(identity: identity, store: store, peers: peers, outbox: outbox, speaking: options.speaking)
+        records = RecordService(identity: identity, store: store, peers: peers, outbox: outbox, speaking: options.speaking)
         drills = DrillService(hotline: service)
         intelligence = IntelligenceService(identity: identity, store: store)
         subscriptions = SubscriptionService(intelligence: intelligence, http: httpClient)

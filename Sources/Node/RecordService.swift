@@ -13,11 +13,13 @@ public struct RecordService: Sendable {
     public let store: NodeStore
     public let peers: PeerDirectory
     public let outbox: OutboxWorker
+    public var speaking = SpeakingPolicy.standard
 
     /// Writes one entry if its space's rules allow it now; `space` is ignored for a
     /// forum's charter or an agreement's text, which open their own.
     @discardableResult
     public func write(_ kind: RecordKind, body: JSONValue, in space: RecordSpace?, by person: Person, now: Date = Date()) async throws -> RecordEntry {
+        try speaking.check(.recordEntry(kind), role: person.role)
         let entry = try await store.recordWrites.withLock {
             let entry = try failure { () throws(RecordError) in try RecordEntry.sign(kind, body: body, in: space, author: identity.id, by: person, key: identity.keys.signing, now: now) }
             let held = try await store.recordEntries(in: entry.space)

@@ -157,6 +157,15 @@ enum Migrations {
             "UPDATE stix_objects SET owner = 'account:unknown' WHERE source IS NULL AND from_here = 0",
             "CREATE INDEX stix_objects_by_id ON stix_objects (collection, id)",
         ]),
+        (8, [
+            // Personal API tokens: the CLI acting as one person, with that person's role (stored as SHA-256).
+            """
+            CREATE TABLE api_tokens (
+                token_hash TEXT PRIMARY KEY, username TEXT NOT NULL REFERENCES users(username) ON DELETE CASCADE,
+                created_at BIGINT NOT NULL
+            )
+            """,
+        ]),
     ]
 
     static func apply(to database: any SQLDatabase, now: Int64) async throws {

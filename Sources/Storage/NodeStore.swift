@@ -456,6 +456,20 @@ public struct NodeStore: Sendable {
         }
     }
 
+    public func createAPIToken(tokenHash: String, username: String, now: Date) async throws {
+        try await database.query(
+            "INSERT INTO api_tokens (token_hash, username, created_at) VALUES (?, ?, ?)",
+            [.text(tokenHash), .text(username), .integer(now.unixMilliseconds)]
+        )
+    }
+
+    /// The person a personal API token belongs to.
+    public func user(apiTokenHash: String) async throws -> UserRecord? {
+        try await database.query(
+            "SELECT u.* FROM api_tokens t JOIN users u ON u.username = t.username WHERE t.token_hash = ?", [.text(apiTokenHash)]
+        ).first.map(Self.user)
+    }
+
     public func deleteSession(tokenHash: String) async throws {
         try await database.query("DELETE FROM sessions WHERE token_hash = ?", [.text(tokenHash)])
     }

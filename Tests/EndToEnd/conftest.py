@@ -70,6 +70,21 @@ def postgres_database(admin_url):
     return admin_url.rsplit("/", 1)[0] + "/" + name
 
 
+# What administers a node is the operator's (its operator token); everything else a person does,
+# and the political acts among it only a diplomatic Point of Contact: the harness acts as one,
+# "desk", with a personal API token, unless the command or path is the operator's.
+OPERATOR_COMMANDS = {("peer",), ("user",), ("outbox",), ("keys",), ("taxii", "add-collection"), ("taxii", "add-account"),
+                     ("taxii", "accounts"), ("taxii", "subscribe")}
+OPERATOR_PATHS = ("/api/v1/peers", "/api/v1/users", "/api/v1/outbox/retry", "/api/v1/taxii/accounts", "/api/v1/taxii/subscriptions")
+
+
+def operator_only(method, path):
+    bare = path.split("?")[0]
+    if bare.startswith("/api/v1/users") or bare.startswith("/api/v1/taxii/accounts"):
+        return True
+    return method != "GET" and (bare.startswith(OPERATOR_PATHS) or bare == "/api/v1/taxii/collections")
+
+
 class Node:
     def __init__(self, root, participant, name=None, database=None):
         self.id = participant
@@ -83,6 +98,7 @@ class Node:
         out = run("init", "--data", self.data, "--id", participant, "--name", name or f"Node {participant}", "--kind", "state",
                   "--url", self.url, "--poc", f"technical|{participant} CERT|cert@{participant.lower()}.example|en|UTC|24/7", "--json")
         self.fingerprint = json.loads(out.stdout)["fingerprint"]
+        self.person_token = None
 
     def start(self, *extra):
         args = [ENTENTE, "serve", "--data", self.data, "--port", str(self.port), *extra]
@@ -90,6 +106,10 @@ class Node:
             args += ["--database", self.database]
         self.process = subprocess.Popen(args, stdout=self.log, stderr=subprocess.STDOUT)
         wait_until(f"{self.id} is healthy", self.healthy)
+        if self.person_token is None:
+            run("user", "add", "--data", self.data, "--username", "desk", "--name", f"{self.id} cyber desk", "--role", "diplomatic-poc",
+                input=f"entente-test-{self.id.lower()}-password\n")
+            self.person_token = run("user", "token", "--data", self.data, "--username", "desk").stdout.strip()
         return self
 
     def healthy(self):
@@ -111,16 +131,21 @@ class Node:
         self.process.wait(timeout=10)
         self.process = None
 
-    def cli(self, *args, **kwargs):
-        """`entente COMMAND [SUBCOMMAND] --data DIR ARGS…`"""
-        depth = 2 if args[0] in ("peer", "user", "case", "forum", "agreement", "norms", "cbm", "capacity", "drill", "taxii") else 1
-        return run(*args[:depth], "--data", self.data, *args[depth:], **kwargs)
+    def cli(self, *args, operator=None, **kwargs):
+        """`entente COMMAND [SUBCOMMAND] --data DIR [--token PERSON] ARGS…`"""
+        depth = 2 if args[0] in ("peer", "user", "case", "forum", "agreement", "norms", "cbm", "capacity", "drill", "taxii", "directory") else 1
+        if operator is None:
+            operator = tuple(args[:1]) in OPERATOR_COMMANDS or tuple(args[:2]) in OPERATOR_COMMANDS or self.person_token is None
+        token = [] if operator else ["--token", self.person_token]
+        return run(*args[:depth], "--data", self.data, *token, *args[depth:], **kwargs)
 
     def json(self, *args):
         return json.loads(self.cli(*args, "--json").stdout)
 
-    def api(self, method, path, body=None):
-        token = Path(self.data, "operator-token").read_text().strip()
+    def api(self, method, path, body=None, operator=None):
+        if operator is None:
+            operator = operator_only(method, path) or self.person_token is None
+        token = Path(self.data, "operator-token").read_text().strip() if operator else self.person_token
         request = urllib.request.Request(self.url + path, method=method, data=json.dumps(body).encode() if body is not None else None,
                                          headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"})
         with urllib.request.urlopen(request, timeout=10) as response:

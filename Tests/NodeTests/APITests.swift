@@ -39,8 +39,11 @@ struct APITests {
         #expect(badJSON.status == 400 && badJSON.json?["error"]?.stringValue == "invalid_request")
         let unknownPeer = try await http(.POST, node.url + "/api/v1/messages", body: #"{"to":["FIN"],"template":"free-text","priority":"routine","subject":"x"}"#, headers: auth)
         #expect(unknownPeer.status == 422 && unknownPeer.json?["message"]?.stringValue?.contains("FIN") == true)
-        let missingField = try await http(.POST, node.url + "/api/v1/messages", body: #"{"to":["LVA"],"template":"notification","priority":"flash","subject":"x"}"#, headers: auth)
+        let missingField = try await http(.POST, node.url + "/api/v1/messages", body: #"{"to":["LVA"],"template":"notification","priority":"urgent","subject":"x"}"#, headers: auth)
         #expect(missingField.status == 422 && missingField.json?["message"]?.stringValue?.contains("incidentType") == true)
+        // The operator administers the node and speaks for nobody: a flash notification to another state is the diplomatic POC's.
+        let flash = try await http(.POST, node.url + "/api/v1/messages", body: #"{"to":["LVA"],"template":"free-text","priority":"flash","subject":"x"}"#, headers: auth)
+        #expect(flash.status == 403 && flash.json?["error"]?.stringValue == "forbidden", "\(flash.body)")
         let huge = try await http(.POST, node.url + "/api/v1/messages", body: String(repeating: "x", count: APIRoutes.bodyLimit + 1), headers: auth)
         #expect(huge.status == 413 && huge.json?["error"]?.stringValue == "too_large")
         #expect(try await node.server.store.envelopeCount() == 0)

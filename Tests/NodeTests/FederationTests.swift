@@ -19,7 +19,7 @@ struct FederationTests {
         defer { Task { await federation.stop() } }
         let (estonia, latvia, lithuania) = (federation["EST"], federation["LVA"], federation["LTU"])
 
-        let id = try await estonia.service.send(notification, composedBy: "Kadri")[0]
+        let id = try await estonia.service.send(notification, composedBy: "Kadri", role: .diplomaticPOC)[0]
         try await eventually("both recipients returned receipts") {
             try await estonia.server.store.message(id)?.deliveries.allSatisfy { $0.deliveredAt != nil } == true
         }
@@ -50,7 +50,7 @@ struct FederationTests {
         let federation = try await TestFederation.start(["EST", "LVA", "LTU"], deadlines: ["flash": 0])
         defer { Task { await federation.stop() } }
         let (estonia, latvia) = (federation["EST"], federation["LVA"])
-        let id = try await estonia.service.send(notification, composedBy: nil)[0]
+        let id = try await estonia.service.send(notification, composedBy: nil, role: .diplomaticPOC)[0]
         try await eventually("delivered") { try await latvia.server.store.message(id) != nil }
         try await Task.sleep(for: .milliseconds(5))
         let now = Date()
@@ -75,7 +75,7 @@ struct FederationTests {
         let (estonia, latvia) = (federation["EST"], federation["LVA"])
         await latvia.stop()
 
-        let id = try await estonia.service.send(notification, composedBy: nil)[0]
+        let id = try await estonia.service.send(notification, composedBy: nil, role: .diplomaticPOC)[0]
         try await eventually("a delivery attempt to the stopped peer failed") {
             try await estonia.server.store.database.query("SELECT attempts FROM outbox WHERE recipient = 'LVA'").first?.integer("attempts") ?? 0 >= 1
         }
@@ -96,12 +96,12 @@ struct FederationTests {
         defer { Task { await federation.stop() } }
         let (estonia, latvia) = (federation["EST"], federation["LVA"])
         await latvia.stop()
-        let id = try await estonia.service.send(.init(to: [latvia.id], template: .freeText, priority: .urgent, subject: "While you were down"), composedBy: nil)[0]
+        let id = try await estonia.service.send(.init(to: [latvia.id], template: .freeText, priority: .urgent, subject: "While you were down"), composedBy: nil, role: .diplomaticPOC)[0]
         try await eventually("the first attempt failed") {
             try await estonia.server.store.database.query("SELECT attempts FROM outbox").first?.integer("attempts") ?? 0 >= 1
         }
         try await latvia.start()
-        _ = try await latvia.service.send(.init(to: [estonia.id], template: .freeText, priority: .routine, subject: "Back online"), composedBy: nil)
+        _ = try await latvia.service.send(.init(to: [estonia.id], template: .freeText, priority: .routine, subject: "Back online"), composedBy: nil, role: .diplomaticPOC)
         try await eventually("the queued message went out as soon as LVA was heard from") { try await latvia.server.store.message(id) != nil }
     }
 
@@ -110,7 +110,7 @@ struct FederationTests {
         defer { Task { await federation.stop() } }
         let (estonia, latvia) = (federation["EST"], federation["LVA"])
         await latvia.stop()
-        let id = try await estonia.service.send(notification, composedBy: nil)[0]
+        let id = try await estonia.service.send(notification, composedBy: nil, role: .diplomaticPOC)[0]
         try await eventually("LTU has it") { try await federation["LTU"].server.store.message(id) != nil }
         await estonia.stop()
 

@@ -100,7 +100,7 @@ struct RecordFederationTests {
 
         func deadlines(from sender: TestNode, to recipients: [TestNode], priority: Priority = .urgent) async throws -> [ParticipantID: TimeInterval] {
             let now = Date()
-            let ids = try await sender.service.send(.init(to: recipients.map(\.id), template: .freeText, priority: priority, subject: "Test"), composedBy: nil, now: now)
+            let ids = try await sender.service.send(.init(to: recipients.map(\.id), template: .freeText, priority: priority, subject: "Test"), composedBy: nil, role: .diplomaticPOC, now: now)
             var result: [ParticipantID: TimeInterval] = [:]
             for id in ids {
                 let message = try await sender.service.store.message(id)!
@@ -120,7 +120,7 @@ struct RecordFederationTests {
         #expect(try await deadlines(from: estonia, to: [latvia], priority: .flash) == [latvia.id: 900], "no obligation for flash")
 
         // The receiving party sees the agreed deadline too.
-        let sent = try await estonia.service.send(.init(to: [latvia.id], template: .freeText, priority: .urgent, subject: "Agreed deadline"), composedBy: nil)
+        let sent = try await estonia.service.send(.init(to: [latvia.id], template: .freeText, priority: .urgent, subject: "Agreed deadline"), composedBy: nil, role: .diplomaticPOC)
         try await eventually("LVA holds the message") { try await latvia.service.store.message(sent[0]) != nil }
         let received = try await latvia.service.store.message(sent[0])!
         let outgoing = try await estonia.service.store.message(sent[0])!

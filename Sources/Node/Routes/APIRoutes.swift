@@ -20,16 +20,18 @@ struct APIRoutes {
     static let bodyLimit = 256 * 1024
 
     func register(on router: Router<NodeRequestContext>) {
-        let api = router.group("api/v1").add(middleware: OperatorTokenMiddleware(token: operatorToken, limiter: limiter))
+        let api = router.group("api/v1").add(middleware: APIAuthenticationMiddleware(operatorToken: operatorToken, store: service.store, limiter: limiter))
+        // What changes the node itself (trust, accounts, delivery) is the operator's alone.
+        let admin = api.group().add(middleware: OperatorOnlyMiddleware())
         api.get("node") { _, _ in try self.node() }
         api.get("peers") { _, _ in try await self.listPeers() }
         api.get("directory") { _, _ in
             JSONResponse.make(await service.peers.anchors(with: service.identity).directory(exportedBy: service.identity.id))
         }
-        api.post("peers/preview") { request, _ in try await self.previewPeer(request) }
-        api.post("peers") { request, _ in try await self.addPeer(request) }
-        api.post("peers/:id/refresh") { _, context in try await self.refreshPeer(context) }
-        api.delete("peers/:id") { _, context in try await self.removePeer(context) }
+        admin.post("peers/preview") { request, _ in try await self.previewPeer(request) }
+        admin.post("peers") { request, _ in try await self.addPeer(request) }
+        admin.post("peers/:id/refresh") { _, context in try await self.refreshPeer(context) }
+        admin.delete("peers/:id") { _, context in try await self.removePeer(context) }
         api.get("alerts") { _, _ in try await self.alerts() }
         api.post("messages") { request, context in try await self.send(request, context) }
         api.get("messages") { request, context in try await self.listMessages(request, context) }
@@ -37,19 +39,20 @@ struct APIRoutes {
         api.post("messages/:id/acknowledge") { request, context in try await self.acknowledge(request, context) }
         api.post("checks") { request, context in try await self.sendChecks(request, context) }
         api.get("checks") { _, _ in try await self.checkReport() }
-        api.get("users") { _, _ in try await self.listUsers() }
-        api.post("users") { request, _ in try await self.createUser(request) }
+        admin.get("users") { _, _ in try await self.listUsers() }
+        admin.post("users") { request, _ in try await self.createUser(request) }
+        admin.post("users/:username/tokens") { _, context in try await self.createAPIToken(context) }
         api.get("outbox") { _, _ in try await self.outboxStatus() }
-        api.post("outbox/retry") { _, _ in try await self.retryOutbox() }
+        admin.post("outbox/retry") { _, _ in try await self.retryOutbox() }
         CaseAPIRoutes(cases: cases, api: self).register(on: api)
         RecordAPIRoutes(records: records, drills: drills, api: self).register(on: api)
         api.get("taxii/collections") { _, _ in try await self.taxiiCollections() }
-        api.post("taxii/collections") { request, _ in try await self.createTAXIICollection(request) }
-        api.get("taxii/accounts") { _, _ in try await self.taxiiAccounts() }
-        api.post("taxii/accounts") { request, _ in try await self.saveTAXIIAccount(request) }
+        admin.post("taxii/collections") { request, _ in try await self.createTAXIICollection(request) }
+        admin.get("taxii/accounts") { _, _ in try await self.taxiiAccounts() }
+        admin.post("taxii/accounts") { request, _ in try await self.saveTAXIIAccount(request) }
         api.post("taxii/collections/:collection/cases/:case") { _, context in try await self.shareCase(context) }
         api.get("taxii/subscriptions") { _, _ in try await self.listSubscriptions() }
-        api.post("taxii/subscriptions") { request, _ in try await self.subscribe(request) }
+        admin.post("taxii/subscriptions") { request, _ in try await self.subscribe(request) }
         api.post("taxii/subscriptions/pull") { _, _ in
             let exchange = try await self.subscriptions.pullAll()
             return JSONResponse.make(["stored": .number(Double(exchange.stored)), "sightingsReturned": .number(Double(exchange.sightingsReturned))])
@@ -135,7 +138,7 @@ struct APIRoutes {
             answersExerciseAsReal: body.answersExerciseAsReal ?? false
         )
         return try await handling {
-            let ids = try await service.send(draft, composedBy: context.principal?.name)
+            let ids = try await service.send(draft, composedBy: context.principal?.name, role: context.principal?.role ?? .observer)
             return JSONResponse.make(["id": .string(ids[0]), "ids": .array(ids.map(JSONValue.string))], status: .created)
         }
     }
@@ -191,6 +194,16 @@ struct APIRoutes {
 
     func checkReport() async throws -> Response {
         JSONResponse.make(Representation.checkReport(CheckReport(checks: try await service.store.communicationChecks())))
+    }
+
+    /// A personal API token for one person: the CLI then acts as them, with their role.
+    func createAPIToken(_ context: NodeRequestContext) async throws -> Response {
+        guard let username = context.parameters.get("username"), let user = try await service.store.user(username) else {
+            throw APIError.notFound("no user \(context.parameters.get("username") ?? "")")
+        }
+        let token = Secret.generate()
+        try await service.store.createAPIToken(tokenHash: Secret.storageHash(token), username: user.username, now: Date())
+        return JSONResponse.make(["username": .string(user.username), "role": .string(user.role.rawValue), "token": .string(token)], status: .created)
     }
 
     func listUsers() async throws -> Response {
@@ -420,18 +433,39 @@ enum UserValidation {
     }
 }
 
-/// Admits only requests bearing the operator token, within the operator's rate limit.
-struct OperatorTokenMiddleware: RouterMiddleware {
-    let token: String
+/// Admits requests bearing the operator token or a person's API token, within that principal's
+/// rate limit; observers read only.
+struct APIAuthenticationMiddleware: RouterMiddleware {
+    let operatorToken: String
+    let store: NodeStore
     let limiter: RateLimiter
 
     func handle(_ request: Request, context: NodeRequestContext, next: (Request, NodeRequestContext) async throws -> Response) async throws -> Response {
-        guard let header = request.headers[.authorization], header.hasPrefix("Bearer "),
-            constantTimeEquals(Array(header.dropFirst("Bearer ".count).utf8), Array(token.utf8))
-        else { throw APIError.unauthorized }
+        guard let header = request.headers[.authorization], header.hasPrefix("Bearer ") else { throw APIError.unauthorized }
+        let presented = String(header.dropFirst("Bearer ".count))
         var context = context
-        context.principal = .operatorToken
-        if let wait = await limiter.admit(Principal.operatorToken.rateLimitKey) { throw APIError.rateLimited(wait) }
+        if constantTimeEquals(Array(presented.utf8), Array(operatorToken.utf8)) {
+            context.principal = .operatorToken
+        } else if (1...256).contains(presented.utf8.count), let user = try await store.user(apiTokenHash: Secret.storageHash(presented)) {
+            context.principal = .person(user)
+        } else {
+            throw APIError.unauthorized
+        }
+        let principal = context.principal!
+        if let wait = await limiter.admit(principal.rateLimitKey) { throw APIError.rateLimited(wait) }
+        if request.method != .get, !principal.role.canWrite {
+            throw APIError(.forbidden, "forbidden", "\(principal.accountName) is an observer: observers read, they do not write")
+        }
+        return try await next(request, context)
+    }
+}
+
+/// Lets through the operator token only: for what administers the node rather than speaks through it.
+struct OperatorOnlyMiddleware: RouterMiddleware {
+    func handle(_ request: Request, context: NodeRequestContext, next: (Request, NodeRequestContext) async throws -> Response) async throws -> Response {
+        guard case .operatorToken = context.principal else {
+            throw APIError(.forbidden, "forbidden", "only the node's operator (its operator token) administers peers, accounts and delivery")
+        }
         return try await next(request, context)
     }
 }

@@ -90,7 +90,7 @@ extension WebRoutes {
         let statements = state.statements.map { record -> [String: Any] in
             ["id": record.event.id, "title": record.statement.title, "text": record.statement.text, "proposedBy": record.event.author.rawValue,
              "signers": record.signers.map(\.rawValue).joined(separator: ", "),
-             "canCosign": canWrite && !record.signers.contains(me), "caseID": state.id, "csrf": csrf(context)]
+             "canCosign": canWrite && cases.speaking.allows(.caseEvent(.cosignature), role: role) && !record.signers.contains(me), "caseID": state.id, "csrf": csrf(context)]
         }
         let pendingAcknowledgements = state.notifications.filter { $0.notification.participants.contains(me) && $0.acknowledgedBy[me] == nil }
         let myRequests = state.requests.filter { $0.request.to.contains(me) }
@@ -108,7 +108,7 @@ extension WebRoutes {
             "myActions": myActions.map { ["id": $0.action.id, "action": $0.action.action] },
             "attributions": state.attributions.map { ["id": $0.event.id, "label": "\($0.attribution.actor.kind.rawValue) \($0.attribution.actor.name) — \($0.attribution.likelihood.rawValue)"] },
         ]
-        for kind in possible where canWrite { forms["can-" + kind.rawValue] = true }
+        for kind in possible where canWrite && cases.speaking.allows(.caseEvent(kind), role: role) { forms["can-" + kind.rawValue] = true }
         let escalations = try await cases.store.escalations(caseID: id).map(escalation)
         let record = try await records.publicRecord()
         let norms = record.allegations.filter { $0.body.caseReference == id }.map { item -> [String: Any] in

@@ -70,7 +70,7 @@ extension WebRoutes {
                 vote = [
                     "call": call.entry.id, "method": call.call.rule.method.label, "quorumPercent": call.call.rule.quorumPercent,
                     "abstentions": call.call.rule.abstentions.label, "deadline": displayWire(call.call.deadline), "version": call.call.version,
-                    "isOpen": isOpen, "canVote": isMember && isOpen && !voted, "voted": voted,
+                    "isOpen": isOpen, "canVote": isMember && records.speaking.allows(.recordEntry(.ballot), role: context.principal?.role) && isOpen && !voted, "voted": voted,
                     "choices": call.call.rule.choices.map { ["value": $0.rawValue, "label": $0 == .objection ? "Break silence (object)" : $0.rawValue.capitalized] },
                     "yes": tally.yes, "no": tally.no, "abstain": tally.abstain, "objections": tally.objections, "quorum": tally.quorum, "memberCount": forum.members.count,
                     "participating": tally.participating, "outcome": isOpen ? "provisional: \(tally.outcome.label)" : tally.outcome.label,

@@ -42,7 +42,8 @@ extension WebRoutes {
                     ["text": "\(obligation.kind == .acknowledge ? "Acknowledge \(obligation.priority?.rawValue ?? "") messages" : "Notify incidents affecting the other's critical infrastructure") within \(Self.duration(obligation.withinSeconds))",
                      "description": present(nonEmpty(obligation.description))]
                 },
-                "canSign": (context.principal?.role.canWrite ?? false) && state.unsignedBy.contains(me),
+                "canSign": (context.principal?.role.canWrite ?? false) && records.speaking.allows(.recordEntry(.agreementSignature), role: context.principal?.role)
+                    && state.unsignedBy.contains(me),
             ]
         }
         return page("agreements", context, [

@@ -253,7 +253,7 @@ struct WebRoutes {
             answersExerciseAsReal: form["answerAsReal"] == "1"
         )
         do {
-            let ids = try await service.send(draft, composedBy: context.principal?.name)
+            let ids = try await service.send(draft, composedBy: context.principal?.name, role: context.principal?.role ?? .observer)
             return redirect("/messages/\(ids[0])")
         } catch let failure as ServiceFailure {
             return try await retry(failure.description)
