@@ -37,8 +37,45 @@ struct Directory: AsyncParsableCommand {
 struct Peer: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Pin, list and remove the nodes this node federates with.",
-        subcommands: [Add.self, List.self, Remove.self, Refresh.self]
+        subcommands: [Add.self, List.self, Remove.self, Refresh.self, Pending.self, Confirm.self, Reject.self]
     )
+
+    struct Pending: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "List changes of trust peers asked for (a new endpoint, rotated keys) that wait for you."
+        )
+        @OptionGroup var connection: NodeConnectionOptions
+        @Flag(help: "Print JSON.") var json = false
+
+        func run() async throws {
+            printRows(try await connection.client().get("peers/pending"), columns: ["peer", "endpoint", "fingerprint", "summary"], json: json)
+        }
+    }
+
+    struct Confirm: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Take the endpoint or keys a peer asked for, after checking its new fingerprint with its operator.",
+            discussion: "See `entente peer pending`. Deliveries owed to the peer are retried at once."
+        )
+        @OptionGroup var connection: NodeConnectionOptions
+        @Argument(help: "The peer's participant id.") var id: String
+
+        func run() async throws {
+            let peer = try await connection.client().post("peers/\(id)/confirm")
+            print("\(id): fingerprint \(peer["fingerprint"]?.stringValue ?? "?"), endpoint \(peer["endpoint"]?.stringValue ?? "?")")
+        }
+    }
+
+    struct Reject: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Refuse the change a peer asked for; its pinned endpoint and keys stay.")
+        @OptionGroup var connection: NodeConnectionOptions
+        @Argument(help: "The peer's participant id.") var id: String
+
+        func run() async throws {
+            _ = try await connection.client().post("peers/\(id)/reject")
+            print("Rejected the change \(id) asked for")
+        }
+    }
 
     struct Refresh: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
@@ -49,7 +86,11 @@ struct Peer: AsyncParsableCommand {
 
         func run() async throws {
             let peer = try await connection.client().post("peers/\(id)/refresh")
-            print("\(id): fingerprint \(peer["fingerprint"]?.stringValue ?? "?"), endpoint \(peer["endpoint"]?.stringValue ?? "?")")
+            if let summary = peer["summary"]?.stringValue {
+                print(summary)
+            } else {
+                print("\(id): fingerprint \(peer["fingerprint"]?.stringValue ?? "?"), endpoint \(peer["endpoint"]?.stringValue ?? "?")")
+            }
         }
     }
 

@@ -4,6 +4,7 @@ import EntenteProtocol
 import Foundation
 import NIOCore
 import NIOHTTP1
+import NIOSSL
 import Node
 
 /// How a client command finds the node: `--data DIR` (address and token from the
@@ -56,7 +57,7 @@ struct NodeAPIClient {
         }
         let response: HTTPClientResponse
         do {
-            response = try await HTTPClient.shared.execute(request, timeout: .seconds(30))
+            response = try await nodeHTTPClient.execute(request, timeout: .seconds(30))
         } catch {
             throw Failure(description: "cannot reach the node at \(baseURL): is `entente serve` running? (\(error))")
         }
@@ -70,6 +71,20 @@ struct NodeAPIClient {
         return json
     }
 }
+
+/// How the CLI reaches a node: the system's roots, plus a node's private CA when
+/// `ENTENTE_CA_FILE` names its PEM file (a node serving `--tls-cert` from its own CA). A node
+/// that does not answer, or presents a certificate that does not verify, fails within seconds.
+let nodeHTTPClient: HTTPClient = {
+    var tls = TLSConfiguration.makeClientConfiguration()
+    if let file = ProcessInfo.processInfo.environment["ENTENTE_CA_FILE"], !file.isEmpty {
+        do { tls.additionalTrustRoots = [.certificates(try NIOSSLCertificate.fromPEMFile(file))] } catch {
+            printError("ENTENTE_CA_FILE=\(file): \(error)")
+            exit(2)
+        }
+    }
+    return HTTPClient(eventLoopGroupProvider: .singleton, configuration: .init(tlsConfiguration: tls, timeout: .init(connect: .seconds(3))))
+}()
 
 extension String {
     func trimmingSuffix(_ suffix: String) -> String { hasSuffix(suffix) ? String(dropLast(suffix.count)) : self }

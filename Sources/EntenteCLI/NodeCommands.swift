@@ -81,6 +81,15 @@ struct Serve: AsyncParsableCommand {
         and allegations, flash notifications), comma-separated.
         """)
     var politicalRoles = "diplomatic-poc"
+    @Flag(help: """
+        Take a peer's key rotation signed by its pinned key without asking. Off by default: a rotation waits for \
+        `entente peer confirm`, because whoever steals a signing key could otherwise rotate to keys of its own for good.
+        """)
+    var acceptSignedRotations = false
+    @Option(help: "Serve HTTPS with this PEM certificate chain (with --tls-key).") var tlsCert: String?
+    @Option(help: "The PEM private key of --tls-cert.") var tlsKey: String?
+    @Option(help: "PEM roots to trust, besides the system's, for peers and TAXII servers reached over https.") var trustedRoots: String?
+    @Option(help: "Connections served at once.") var maximumConnections = 1024
 
     func politicalRoleSet() throws -> Set<Role> {
         Set(try politicalRoles.split(separator: ",").map { name in
@@ -92,6 +101,8 @@ struct Serve: AsyncParsableCommand {
     }
 
     func validate() throws {
+        guard (tlsCert == nil) == (tlsKey == nil) else { throw ValidationError("--tls-cert and --tls-key go together") }
+        guard maximumConnections > 0 else { throw ValidationError("--maximum-connections must be positive") }
         guard !(try politicalRoleSet()).isEmpty else { throw ValidationError("--political-roles names at least one role") }
         guard userRateLimit > 0, peerRateLimit > 0 else { throw ValidationError("rate limits must be positive") }
         guard (0...65535).contains(port ?? 0) else { throw ValidationError("--port must be 0 to 65535") }
@@ -111,13 +122,17 @@ struct Serve: AsyncParsableCommand {
         options.userRateLimit = .init(rate: userRateLimit, burst: userRateLimit * 3)
         options.peerRateLimit = .init(rate: peerRateLimit, burst: peerRateLimit * 2)
         options.speaking = SpeakingPolicy(politicalRoles: try politicalRoleSet())
+        options.acceptsSignedRotations = acceptSignedRotations
+        if let tlsCert, let tlsKey { options.tls = (tlsCert, tlsKey) }
+        options.trustedRoots = trustedRoots
+        options.maximumConnections = maximumConnections
         if logFormat == "json" { LoggingSystem.bootstrap { JSONLogHandler(label: $0) } }
         var logger = Logger(label: "entente")
         logger.logLevel = Logger.Level(rawValue: logLevel) ?? .info
         let server = try await NodeServer.open(directory: directory, options: options, logger: logger)
         let (host, announcer) = (options.host, logger)
         try await server.run { port in
-            announcer.notice("serving", metadata: ["url": "http://\(host):\(port)", "id": "\(configuration.id)"])
+            announcer.notice("serving", metadata: ["url": "\(server.scheme)://\(host):\(port)", "id": "\(configuration.id)"])
         }
     }
 }
@@ -130,8 +145,10 @@ struct Keys: AsyncParsableCommand {
             abstract: "Replace the node's keys; the old key signs the new ones so that peers accept them.",
             discussion: """
                 Stop the node first and let its outbox drain (`entente outbox`): queued envelopes were signed with the old key.
-                Peers take the new keys when they next read this node's descriptor (hourly, on `entente peer refresh`,
-                or at once when an envelope signed with the new key reaches them). Tell them the new fingerprint too.
+                Peers see the new keys when they next read this node's descriptor (hourly, on `entente peer refresh`,
+                or at once when an envelope signed with the new key reaches them) and hold them until their operator
+                confirms them (`entente peer confirm`), unless they run with --accept-signed-rotations. Tell them the
+                new fingerprint: that is what they confirm.
                 """
         )
         @Option(help: "The node's data directory.") var data: String

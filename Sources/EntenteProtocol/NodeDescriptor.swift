@@ -39,8 +39,14 @@ public struct NodeDescriptor: Sendable, Equatable {
     public var pointsOfContact: [PointOfContact]
     /// Present after a key rotation: the previous keys, and their signature over the new ones.
     public var rotation: KeyRotation?
+    /// Grows whenever what the descriptor says changes, so that a peer refuses an older
+    /// descriptor replayed to it (a rolled-back endpoint or key). 0 in descriptors that predate it.
+    public var sequence: Int64
 
-    public init(id: ParticipantID, name: String, kind: ParticipantKind, endpoint: String, keys: PublicKeys, pointsOfContact: [PointOfContact], rotation: KeyRotation? = nil) {
+    public init(
+        id: ParticipantID, name: String, kind: ParticipantKind, endpoint: String, keys: PublicKeys, pointsOfContact: [PointOfContact],
+        rotation: KeyRotation? = nil, sequence: Int64 = 0
+    ) {
         self.id = id
         self.name = name
         self.kind = kind
@@ -48,22 +54,26 @@ public struct NodeDescriptor: Sendable, Equatable {
         self.keys = keys
         self.pointsOfContact = pointsOfContact
         self.rotation = rotation
+        self.sequence = sequence
     }
 
     public static let type = "entente.descriptor"
 
+    /// What the descriptor says, without its signature and sequence: when this changes, the sequence must grow.
+    public var content: JSONValue {
+        get throws {
+            var members: [String: JSONValue] = [
+                "v": 1, "type": .string(Self.type), "id": .string(id.rawValue), "name": .string(name), "kind": .string(kind.rawValue),
+                "endpoint": .string(endpoint), "keys": keys.json, "pointsOfContact": try JSONValue(encoding: pointsOfContact),
+            ]
+            if let rotation { members["rotation"] = rotation.json }
+            return .object(members)
+        }
+    }
+
     public func signed(with key: Curve25519.Signing.PrivateKey) throws -> JSONValue {
-        var members: [String: JSONValue] = [
-            "v": 1,
-            "type": .string(Self.type),
-            "id": .string(id.rawValue),
-            "name": .string(name),
-            "kind": .string(kind.rawValue),
-            "endpoint": .string(endpoint),
-            "keys": keys.json,
-            "pointsOfContact": try JSONValue(encoding: pointsOfContact),
-        ]
-        if let rotation { members["rotation"] = rotation.json }
+        guard case .object(var members) = try content else { preconditionFailure("a descriptor is an object") }
+        members["sequence"] = .number(Double(sequence))
         return try DocumentSignature.sign(.object(members), with: key)
     }
 
@@ -73,7 +83,7 @@ public struct NodeDescriptor: Sendable, Equatable {
         guard let members = document.objectValue else { throw .malformed("descriptor must be an object") }
         guard document["v"]?.integerValue == 1 else { throw .unsupportedVersion(document["v"]?.integerValue ?? 0) }
         guard document["type"]?.stringValue == Self.type else { throw .malformed("type must be \(Self.type)") }
-        let known: Set<String> = ["v", "type", "id", "name", "kind", "endpoint", "keys", "pointsOfContact", "rotation", "signature"]
+        let known: Set<String> = ["v", "type", "id", "name", "kind", "endpoint", "keys", "pointsOfContact", "rotation", "sequence", "signature"]
         if let unknown = Set(members.keys).subtracting(known).sorted().first { throw .malformed("unknown member \(unknown)") }
         guard let id = document["id"]?.stringValue.flatMap(ParticipantID.init) else { throw .malformed("invalid id") }
         guard let name = document["name"]?.stringValue, !name.isEmpty, name.count <= 200 else { throw .malformed("invalid name") }
@@ -85,8 +95,12 @@ public struct NodeDescriptor: Sendable, Equatable {
         let keys = try PublicKeys(json: keysJSON)
         let contacts = try (document["pointsOfContact"] ?? .array([])).decoded(as: [PointOfContact].self)
         let rotation = try document["rotation"].map { json throws(ProtocolError) in try KeyRotation(json: json) }
+        let sequence = document["sequence"]?.integerValue ?? 0
+        guard document["sequence"] == nil || document["sequence"]?.integerValue.map({ $0 >= 0 }) == true else {
+            throw .malformed("sequence must be a non-negative integer")
+        }
         try DocumentSignature.verify(document, with: keys.signing)
-        self.init(id: id, name: name, kind: kind, endpoint: endpoint, keys: keys, pointsOfContact: contacts, rotation: rotation)
+        self.init(id: id, name: name, kind: kind, endpoint: endpoint, keys: keys, pointsOfContact: contacts, rotation: rotation, sequence: sequence)
     }
 }
 

@@ -19,6 +19,8 @@ public enum ProtocolError: Error, Equatable, Sendable, CustomStringConvertible {
     case awaitingHistory(String)
     /// The sender has used up what this node keeps for it.
     case quotaExceeded(String)
+    /// Signed with keys the sender offered that the receiving node's operator has yet to confirm; retry later.
+    case keyChangePending(String)
     /// A document names keys for a participant that are not the ones this node pinned for it.
     case unanchoredKey(String)
 
@@ -39,6 +41,7 @@ public enum ProtocolError: Error, Equatable, Sendable, CustomStringConvertible {
         case .awaitingHistory: "awaiting_history"
         case .quotaExceeded: "quota_exceeded"
         case .unanchoredKey: "unanchored_key"
+        case .keyChangePending: "key_change_pending"
         }
     }
 
@@ -59,6 +62,7 @@ public enum ProtocolError: Error, Equatable, Sendable, CustomStringConvertible {
         case .awaitingHistory(let detail): "awaiting history: \(detail)"
         case .quotaExceeded(let detail): "quota exceeded: \(detail)"
         case .unanchoredKey(let detail): "unanchored key: \(detail)"
+        case .keyChangePending(let detail): "key change pending: \(detail)"
         }
     }
 }

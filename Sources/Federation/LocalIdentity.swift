@@ -12,10 +12,13 @@ public struct LocalIdentity: Sendable {
     public var pointsOfContact: [PointOfContact]
     public var acknowledgementPolicy: AcknowledgementPolicy
     public var rotation: KeyRotation?
+    /// The descriptor's sequence: grows whenever what the descriptor says changes (`NodeDirectory`).
+    public var descriptorSequence: Int64
 
     public init(
         id: ParticipantID, name: String, kind: ParticipantKind, endpoint: String, keys: NodeKeys,
-        pointsOfContact: [PointOfContact], acknowledgementPolicy: AcknowledgementPolicy = .defaults, rotation: KeyRotation? = nil
+        pointsOfContact: [PointOfContact], acknowledgementPolicy: AcknowledgementPolicy = .defaults, rotation: KeyRotation? = nil,
+        descriptorSequence: Int64 = 0
     ) {
         self.id = id
         self.name = name
@@ -25,12 +28,13 @@ public struct LocalIdentity: Sendable {
         self.pointsOfContact = pointsOfContact
         self.acknowledgementPolicy = acknowledgementPolicy
         self.rotation = rotation
+        self.descriptorSequence = descriptorSequence
     }
 
     public var descriptor: NodeDescriptor {
         NodeDescriptor(
             id: id, name: name, kind: kind, endpoint: endpoint, keys: keys.publicKeys,
-            pointsOfContact: pointsOfContact, rotation: rotation
+            pointsOfContact: pointsOfContact, rotation: rotation, sequence: descriptorSequence
         )
     }
 

@@ -49,6 +49,8 @@ public actor OutboxWorker {
     let logger: Logger
     let metrics: DeliveryMetrics
     let concurrency = 32
+    /// Deliveries in flight to one recipient at most, so that a peer that never answers cannot take every slot.
+    let perRecipient = 8
 
     private var wakeRequested = false
     /// Recipients whose last delivery attempt failed: only for them is there backoff to cut short.
@@ -99,7 +101,7 @@ public actor OutboxWorker {
             while !Task.isCancelled {
                 do {
                     if inFlight.count < concurrency {
-                        let due = try await store.dueOutbox(now: Date(), limit: concurrency + inFlight.count)
+                        let due = try await store.dueOutbox(now: Date(), limit: concurrency + inFlight.count, perRecipient: perRecipient)
                         for item in due.filter({ !inFlight.contains($0.key) }).prefix(concurrency - inFlight.count) {
                             inFlight.insert(item.key)
                             group.addTask { .attempted(item.key, delivered: await self.deliver(item)) }

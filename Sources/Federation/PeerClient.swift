@@ -3,6 +3,7 @@ import EntenteProtocol
 import Foundation
 import NIOCore
 import NIOHTTP1
+import NIOSSL
 
 /// The HTTP side of federation: fetch a descriptor, post an envelope.
 public struct PeerClient: Sendable {
@@ -14,9 +15,16 @@ public struct PeerClient: Sendable {
     let timeout: TimeAmount
 
     /// A client tuned for federation: a peer that does not accept a connection within
-    /// a few seconds is down, and the outbox will try again later.
-    public static func makeHTTPClient() -> HTTPClient {
+    /// a few seconds is down, and the outbox will try again later. Over https the peer's
+    /// certificate is verified (chain and host name) against the system's roots and `trustedRoots`.
+    public static func makeHTTPClient(trustedRoots: String? = nil) throws -> HTTPClient {
         var configuration = HTTPClient.Configuration(redirectConfiguration: .disallow, timeout: .init(connect: .seconds(3), read: .seconds(15)))
+        var tls = TLSConfiguration.makeClientConfiguration()
+        tls.minimumTLSVersion = .tlsv12
+        if let trustedRoots {
+            tls.additionalTrustRoots = [.certificates(try NIOSSLCertificate.fromPEMFile(trustedRoots))]
+        }
+        configuration.tlsConfiguration = tls
         configuration.connectionPool = .init(idleTimeout: .seconds(30), concurrentHTTP1ConnectionsPerHostSoftLimit: 16)
         return HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
     }
@@ -44,7 +52,7 @@ public struct PeerClient: Sendable {
         /// unless the peer has yet to pin us or waits for earlier documents that are on their way.
         public var isPermanent: Bool {
             if case .rejected(let status, let code, _) = self {
-                return (400..<500).contains(status) && status != 429 && !["unknown_sender", "awaiting_history"].contains(code)
+                return (400..<500).contains(status) && status != 429 && !["unknown_sender", "awaiting_history", "key_change_pending"].contains(code)
             }
             return false
         }

@@ -63,7 +63,7 @@ public struct APIError: HTTPResponseError, CustomStringConvertible {
         case .unknownSender, .notAParticipant, .unanchoredKey: .forbidden
         case .notAddressedToThisNode: .misdirectedRequest
         case .undecryptable, .unsupportedType: .unprocessableContent
-        case .keyChangeRefused, .idConflict, .awaitingHistory: .conflict
+        case .keyChangeRefused, .idConflict, .awaitingHistory, .keyChangePending: .conflict
         case .quotaExceeded: .tooManyRequests
         case .malformed, .unsupportedVersion, .unsigned: .badRequest
         }

@@ -163,7 +163,11 @@ public struct HotlineService: Sendable {
         }
         let peer: PeerDirectory.Peer
         if await peers.peer(descriptor.id) != nil {
-            peer = try await peers.update(with: descriptor, document: document, now: now)
+            // The operator typed the fingerprint: that confirms a new endpoint or keys.
+            guard case .applied(let updated) = try await peers.update(with: descriptor, document: document, now: now, confirmedByOperator: true) else {
+                preconditionFailure("a confirmed change is applied")
+            }
+            peer = updated
         } else {
             peer = try await peers.pin(descriptor, document: document, now: now)
         }
@@ -172,12 +176,22 @@ public struct HotlineService: Sendable {
         return peer
     }
 
-    /// Re-reads a pinned peer's descriptor: new endpoint or POCs are taken, new keys only if rotated properly.
-    public func refreshPeer(_ id: ParticipantID, now: Date = Date()) async throws -> PeerDirectory.Peer {
+    /// Re-reads a pinned peer's descriptor: new POCs are taken; a new endpoint or rotated keys wait for
+    /// the operator (`confirmPeer`) unless the policy takes signed rotations; anything else is refused.
+    public func refreshPeer(_ id: ParticipantID, now: Date = Date()) async throws -> PeerDirectory.Update {
         guard let current = await peers.peer(id) else { throw ServiceFailure.notFound("\(id) is not a peer") }
         let (descriptor, document) = try await client.fetchDescriptor(baseURL: current.record.endpoint)
         guard descriptor.id == id else { throw ServiceFailure.invalid("the node at \(current.record.endpoint) now says it is \(descriptor.id)") }
-        return try await peers.update(with: descriptor, document: document, now: now)
+        return try await peers.update(with: descriptor, document: document, now: now, confirmedByOperator: false)
+    }
+
+    /// The operator takes the endpoint or keys a peer asked for; what it owes that peer is retried at once.
+    public func confirmPeer(_ id: ParticipantID, now: Date = Date()) async throws -> PeerDirectory.Peer {
+        let peer: PeerDirectory.Peer
+        do { peer = try await peers.confirmPending(id, now: now) } catch ProtocolError.unknownSender(let detail) { throw ServiceFailure.notFound(detail) }
+        try await store.retryOutboxNow(recipient: id.rawValue, now: now)
+        await outbox.wake()
+        return peer
     }
 }
 

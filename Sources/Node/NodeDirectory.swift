@@ -1,3 +1,4 @@
+import Crypto
 import EntenteProtocol
 import Federation
 import Foundation
@@ -8,6 +9,7 @@ import Hotline
 ///     node.json        who the node is: id, name, kind, public URL, POCs, deadlines
 ///     keys.json        the Ed25519 and X25519 private keys (0600)
 ///     rotation.json    after `entente keys rotate`: the previous public keys and their signature over the new ones
+///     descriptor-sequence.json  the descriptor's sequence and a digest of what it said when that was set
 ///     operator-token   the bearer token for the node's API (0600)
 ///     entente.sqlite   the database, unless --database names PostgreSQL
 ///     serving.json     the address a running `entente serve` listens on
@@ -21,6 +23,7 @@ public struct NodeDirectory: Sendable {
     var operatorTokenFile: URL { path.appendingPathComponent("operator-token") }
     var servingFile: URL { path.appendingPathComponent("serving.json") }
     var rotationFile: URL { path.appendingPathComponent("rotation.json") }
+    var descriptorSequenceFile: URL { path.appendingPathComponent("descriptor-sequence.json") }
     public var sqlitePath: String { path.appendingPathComponent("entente.sqlite").path }
 
     public struct Configuration: Codable, Sendable {
@@ -100,11 +103,25 @@ public struct NodeDirectory: Sendable {
         let rotation = try FileManager.default.contents(atPath: rotationFile.path).map { data in
             try KeyRotation(json: JSONValue(parsing: data))
         }
-        return LocalIdentity(
+        var identity = LocalIdentity(
             id: configuration.id, name: configuration.name, kind: configuration.kind, endpoint: configuration.url,
             keys: keys, pointsOfContact: configuration.pointsOfContact, acknowledgementPolicy: configuration.acknowledgementPolicy,
             rotation: rotation
         )
+        identity.descriptorSequence = try descriptorSequence(for: identity.descriptor.content)
+        return identity
+    }
+
+    /// The descriptor's sequence number, advanced (to the time in milliseconds, or one more) whenever
+    /// what the descriptor says has changed since it was last served: peers refuse a lower one.
+    func descriptorSequence(for content: JSONValue) throws -> Int64 {
+        let digest = Base64URL.encode(Data(SHA256.hash(data: content.canonicalBytes)))
+        let stored = FileManager.default.contents(atPath: descriptorSequenceFile.path).flatMap { try? JSONValue(parsing: $0) }
+        let sequence = stored?["sequence"]?.integerValue ?? 0
+        if stored?["content"]?.stringValue == digest { return sequence }
+        let next = max(sequence + 1, Date().unixMilliseconds)
+        try write(Data((["sequence": .number(Double(next)), "content": .string(digest)] as JSONValue).canonicalBytes), to: descriptorSequenceFile, permissions: 0o600)
+        return next
     }
 
     /// Replaces the node's keys with new ones and records the old signing key's

@@ -3,6 +3,10 @@ import EntenteProtocol
 import Federation
 import Foundation
 import Hummingbird
+import HummingbirdCore
+import HummingbirdTLS
+import NIOCore
+import NIOSSL
 import Logging
 import ServiceLifecycle
 import Storage
@@ -38,6 +42,19 @@ public final class NodeServer: Sendable {
         public var escalationCheckInterval: Duration = .seconds(30)
         /// How often subscribed peer collections are pulled; nil to pull only on request.
         public var subscriptionInterval: Duration? = .seconds(60)
+        /// HTTPS: the certificate chain and private key, PEM files. Without them the node serves plain HTTP
+        /// (behind a TLS-terminating proxy, or on loopback).
+        public var tls: (certificateChain: String, privateKey: String)?
+        /// PEM roots to trust, besides the system's, when this node calls peers and TAXII servers over https.
+        public var trustedRoots: String?
+        /// How long a client has to send a request (slowloris), and to send the next on a kept-alive connection.
+        public var requestHeaderTimeout: Duration = .seconds(10)
+        public var requestBodyTimeout: Duration = .seconds(120)
+        public var idleTimeout: Duration = .seconds(60)
+        /// Connections served at once; more wait in the listen backlog.
+        public var maximumConnections = 1024
+        /// Take a peer's key rotation signed by its pinned key without the operator confirming it.
+        public var acceptsSignedRotations = false
         /// Which roles sign political acts for the state (by default the diplomatic POC only).
         public var speaking = SpeakingPolicy.standard
         /// How often due drill injects are looked for; also their worst-case lateness.
@@ -82,11 +99,11 @@ public final class NodeServer: Sendable {
         self.options = options
         self.logger = logger
         self.operatorToken = try directory.operatorToken()
-        let httpClient = PeerClient.makeHTTPClient()
+        let httpClient = try PeerClient.makeHTTPClient(trustedRoots: options.trustedRoots)
         self.httpClient = httpClient
         let metrics = NodeMetrics()
         self.metrics = metrics
-        let peers = try await PeerDirectory(store: store)
+        let peers = try await PeerDirectory(store: store, acceptsSignedRotations: options.acceptsSignedRotations)
         let client = PeerClient(http: httpClient)
         let outbox = OutboxWorker(
             store: store, peers: peers, client: client, retry: options.retry,
@@ -129,16 +146,35 @@ public final class NodeServer: Sendable {
         )
         var configuration = ApplicationConfiguration(address: .hostname(options.host, port: options.port), serverName: "Entente")
         configuration.reuseAddress = true
+        configuration.availableConnectionsDelegate = MaximumAvailableConnections(options.maximumConnections)
         return Application(
-            router: router, configuration: configuration, services: [background],
+            router: router, server: try httpServer(), configuration: configuration, services: [background],
             onServerRunning: { channel in await onRunning(channel.localAddress?.port ?? 0) }, logger: logger
         )
     }
 
+    /// HTTP/1.1 with request deadlines, over TLS when the node has a certificate.
+    func httpServer() throws -> HTTPServerBuilder {
+        let timeouts = RequestDeadlineHandler.Timeouts(
+            header: TimeAmount(options.requestHeaderTimeout), body: TimeAmount(options.requestBodyTimeout), idle: TimeAmount(options.idleTimeout)
+        )
+        let http1 = HTTPServerBuilder.http1(configuration: .init(
+            additionalChannelHandlers: [RequestDeadlineHandler(timeouts)], idleTimeout: TimeAmount(options.idleTimeout)
+        ))
+        guard let tls = options.tls else { return http1 }
+        let configuration = TLSConfiguration.makeServerConfiguration(
+            certificateChain: try NIOSSLCertificate.fromPEMFile(tls.certificateChain).map { .certificate($0) },
+            privateKey: .privateKey(try NIOSSLPrivateKey(file: tls.privateKey, format: .pem))
+        )
+        return try .tls(http1, tlsConfiguration: configuration)
+    }
+
+    public var scheme: String { options.tls == nil ? "http" : "https" }
+
     /// Serves until SIGINT or SIGTERM (or `stop()`), then shuts down cleanly.
     public func run(handleSignals: Bool = true, onRunning: @escaping @Sendable (Int) async -> Void = { _ in }) async throws {
         let application = try await makeApplication { port in
-            try? self.directory.recordServing(url: "http://\(self.options.host):\(port)")
+            try? self.directory.recordServing(url: "\(self.scheme)://\(self.options.host):\(port)")
             await onRunning(port)
         }
         let group = ServiceGroup(

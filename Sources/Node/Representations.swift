@@ -75,7 +75,15 @@ enum Representation {
         [
             "id": .string(alert.id), "peer": .string(alert.peer), "raisedAt": .string(Timestamp.format(alert.raisedAt)),
             "offeredFingerprint": .string(Fingerprint(alert.offeredFingerprint)?.description ?? alert.offeredFingerprint),
-            "detail": .string(alert.detail),
+            "detail": .string(alert.detail), "count": .number(Double(alert.count)), "lastRaisedAt": .string(Timestamp.format(alert.lastRaisedAt)),
+        ]
+    }
+
+    static func pendingChange(_ change: PendingPeerChange) -> JSONValue {
+        let offered = try? NodeDescriptor(verifying: JSONValue(parsing: change.descriptor))
+        return [
+            "peer": .string(change.peer), "summary": .string(change.summary), "offeredAt": .string(Timestamp.format(change.offeredAt)),
+            "endpoint": offered.map { .string($0.endpoint) } ?? .null, "fingerprint": offered.map { .string($0.keys.fingerprint.description) } ?? .null,
         ]
     }
 

@@ -166,6 +166,18 @@ enum Migrations {
             )
             """,
         ]),
+        (9, [
+            // Alerts are coalesced per peer; changes of trust a peer asks for wait for the operator.
+            "ALTER TABLE key_alerts ADD COLUMN count BIGINT NOT NULL DEFAULT 1",
+            "ALTER TABLE key_alerts ADD COLUMN last_raised_at BIGINT NOT NULL DEFAULT 0",
+            "UPDATE key_alerts SET last_raised_at = raised_at",
+            """
+            CREATE TABLE peer_changes (
+                peer_id TEXT PRIMARY KEY REFERENCES peers(id) ON DELETE CASCADE, descriptor TEXT NOT NULL, summary TEXT NOT NULL,
+                offered_at BIGINT NOT NULL
+            )
+            """,
+        ]),
     ]
 
     static func apply(to database: any SQLDatabase, now: Int64) async throws {

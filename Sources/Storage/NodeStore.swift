@@ -72,20 +72,60 @@ public struct NodeStore: Sendable {
         return record
     }
 
+    /// Raises the peer's alert, or updates the one it has: one alert per peer, with a count.
     public func raiseKeyAlert(peer: String, offeredFingerprint: String, detail: String, at now: Date) async throws {
+        let updated = try await database.query(
+            "UPDATE key_alerts SET count = count + 1, last_raised_at = ?, offered_fingerprint = ?, detail = ? WHERE peer_id = ? RETURNING id",
+            [.integer(now.unixMilliseconds), .text(offeredFingerprint), .text(detail), .text(peer)]
+        )
+        guard updated.isEmpty else { return }
         try await database.query(
-            "INSERT INTO key_alerts (id, peer_id, raised_at, offered_fingerprint, detail) VALUES (?, ?, ?, ?, ?)",
-            [.text(UUIDv7.string(UUIDv7.generate(at: now))), .text(peer), .integer(now.unixMilliseconds), .text(offeredFingerprint), .text(detail)]
+            "INSERT INTO key_alerts (id, peer_id, raised_at, last_raised_at, offered_fingerprint, detail) VALUES (?, ?, ?, ?, ?, ?)",
+            [.text(UUIDv7.string(UUIDv7.generate(at: now))), .text(peer), .integer(now.unixMilliseconds), .integer(now.unixMilliseconds),
+             .text(offeredFingerprint), .text(detail)]
         )
     }
 
-    public func keyAlerts() async throws -> [KeyAlert] {
-        try await database.query("SELECT * FROM key_alerts ORDER BY raised_at DESC").map { row in
+    public func keyAlerts(limit: Int = 200) async throws -> [KeyAlert] {
+        try await database.query("SELECT * FROM key_alerts ORDER BY last_raised_at DESC LIMIT ?", [.integer(Int64(limit))]).map { row in
             KeyAlert(
                 id: try row.text("id"), peer: try row.text("peer_id"), raisedAt: Date(unixMilliseconds: try row.integer("raised_at")),
-                offeredFingerprint: try row.text("offered_fingerprint"), detail: try row.text("detail")
+                offeredFingerprint: try row.text("offered_fingerprint"), detail: try row.text("detail"), count: try row.integer("count"),
+                lastRaisedAt: Date(unixMilliseconds: try row.integer("last_raised_at"))
             )
         }
+    }
+
+    /// How many peers have an alert: what every page's banner shows, without loading them.
+    public func keyAlertCount() async throws -> Int64 {
+        try await database.query("SELECT COUNT(*) AS n FROM key_alerts").first?.integer("n") ?? 0
+    }
+
+    public func clearKeyAlerts(peer: String) async throws {
+        try await database.query("DELETE FROM key_alerts WHERE peer_id = ?", [.text(peer)])
+    }
+
+    // MARK: Pending changes of trust
+
+    public func savePendingChange(_ change: PendingPeerChange) async throws {
+        try await database.query(
+            """
+            INSERT INTO peer_changes (peer_id, descriptor, summary, offered_at) VALUES (?, ?, ?, ?)
+            ON CONFLICT (peer_id) DO UPDATE SET descriptor = excluded.descriptor, summary = excluded.summary, offered_at = excluded.offered_at
+            """,
+            [.text(change.peer), .text(change.descriptor), .text(change.summary), .integer(change.offeredAt.unixMilliseconds)]
+        )
+    }
+
+    public func pendingChanges() async throws -> [PendingPeerChange] {
+        try await database.query("SELECT * FROM peer_changes ORDER BY peer_id").map { row in
+            PendingPeerChange(peer: try row.text("peer_id"), descriptor: try row.text("descriptor"), summary: try row.text("summary"),
+                              offeredAt: Date(unixMilliseconds: try row.integer("offered_at")))
+        }
+    }
+
+    public func deletePendingChange(peer: String) async throws {
+        try await database.query("DELETE FROM peer_changes WHERE peer_id = ?", [.text(peer)])
     }
 
     // MARK: Outgoing
@@ -237,13 +277,19 @@ public struct NodeStore: Sendable {
 
     // MARK: Outbox
 
-    public func dueOutbox(now: Date, limit: Int) async throws -> [OutboxItem] {
+    /// Due deliveries, at most `perRecipient` of each recipient's oldest and taken round-robin across
+    /// recipients: a peer that accepts connections and never answers holds its own share only.
+    public func dueOutbox(now: Date, limit: Int, perRecipient: Int = 4) async throws -> [OutboxItem] {
         try await database.query(
             """
-            SELECT o.envelope_id, o.recipient, o.attempts, o.enqueued_at, e.wire FROM outbox o JOIN envelopes e ON e.id = o.envelope_id
-            WHERE o.next_attempt_at <= ? ORDER BY o.next_attempt_at, o.envelope_id LIMIT ?
+            SELECT d.envelope_id, d.recipient, d.attempts, d.enqueued_at, e.wire FROM (
+                SELECT envelope_id, recipient, attempts, enqueued_at, next_attempt_at,
+                    ROW_NUMBER() OVER (PARTITION BY recipient ORDER BY next_attempt_at, envelope_id) AS turn
+                FROM outbox WHERE next_attempt_at <= ?
+            ) d JOIN envelopes e ON e.id = d.envelope_id
+            WHERE d.turn <= ? ORDER BY d.turn, d.next_attempt_at, d.envelope_id LIMIT ?
             """,
-            [.integer(now.unixMilliseconds), .integer(Int64(limit))]
+            [.integer(now.unixMilliseconds), .integer(Int64(perRecipient)), .integer(Int64(limit))]
         ).map { row in
             OutboxItem(
                 envelopeID: try row.text("envelope_id"), recipient: try row.text("recipient"), wire: try row.text("wire"),
@@ -256,6 +302,21 @@ public struct NodeStore: Sendable {
     public func nextOutboxAttempt(after now: Date) async throws -> Date? {
         try await database.query("SELECT MIN(next_attempt_at) AS due FROM outbox WHERE next_attempt_at > ?", [.integer(now.unixMilliseconds)])
             .first?.optionalInteger("due").map(Date.init(unixMilliseconds:))
+    }
+
+    /// What is queued per recipient, with the latest refusal or failure, so the operator sees why.
+    public func outboxByRecipient() async throws -> [(recipient: String, queued: Int64, nextAttemptAt: Date, lastError: String?)] {
+        let rows = try await database.query(
+            """
+            SELECT recipient, COUNT(*) AS queued, MIN(next_attempt_at) AS next_at,
+                (SELECT o2.last_error FROM outbox o2 WHERE o2.recipient = o.recipient AND o2.last_error IS NOT NULL
+                 ORDER BY o2.next_attempt_at DESC LIMIT 1) AS last_error
+            FROM outbox o GROUP BY recipient ORDER BY recipient
+            """
+        )
+        return try rows.map { row in
+            (try row.text("recipient"), try row.integer("queued"), Date(unixMilliseconds: try row.integer("next_at")), try row.optionalText("last_error"))
+        }
     }
 
     public func outboxDepth() async throws -> Int64 {

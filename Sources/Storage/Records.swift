@@ -31,12 +31,33 @@ public struct PeerRecord: Sendable, Equatable {
     }
 }
 
+/// A change of trust a peer asked for and this node did not make: one per peer, however often it
+/// is raised (a hostile peer re-raising it every minute buries nothing), with how often and when last.
 public struct KeyAlert: Sendable, Equatable {
     public var id: String
     public var peer: String
     public var raisedAt: Date
     public var offeredFingerprint: String
     public var detail: String
+    public var count: Int64 = 1
+    public var lastRaisedAt: Date
+}
+
+/// A peer's newer descriptor that changes trust (its endpoint, or its keys by a rotation this node's
+/// policy does not take on its own), held until the operator confirms or rejects it.
+public struct PendingPeerChange: Sendable, Equatable {
+    public var peer: String
+    /// The signed descriptor as offered.
+    public var descriptor: String
+    public var summary: String
+    public var offeredAt: Date
+
+    public init(peer: String, descriptor: String, summary: String, offeredAt: Date) {
+        self.peer = peer
+        self.descriptor = descriptor
+        self.summary = summary
+        self.offeredAt = offeredAt
+    }
 }
 
 public enum Direction: String, Sendable { case incoming = "in", outgoing = "out" }

@@ -46,9 +46,10 @@ def free_port_range(count):
     raise RuntimeError("no free port range")
 
 
-def run(*args, input=None, check=True, timeout=60):
+def run(*args, input=None, check=True, timeout=60, ca_file=None):
     """Runs the CLI and returns its completed process; fails the test with its output if it fails."""
-    result = subprocess.run([ENTENTE, *args], input=input, capture_output=True, text=True, timeout=timeout)
+    env = dict(os.environ, ENTENTE_CA_FILE=ca_file) if ca_file else None
+    result = subprocess.run([ENTENTE, *args], input=input, capture_output=True, text=True, timeout=timeout, env=env)
     if check and result.returncode != 0:
         pytest.fail(f"entente {' '.join(args)} exited {result.returncode}\nstdout: {result.stdout}\nstderr: {result.stderr}")
     return result
@@ -86,10 +87,12 @@ def operator_only(method, path):
 
 
 class Node:
-    def __init__(self, root, participant, name=None, database=None):
+    def __init__(self, root, participant, name=None, database=None, tls=None):
+        """`tls`: (certificate chain file, key file, CA file) to serve HTTPS with a certificate from a test CA."""
         self.id = participant
         self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
+        self.tls = tls
+        self.url = f"{'https' if tls else 'http'}://127.0.0.1:{self.port}"
         self.data = str(root / participant.lower())
         self.database = database
         self.process = None
@@ -100,21 +103,32 @@ class Node:
         self.fingerprint = json.loads(out.stdout)["fingerprint"]
         self.person_token = None
 
+    @property
+    def ca_file(self):
+        return self.tls[2] if self.tls else None
+
+    def urlopen(self, request, timeout):
+        import ssl
+        context = ssl.create_default_context(cafile=self.ca_file) if self.tls else None
+        return urllib.request.urlopen(request, timeout=timeout, context=context)
+
     def start(self, *extra):
         args = [ENTENTE, "serve", "--data", self.data, "--port", str(self.port), *extra]
+        if self.tls:
+            args += ["--tls-cert", self.tls[0], "--tls-key", self.tls[1], "--trusted-roots", self.tls[2]]
         if self.database:
             args += ["--database", self.database]
         self.process = subprocess.Popen(args, stdout=self.log, stderr=subprocess.STDOUT)
         wait_until(f"{self.id} is healthy", self.healthy)
         if self.person_token is None:
             run("user", "add", "--data", self.data, "--username", "desk", "--name", f"{self.id} cyber desk", "--role", "diplomatic-poc",
-                input=f"entente-test-{self.id.lower()}-password\n")
-            self.person_token = run("user", "token", "--data", self.data, "--username", "desk").stdout.strip()
+                input=f"entente-test-{self.id.lower()}-password\n", ca_file=self.ca_file)
+            self.person_token = run("user", "token", "--data", self.data, "--username", "desk", ca_file=self.ca_file).stdout.strip()
         return self
 
     def healthy(self):
         try:
-            with urllib.request.urlopen(self.url + "/health", timeout=1) as response:
+            with self.urlopen(self.url + "/health", timeout=1) as response:
                 return response.status == 200
         except (urllib.error.URLError, ConnectionError, TimeoutError):
             return False
@@ -137,7 +151,7 @@ class Node:
         if operator is None:
             operator = tuple(args[:1]) in OPERATOR_COMMANDS or tuple(args[:2]) in OPERATOR_COMMANDS or self.person_token is None
         token = [] if operator else ["--token", self.person_token]
-        return run(*args[:depth], "--data", self.data, *token, *args[depth:], **kwargs)
+        return run(*args[:depth], "--data", self.data, *token, *args[depth:], ca_file=self.ca_file, **kwargs)
 
     def json(self, *args):
         return json.loads(self.cli(*args, "--json").stdout)
@@ -148,7 +162,7 @@ class Node:
         token = Path(self.data, "operator-token").read_text().strip() if operator else self.person_token
         request = urllib.request.Request(self.url + path, method=method, data=json.dumps(body).encode() if body is not None else None,
                                          headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"})
-        with urllib.request.urlopen(request, timeout=10) as response:
+        with self.urlopen(request, timeout=10) as response:
             return json.loads(response.read() or b"null")
 
 

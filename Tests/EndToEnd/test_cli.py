@@ -11,7 +11,7 @@ from conftest import ENTENTE, Node, free_port_range, run, wait_until
 
 COMMANDS = [
     [], ["demo"], ["init"], ["serve"], ["peer"], ["peer", "add"], ["peer", "list"], ["peer", "remove"], ["send"], ["inbox"],
-    ["sent"], ["show"], ["ack"], ["ping"], ["user"], ["user", "add"], ["user", "list"], ["user", "token"], ["outbox"], ["peer", "refresh"],
+    ["peer", "pending"], ["peer", "confirm"], ["peer", "reject"], ["sent"], ["show"], ["ack"], ["ping"], ["user"], ["user", "add"], ["user", "list"], ["user", "token"], ["outbox"], ["peer", "refresh"],
     ["keys"], ["keys", "rotate"], ["verify"], ["directory"], ["directory", "export"], ["case"],
 ] + [["case", sub] for sub in ("open", "list", "show", "notify", "acknowledge", "request", "respond", "evidence", "consult", "refer",
                               "attribute", "statement", "cosign", "export", "resolve", "follow-up", "done", "close", "record")]
@@ -125,13 +125,23 @@ def test_rotated_keys_are_taken_by_peers(federation):
     assert rotated["previousFingerprint"] == estonia.fingerprint != rotated["fingerprint"]
     estonia.start()
 
-    # The first envelope signed with the new key makes LVA re-read EST's descriptor,
-    # whose rotation statement is signed by the pinned key: LVA takes the new keys.
+    # The first envelope signed with the new key makes LVA re-read EST's descriptor, whose rotation
+    # statement is signed by the pinned key. LVA holds the new keys until its operator confirms them
+    # (a stolen key alone takes nothing over); meanwhile EST's delivery is told to wait, not refused.
     message_id = estonia.cli("send", "--to", "LVA", "--template", "free-text", "--priority", "urgent", "--subject", "New keys").stdout.strip()
+    wait_until("LVA holds the rotation for its operator", lambda: [p["peer"] for p in latvia.json("peer", "pending")] == ["EST"])
+    pending = latvia.json("peer", "pending")[0]
+    assert pending["fingerprint"] == rotated["fingerprint"] and "rotate its keys" in pending["summary"]
+    alerts = latvia.api("GET", "/api/v1/alerts")
+    assert [a["peer"] for a in alerts] == ["EST"]
+    assert not any(m["id"] == message_id for m in latvia.json("inbox"))
+    wait_until("EST hears why", lambda: "key_change_pending" in json.dumps(estonia.api("GET", "/api/v1/outbox")))
+    latvia.cli("peer", "confirm", "EST")
+    estonia.cli("outbox", "--retry")
     wait_until("delivered under the new key", lambda: any(m["id"] == message_id for m in latvia.json("inbox")))
     pinned = {p["id"]: p["fingerprint"] for p in latvia.json("peer", "list")}
     assert pinned["EST"] == rotated["fingerprint"]
-    assert latvia.api("GET", "/api/v1/alerts") == []
+    assert latvia.api("GET", "/api/v1/alerts") == [] and latvia.json("peer", "pending") == []
 
 
 def test_serve_writes_structured_logs_with_request_ids(tmp_path):

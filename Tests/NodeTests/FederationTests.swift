@@ -148,19 +148,36 @@ struct FederationTests {
         let federation = try await TestFederation.start(["EST", "LVA"])
         defer { Task { await federation.stop() } }
         let (estonia, latvia) = (federation["EST"], federation["LVA"])
+        let peers = latvia.service.peers
         let impostor = NodeKeys()
         var descriptor = estonia.server.identity.descriptor
+        descriptor.sequence += 1
         descriptor.keys = impostor.publicKeys
         await #expect(throws: ProtocolError.self) {
-            try await latvia.service.peers.update(with: descriptor, document: try descriptor.signed(with: impostor.signing), now: Date())
+            try await peers.update(with: descriptor, document: try descriptor.signed(with: impostor.signing), now: Date(), confirmedByOperator: false)
         }
         #expect(try await latvia.server.store.keyAlerts().first?.peer == "EST")
-        #expect(await latvia.service.peers.peer(estonia.id)?.descriptor.keys == estonia.server.identity.keys.publicKeys)
+        #expect(await peers.peer(estonia.id)?.descriptor.keys == estonia.server.identity.keys.publicKeys)
 
-        // A rotation signed by the pinned key is accepted.
+        // A rotation signed by the pinned key is held until the operator confirms it: a stolen key alone does not take over.
         descriptor.rotation = try KeyRotation.sign(id: estonia.id, newKeys: impostor.publicKeys, previous: estonia.server.identity.keys)
-        _ = try await latvia.service.peers.update(with: descriptor, document: try descriptor.signed(with: impostor.signing), now: Date())
-        #expect(await latvia.service.peers.peer(estonia.id)?.descriptor.keys == impostor.publicKeys)
+        let update = try await peers.update(with: descriptor, document: try descriptor.signed(with: impostor.signing), now: Date(), confirmedByOperator: false)
+        guard case .pending = update else { Issue.record("a rotation waits for the operator"); return }
+        #expect(await peers.peer(estonia.id)?.descriptor.keys == estonia.server.identity.keys.publicKeys)
+        _ = try await latvia.service.confirmPeer(estonia.id)
+        #expect(await peers.peer(estonia.id)?.descriptor.keys == impostor.publicKeys)
+        #expect(try await latvia.server.store.keyAlerts().isEmpty, "confirming clears the peer's alert")
+
+        // An older descriptor replayed is refused, however often; its alerts are one per peer.
+        let original = estonia.server.identity.descriptor
+        for _ in 0..<3 {
+            await #expect(throws: ProtocolError.self) {
+                try await peers.update(with: original, document: try original.signed(with: estonia.server.identity.keys.signing), now: Date(), confirmedByOperator: false)
+            }
+        }
+        let alerts = try await latvia.server.store.keyAlerts()
+        #expect(alerts.count == 1 && alerts.first?.count == 3 && alerts.first?.detail.contains("replayed") == true)
+        #expect(await peers.peer(estonia.id)?.descriptor.keys == impostor.publicKeys)
 
         // Adding a peer with the wrong fingerprint pins nothing.
         let lithuania = try TestNode("LTU", root: federation.root)

@@ -277,6 +277,80 @@ struct HostileParticipantTests {
         #expect(try await Self.lastError(of: id, to: estonia.id, at: latvia) == nil, "delivered at the first attempt, never refused with 429")
     }
 
+    /// Anyone can reach the node's port: a client trickling a request (slowloris) is cut off at
+    /// the header deadline, and an honest request on another connection is served meanwhile.
+    @Test func aClientTricklingItsRequestIsCutOff() async throws {
+        let federation = try await TestFederation.start(["EST"]) { node in
+            node.options.requestHeaderTimeout = .milliseconds(300)
+            node.options.requestBodyTimeout = .milliseconds(300)
+        }
+        defer { Task { await federation.stop() } }
+        let estonia = federation["EST"]
+        for partial in ["GET /health HTTP/1.1\r\nHost: x\r\n", "POST /federation/v1/envelopes HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n{"] {
+            let socket = try Self.connect(port: estonia.port)
+            defer { close(socket) }
+            _ = partial.withCString { send(socket, $0, strlen($0), 0) }
+            let honest = try await http(.GET, estonia.url + "/health")
+            #expect(honest.status == 200)
+            // The server closes the connection: recv returns 0 (end of stream) rather than blocking for ever.
+            var buffer = [UInt8](repeating: 0, count: 512)
+            var timeout = timeval(tv_sec: 10, tv_usec: 0)
+            setsockopt(socket, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+            var received = 0
+            repeat { received = recv(socket, &buffer, buffer.count, 0) } while received > 0
+            #expect(received == 0, "closed by the node, not left open until our own 10 s timeout (errno \(errno))")
+        }
+    }
+
+    /// A pinned peer that accepts connections and never answers holds its own share of the
+    /// outbox's delivery slots only: Latvia's message goes out while Finland's are still hanging.
+    @Test func aPeerThatNeverAnswersDoesNotStarveTheOthers() async throws {
+        let federation = try await TestFederation.start(["EST", "LVA", "FIN"])
+        defer { Task { await federation.stop() } }
+        let (estonia, latvia, finland) = (federation["EST"], federation["LVA"], federation["FIN"])
+        await finland.stop()
+        let tarpit = try Self.listen(port: finland.port)
+        defer { close(tarpit) }
+        for n in 0..<40 {
+            _ = try await estonia.service.send(.init(to: [finland.id], template: .freeText, priority: .routine, subject: "to the tarpit \(n)"),
+                                               composedBy: nil, role: .diplomaticPOC)
+        }
+        let id = try await estonia.service.send(.init(to: [latvia.id], template: .freeText, priority: .urgent, subject: "Honest"),
+                                                composedBy: nil, role: .diplomaticPOC)[0]
+        try await eventually("Latvia's message is delivered") { try await latvia.server.store.message(id) != nil }
+        let failed = try await estonia.server.store.database.query("SELECT COUNT(*) AS n FROM outbox WHERE recipient = 'FIN' AND attempts > 0")
+        #expect(try failed.first?.integer("n") == 0, "Finland's deliveries were all still waiting for an answer when Latvia's went out")
+    }
+
+    /// A socket that accepts connections (the kernel completes them) and never reads or answers.
+    static func listen(port: Int) throws -> Int32 {
+        let socket = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var yes: Int32 = 1
+        setsockopt(socket, SOL_SOCKET, SO_REUSEADDR, &yes, socklen_t(MemoryLayout<Int32>.size))
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        let bound = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(socket, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0 }
+        }
+        guard bound, Glibc.listen(socket, 128) == 0 else { throw POSIXError(.EADDRINUSE) }
+        return socket
+    }
+
+    static func connect(port: Int) throws -> Int32 {
+        let socket = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        let connected = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.connect(socket, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0 }
+        }
+        guard connected else { throw POSIXError(.ECONNREFUSED) }
+        return socket
+    }
+
     // MARK: Intelligence
 
     /// A TAXII partner with write access (which sightings need) cannot rewrite or delete

@@ -32,6 +32,16 @@ struct APIRoutes {
         admin.post("peers") { request, _ in try await self.addPeer(request) }
         admin.post("peers/:id/refresh") { _, context in try await self.refreshPeer(context) }
         admin.delete("peers/:id") { _, context in try await self.removePeer(context) }
+        api.get("peers/pending") { _, _ in JSONResponse.make(.array(try await service.store.pendingChanges().map(Representation.pendingChange))) }
+        admin.post("peers/:id/confirm") { _, context in
+            let id = try participant(context)
+            return try await handling { JSONResponse.make(try Representation.peer(try await service.confirmPeer(id))) }
+        }
+        admin.post("peers/:id/reject") { _, context in
+            let id = try participant(context)
+            try await service.peers.rejectPending(id)
+            return JSONResponse.make(["rejected": .string(id.rawValue)])
+        }
         api.get("alerts") { _, _ in try await self.alerts() }
         api.post("messages") { request, context in try await self.send(request, context) }
         api.get("messages") { request, context in try await self.listMessages(request, context) }
@@ -96,7 +106,12 @@ struct APIRoutes {
 
     func refreshPeer(_ context: NodeRequestContext) async throws -> Response {
         let id = try participant(context)
-        return try await handling { JSONResponse.make(try Representation.peer(try await service.refreshPeer(id))) }
+        return try await handling {
+            switch try await service.refreshPeer(id) {
+            case .applied(let peer): return JSONResponse.make(try Representation.peer(peer))
+            case .pending(let change): return JSONResponse.make(Representation.pendingChange(change), status: .accepted)
+            }
+        }
     }
 
     func removePeer(_ context: NodeRequestContext) async throws -> Response {
@@ -230,7 +245,13 @@ struct APIRoutes {
     }
 
     func outboxStatus() async throws -> Response {
-        JSONResponse.make(["depth": .number(Double(try await service.store.outboxDepth()))])
+        JSONResponse.make([
+            "depth": .number(Double(try await service.store.outboxDepth())),
+            "recipients": .array(try await service.store.outboxByRecipient().map { entry in
+                ["recipient": .string(entry.recipient), "queued": .number(Double(entry.queued)), "nextAttemptAt": .string(Timestamp.format(entry.nextAttemptAt)),
+                 "lastError": entry.lastError.map(JSONValue.string) ?? .null]
+            }),
+        ])
     }
 
     func retryOutbox() async throws -> Response {

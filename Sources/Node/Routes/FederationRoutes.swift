@@ -30,10 +30,17 @@ struct FederationRoutes {
         do {
             return try await receiver.receive(envelope, admitSender: admit)
         } catch ProtocolError.badSignature {
-            guard await refreshLimiter.admit("refresh:" + envelope.sender.rawValue) == nil,
-                (try? await service.refreshPeer(envelope.sender)) != nil
-            else { throw ProtocolError.badSignature }
-            return try await receiver.receive(envelope, admitSender: admit)
+            if await refreshLimiter.admit("refresh:" + envelope.sender.rawValue) == nil,
+                case .applied = try? await service.refreshPeer(envelope.sender)
+            {
+                return try await receiver.receive(envelope, admitSender: admit)
+            }
+            // Signed with keys the peer offered and this node's operator has yet to confirm: say so, so that
+            // the sender keeps retrying instead of giving up on a refusal.
+            if let offered = await service.peers.pendingDescriptor(envelope.sender), (try? envelope.verifySignature(with: offered.keys.signing)) != nil {
+                throw ProtocolError.keyChangePending("\(identity.id)'s operator has yet to confirm \(envelope.sender)'s new keys \(offered.keys.fingerprint)")
+            }
+            throw ProtocolError.badSignature
         }
     }
 

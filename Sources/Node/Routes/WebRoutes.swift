@@ -402,7 +402,7 @@ struct SessionMiddleware: RouterMiddleware {
         }
         var context = context
         context.principal = .user(user, session: session, tokenHash: tokenHash)
-        context.keyAlertCount = try await store.keyAlerts().count
+        context.keyAlertCount = Int(try await store.keyAlertCount())
         if let wait = await limiter.admit(context.principal!.rateLimitKey) {
             return pages.errorPage(context, .tooManyRequests, "Slow down", "Too many requests. Try again in \(Int(wait.rounded(.up))) seconds.")
         }

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import NIOSSL
 import PostgresNIO
 
 /// PostgreSQL for production, through PostgresNIO's connection pool.
@@ -9,19 +10,39 @@ public final class PostgresDatabase: SQLDatabase {
     private let runTask: Task<Void, Never>
     private let logger: Logger
 
-    /// `postgres://user:password@host:port/database`
+    /// `postgres://user:password@host:port/database[?sslmode=MODE[&sslrootcert=FILE]]`, with libpq's modes:
+    /// `disable` (the default, for a database on the same host), `prefer`, `require` (encrypted, any
+    /// certificate) and `verify-full` (encrypted, certificate checked against the system's or
+    /// `sslrootcert`'s roots and the host name).
     public static func connect(url: String, logger: Logger = Logger(label: "entente.postgres")) async throws -> PostgresDatabase {
         guard let components = URLComponents(string: url), ["postgres", "postgresql"].contains(components.scheme),
             let host = components.host, let user = components.user
         else { throw StorageError.invalidDatabaseURL(url) }
         let database = components.path.hasPrefix("/") ? String(components.path.dropFirst()) : components.path
+        let parameters = Dictionary((components.queryItems ?? []).map { ($0.name, $0.value ?? "") }, uniquingKeysWith: { _, last in last })
         let configuration = PostgresClient.Configuration(
             host: host, port: components.port ?? 5432, username: user, password: components.password,
-            database: database.isEmpty ? nil : database, tls: .disable
+            database: database.isEmpty ? nil : database, tls: try tls(mode: parameters["sslmode"] ?? "disable", rootCertificate: parameters["sslrootcert"], url: url)
         )
         let postgres = PostgresDatabase(client: PostgresClient(configuration: configuration, backgroundLogger: logger), logger: logger)
         try await postgres.query("SELECT 1")
         return postgres
+    }
+
+    static func tls(mode: String, rootCertificate: String?, url: String) throws(StorageError) -> PostgresClient.Configuration.TLS {
+        var tls = TLSConfiguration.makeClientConfiguration()
+        if let rootCertificate { tls.trustRoots = .file(rootCertificate) }
+        switch mode {
+        case "disable": return .disable
+        case "verify-full":
+            return .require(tls)
+        case "require", "prefer":
+            // libpq's meaning: encrypted, but the certificate is not checked (use verify-full for that).
+            tls.certificateVerification = .none
+            return mode == "require" ? .require(tls) : .prefer(tls)
+        default:
+            throw StorageError.invalidDatabaseURL("\(url): sslmode must be disable, prefer, require or verify-full")
+        }
     }
 
     private init(client: PostgresClient, logger: Logger) {
