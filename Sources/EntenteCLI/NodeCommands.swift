@@ -90,6 +90,7 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "The PEM private key of --tls-cert.") var tlsKey: String?
     @Option(help: "PEM roots to trust, besides the system's, for peers and TAXII servers reached over https.") var trustedRoots: String?
     @Option(help: "Connections served at once.") var maximumConnections = 1024
+    @Option(help: "Megabytes of envelopes kept for any one peer; past it its envelopes are refused (quota_exceeded).") var peerStorageQuotaMb = 2048
 
     func politicalRoleSet() throws -> Set<Role> {
         Set(try politicalRoles.split(separator: ",").map { name in
@@ -103,6 +104,7 @@ struct Serve: AsyncParsableCommand {
     func validate() throws {
         guard (tlsCert == nil) == (tlsKey == nil) else { throw ValidationError("--tls-cert and --tls-key go together") }
         guard maximumConnections > 0 else { throw ValidationError("--maximum-connections must be positive") }
+        guard peerStorageQuotaMb > 0 else { throw ValidationError("--peer-storage-quota-mb must be positive") }
         guard !(try politicalRoleSet()).isEmpty else { throw ValidationError("--political-roles names at least one role") }
         guard userRateLimit > 0, peerRateLimit > 0 else { throw ValidationError("rate limits must be positive") }
         guard (0...65535).contains(port ?? 0) else { throw ValidationError("--port must be 0 to 65535") }
@@ -126,6 +128,7 @@ struct Serve: AsyncParsableCommand {
         if let tlsCert, let tlsKey { options.tls = (tlsCert, tlsKey) }
         options.trustedRoots = trustedRoots
         options.maximumConnections = maximumConnections
+        options.peerStorageQuota = Int64(peerStorageQuotaMb) << 20
         if logFormat == "json" { LoggingSystem.bootstrap { JSONLogHandler(label: $0) } }
         var logger = Logger(label: "entente")
         logger.logLevel = Logger.Level(rawValue: logLevel) ?? .info

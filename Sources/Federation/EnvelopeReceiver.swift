@@ -9,11 +9,14 @@ public struct EnvelopeReceiver: Sendable {
     public let identity: LocalIdentity
     public let peers: PeerDirectory
     public let store: NodeStore
+    /// Bytes of envelopes this node keeps for any one peer: a pinned peer cannot fill the disk.
+    public let storageQuota: Int64
 
-    public init(identity: LocalIdentity, peers: PeerDirectory, store: NodeStore) {
+    public init(identity: LocalIdentity, peers: PeerDirectory, store: NodeStore, storageQuota: Int64 = 2 << 30) {
         self.identity = identity
         self.peers = peers
         self.store = store
+        self.storageQuota = storageQuota
     }
 
     public struct Accepted: Sendable {
@@ -36,6 +39,10 @@ public struct EnvelopeReceiver: Sendable {
         guard let sender = await peers.peer(envelope.sender) else { throw ProtocolError.unknownSender(envelope.sender.rawValue) }
         try envelope.verifySignature(with: sender.descriptor.keys.signing)
         try await admitSender(envelope.sender)
+        let used = try await store.storedBytes(from: envelope.sender)
+        if used + Int64(envelope.json.canonicalBytes.count) > storageQuota {
+            throw ProtocolError.quotaExceeded("\(identity.id) keeps at most \(storageQuota) bytes of envelopes for \(envelope.sender), and holds \(used); ask its operator")
+        }
         let content = try envelope.open(as: identity.id, with: identity.keys.agreement)
 
         let storedAt: Date

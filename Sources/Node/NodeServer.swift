@@ -51,6 +51,8 @@ public final class NodeServer: Sendable {
         public var requestHeaderTimeout: Duration = .seconds(10)
         public var requestBodyTimeout: Duration = .seconds(120)
         public var idleTimeout: Duration = .seconds(60)
+        /// Bytes of envelopes kept for any one peer before its envelopes are refused (`quota_exceeded`).
+        public var peerStorageQuota: Int64 = 2 << 30
         /// Connections served at once; more wait in the listen backlog.
         public var maximumConnections = 1024
         /// Take a peer's key rotation signed by its pinned key without the operator confirming it.
@@ -124,7 +126,7 @@ public final class NodeServer: Sendable {
         let userLimiter = RateLimiter(options.userRateLimit)
         OperationsRoutes(service: service, metrics: metrics).register(on: router)
         FederationRoutes(
-            identity: identity, receiver: EnvelopeReceiver(identity: identity, peers: service.peers, store: store),
+            identity: identity, receiver: EnvelopeReceiver(identity: identity, peers: service.peers, store: store, storageQuota: options.peerStorageQuota),
             service: service, limiter: RateLimiter(options.peerRateLimit), sourceLimiter: RateLimiter(options.sourceRateLimit), metrics: metrics
         ).register(on: router)
         TAXIIRoutes(intelligence: intelligence, operatorToken: operatorToken, limiter: userLimiter).register(on: router)

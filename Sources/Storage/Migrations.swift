@@ -178,6 +178,14 @@ enum Migrations {
             )
             """,
         ]),
+        (10, [
+            // What each peer has had this node store, for its storage quota (kept in the transaction that stores).
+            "CREATE TABLE peer_usage (peer_id TEXT PRIMARY KEY, bytes BIGINT NOT NULL, envelopes BIGINT NOT NULL)",
+            """
+            INSERT INTO peer_usage (peer_id, bytes, envelopes)
+            SELECT sender, SUM(LENGTH(wire)), COUNT(*) FROM envelopes WHERE direction = 'in' GROUP BY sender
+            """,
+        ]),
     ]
 
     static func apply(to database: any SQLDatabase, now: Int64) async throws {

@@ -212,12 +212,26 @@ public struct NodeStore: Sendable {
             """,
             envelopeBinds(envelope, now: now)
         )
-        guard inserted.isEmpty else { return nil }
+        guard inserted.isEmpty else {
+            try await db.query(
+                """
+                INSERT INTO peer_usage (peer_id, bytes, envelopes) VALUES (?, ?, 1)
+                ON CONFLICT (peer_id) DO UPDATE SET bytes = peer_usage.bytes + excluded.bytes, envelopes = peer_usage.envelopes + 1
+                """,
+                [.text(envelope.sender.rawValue), .integer(Int64(envelope.json.canonicalBytes.count))]
+            )
+            return nil
+        }
         let existing = try await db.query("SELECT direction, stored_at, wire FROM envelopes WHERE id = ?", [.text(envelope.id)])
         guard let held = existing.first, try held.text("direction") == Direction.incoming.rawValue,
             try held.text("wire") == envelope.json.canonicalString
         else { throw ProtocolError.idConflict("envelope \(envelope.id) is already held with other content") }
         return Date(unixMilliseconds: try held.integer("stored_at"))
+    }
+
+    /// Bytes of envelopes this node stored from `peer`, for its storage quota.
+    public func storedBytes(from peer: ParticipantID) async throws -> Int64 {
+        try await database.query("SELECT bytes FROM peer_usage WHERE peer_id = ?", [.text(peer.rawValue)]).first?.integer("bytes") ?? 0
     }
 
     /// Inserts a signed document into `table` (keyed by `id`, with a `document` column) unless it is

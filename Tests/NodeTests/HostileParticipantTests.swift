@@ -38,8 +38,8 @@ struct HostileParticipantTests {
             )
         }
 
-        func message(_ subject: String, to target: TestNode, id envelopeID: String? = nil) throws -> Envelope {
-            let message = HotlineMessage(template: .freeText, priority: .urgent, subject: subject, acknowledgeBy: HostileParticipantTests.later(900))
+        func message(_ subject: String, body: String = "", to target: TestNode, id envelopeID: String? = nil) throws -> Envelope {
+            let message = HotlineMessage(template: .freeText, priority: .urgent, subject: subject, body: body, acknowledgeBy: HostileParticipantTests.later(900))
             return try envelope(try JSONValue(encoding: message), type: HotlineMessage.envelopeType, to: target, id: envelopeID)
         }
 
@@ -349,6 +349,25 @@ struct HostileParticipantTests {
         }
         guard connected else { throw POSIXError(.ECONNREFUSED) }
         return socket
+    }
+
+    /// A pinned peer cannot fill the node's disk: past its quota its envelopes are refused with
+    /// `quota_exceeded`, and the other peers' still arrive.
+    @Test func aPeerStoresNoMoreThanItsQuota() async throws {
+        let federation = try await TestFederation.start(["EST", "LVA", "FIN"]) { node in node.options.peerStorageQuota = 16 << 10 }
+        defer { Task { await federation.stop() } }
+        let (estonia, latvia, finland) = (federation["EST"], federation["LVA"], federation["FIN"])
+        let flooder = Adversary(finland)
+        var statuses: [Int] = []
+        for n in 0..<40 {
+            statuses.append(try await Self.post(try flooder.message("flood \(n)", body: String(repeating: "x", count: 500), to: estonia), to: estonia).status)
+        }
+        #expect(statuses.contains(200) && statuses.last == 429, "\(statuses)")
+        let refused = try await Self.post(try flooder.message("one more", to: estonia), to: estonia)
+        #expect(refused.json?["error"]?.stringValue == "quota_exceeded", "\(refused.status) \(refused.body)")
+        #expect(try await estonia.server.store.storedBytes(from: finland.id) <= 16 << 10)
+        let id = try await latvia.service.send(.init(to: [estonia.id], template: .freeText, priority: .urgent, subject: "Honest"), composedBy: nil, role: .diplomaticPOC)[0]
+        try await eventually("Latvia's message still arrives") { try await estonia.server.store.message(id) != nil }
     }
 
     // MARK: Intelligence

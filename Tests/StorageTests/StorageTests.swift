@@ -223,6 +223,20 @@ struct StorageTests {
         }
     }
 
+    /// `sslmode=require` in the database URL encrypts the connection; the default keeps it plain.
+    @Test func postgresUsesTLSWhenItsURLAsksForIt() async throws {
+        guard let url = Backend.postgresURL else { return }
+        let ssl = "SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()"
+        let plain = try await PostgresDatabase.connect(url: url)
+        let encryptedURL = url + (url.contains("?") ? "&" : "?") + "sslmode=require"
+        let encrypted = try await PostgresDatabase.connect(url: encryptedURL)
+        #expect(try await plain.query(ssl).first?.bool("ssl") == false)
+        #expect(try await encrypted.query(ssl).first?.bool("ssl") == true, "the server must run with ssl=on (.ci/start-postgres)")
+        await plain.close()
+        await encrypted.close()
+        await #expect(throws: StorageError.self) { try await PostgresDatabase.connect(url: url + "?sslmode=sometimes") }
+    }
+
     @Test func postgresRunsWhereRequired() {
         if ProcessInfo.processInfo.environment["ENTENTE_REQUIRE_POSTGRES"] == "1" {
             #expect(Backend.postgresURL != nil, "ENTENTE_REQUIRE_POSTGRES=1 but ENTENTE_TEST_POSTGRES_URL is not set: the PostgreSQL suite would be skipped")
