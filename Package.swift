@@ -123,17 +123,18 @@ let package = Package(
             swiftSettings: strict
         ),
 
+        .target(name: "TestSupport", path: "Tests/TestSupport", swiftSettings: strict),
         .testTarget(name: "CanonicalJSONTests", dependencies: ["CanonicalJSON"], swiftSettings: strict),
         .testTarget(name: "EntenteProtocolTests", dependencies: ["EntenteProtocol"], swiftSettings: strict),
         .testTarget(name: "HotlineTests", dependencies: ["Hotline"], swiftSettings: strict),
         .testTarget(name: "CasesTests", dependencies: ["Cases"], swiftSettings: strict),
         .testTarget(name: "MultilateralTests", dependencies: ["Multilateral"], swiftSettings: strict),
         .testTarget(name: "IntelligenceTests", dependencies: ["Intelligence", "Cases"], swiftSettings: strict),
-        .testTarget(name: "StorageTests", dependencies: ["Storage", "EntenteProtocol", "Hotline", "Cases", "Multilateral", "Intelligence", .product(name: "Logging", package: "swift-log")], swiftSettings: strict),
+        .testTarget(name: "StorageTests", dependencies: ["Storage", "TestSupport", "EntenteProtocol", "Hotline", "Cases", "Multilateral", "Intelligence", .product(name: "Logging", package: "swift-log")], swiftSettings: strict),
         .testTarget(
             name: "NodeTests",
             dependencies: [
-                "Node", "Cases", "Multilateral",
+                "Node", "Cases", "Multilateral", "TestSupport",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ],
             swiftSettings: strict

@@ -6,6 +6,7 @@ import Hotline
 import Intelligence
 import Multilateral
 import Storage
+import TestSupport
 import Testing
 @testable import Node
 
@@ -484,5 +485,108 @@ struct HostileParticipantTests {
         }
         #expect(try await estonia.server.store.message(reply)?.exercise == true, "a reply to an exercise is an exercise")
         #expect(try await estonia.server.store.message(real)?.exercise == false, "answering as real is an explicit choice")
+    }
+}
+
+/// Whatever a hostile participant mixes into the traffic, and in whatever order everything
+/// arrives, an honest node's stored history is exactly what the honest documents alone give.
+@Suite("Honest history under hostile interleavings", .serialized)
+struct HostileInterleavingTests {
+    typealias Adversary = HostileParticipantTests.Adversary
+
+    @Test func anyInterleavingLeavesTheHonestHistory() async throws {
+        let federation = try await TestFederation.start(["EST", "LVA", "LTU", "FIN"]) { node in
+            // Nothing is delivered on its own: the test alone decides what reaches Lithuania, and when.
+            node.options.retry = .init(initial: .seconds(600), maximum: .seconds(600))
+        }
+        defer { Task { await federation.stop() } }
+        let (estonia, latvia, lithuania, finland) = (federation["EST"], federation["LVA"], federation["LTU"], federation["FIN"])
+        await lithuania.stop()
+        let diplomat = HostileParticipantTests.diplomat
+        let cases = estonia.server.cases
+        let caseID = try await cases.open(.init(title: "Outage", summary: "s", sectors: [.banking], impact: .high, firstSeen: HostileParticipantTests.later(0),
+                                                status: .ongoing, tlp: .amber), by: diplomat).caseID
+        let notification = try await cases.record(.notification(.init(participants: [latvia.id, lithuania.id], message: "m",
+                                                                      respondBy: HostileParticipantTests.later(3600))), in: caseID, by: diplomat)
+        try await eventually("Latvia holds the case") { try await latvia.server.store.caseEvents(caseID).count == 2 }
+        try await latvia.server.cases.record(.acknowledgement(.init(notification: notification.id)), in: caseID, by: diplomat)
+        for n in 0..<3 {
+            try await cases.record(.evidence(.init(description: "evidence \(n)", indicators: [.init(type: "domain-name", value: "c\(n).example")], tlp: .amber)),
+                                   in: caseID, by: diplomat)
+            try await latvia.server.cases.record(.evidence(.init(description: "Latvian \(n)", indicators: [.init(type: "ipv4-addr", value: "198.51.100.\(n)")], tlp: .green)),
+                                                 in: caseID, by: diplomat)
+        }
+        try await eventually("Estonia holds Latvia's events") { try await estonia.server.store.caseEvents(caseID).count == 9 }
+        let honest = try await estonia.server.store.caseEvents(caseID)
+        let reference = try await cases.state(caseID)
+
+        // Everything addressed to Lithuania, from the author and from the owner's relays.
+        var honestWire: [String] = []
+        for node in [estonia, latvia] {
+            honestWire += try await node.server.store.database.query(
+                "SELECT e.wire FROM envelopes e JOIN outbox o ON o.envelope_id = e.id WHERE o.recipient = 'LTU' AND e.type = 'case.events'"
+            ).map { try $0.text("wire") }
+        }
+        #expect(honestWire.count >= 7, "one envelope per event, the first carrying the report with the invitation")
+
+        // What Finland, pinned by everyone and no participant, sends Lithuania.
+        let fin = Adversary(finland), lva = Adversary(latvia)
+        let evidence = CaseAction.evidence(.init(description: "planted", indicators: [.init(type: "domain-name", value: "x.example")], tlp: .green))
+        var hostile: [String] = []
+        for event in honest {
+            // Its own event under each honest id, in a made-up case and in the real one.
+            for target in [UUIDv7.string(UUIDv7.generate()), caseID] {
+                var members = try CaseEvent.sign(evidence, caseID: target, owner: estonia.id, author: finland.id, after: [event.id], by: diplomat,
+                                                 key: fin.keys.signing).document.removing("signature").objectValue ?? [:]
+                members["id"] = .string(event.id)
+                if let squat = try? CaseEvent(document: try DocumentSignature.sign(.object(members), with: fin.keys.signing)) {
+                    hostile.append(try fin.caseEvents([squat], to: lithuania).json.canonicalString)
+                }
+            }
+            // The honest event altered, and an event in Latvia's name signed with Finland's key.
+            let altered = try fin.resign(event.document, changing: ["at": .string(Timestamp.format(Date()))])
+            if let forged = try? CaseEvent(document: altered) {
+                hostile.append(try Adversary(id: event.author, keys: fin.keys).caseEvents([forged], to: lithuania).json.canonicalString)
+                // …and relayed by Finland, which is neither its author nor the case's owner.
+                hostile.append(try fin.caseEvents([event], to: lithuania).json.canonicalString)
+            }
+        }
+        // A participant's events that can never fit, past the bound.
+        let flood = try (0...CaseEventIntake.maximumWaitingPerAuthor).map { n in
+            try CaseEvent.sign(.evidence(.init(description: "flood \(n)", indicators: [.init(type: "domain-name", value: "f\(n).example")], tlp: .green)),
+                               caseID: caseID, owner: estonia.id, author: latvia.id, after: [UUIDv7.string(UUIDv7.generate())], by: diplomat, key: lva.keys.signing)
+        }
+        hostile.append(try lva.caseEvents(flood, to: lithuania).json.canonicalString)
+
+        let identity = try lithuania.directory.loadIdentity()
+        for seed in 0..<12 {
+            var generator = SeededGenerator(seed: UInt64(seed))
+            let root = FileManager.default.temporaryDirectory.appendingPathComponent("entente-interleaving-\(UUID())")
+            try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
+            let store = try await NodeStore.open(databaseURL: nil, defaultSQLitePath: root.appendingPathComponent("db.sqlite").path, logger: .init(label: "test"))
+            let peers = try await PeerDirectory(store: store)
+            for node in [estonia, latvia, finland] {
+                _ = try await peers.pin(node.server.identity.descriptor, document: try node.server.identity.signedDescriptor(), now: Date())
+            }
+            let receiver = EnvelopeReceiver(identity: identity, peers: peers, store: store)
+            // Honest envelopes (some twice) and hostile ones, shuffled; what waits for history is sent again, as an outbox would.
+            var pending = (honestWire + honestWire.prefix(3) + hostile).shuffled(using: &generator)
+            for _ in 0..<(honestWire.count + 1) where !pending.isEmpty {
+                var again: [String] = []
+                for wire in pending {
+                    do { _ = try await receiver.receive(Array(wire.utf8)) } catch ProtocolError.awaitingHistory {
+                        if honestWire.contains(wire) { again.append(wire) }
+                    } catch {}
+                }
+                pending = again.shuffled(using: &generator)
+            }
+            let held = try await store.caseEvents(caseID)
+            #expect(Set(held.map(\.document)) == Set(honest.map(\.document)), "seed \(seed)")
+            #expect(CaseState(id: caseID, events: held) == reference, "seed \(seed)")
+            #expect(try await store.database.query("SELECT COUNT(*) AS n FROM case_events WHERE case_id <> ?", [.text(caseID)]).first?.integer("n") == 0,
+                    "nothing of made-up cases is kept (seed \(seed))")
+            await store.close()
+            try? FileManager.default.removeItem(at: root)
+        }
     }
 }
