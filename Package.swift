@@ -8,6 +8,8 @@ let package = Package(
     platforms: [.macOS(.v14)],
     products: [
         .executable(name: "entente", targets: ["EntenteCLI"]),
+        // The pure core as a library, for the fuzzing package in Fuzz/ (built with -sanitize=fuzzer).
+        .library(name: "EntenteCore", targets: ["CanonicalJSON", "EntenteProtocol", "Cases", "Multilateral", "Intelligence"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-crypto.git", "3.12.3"..<"5.0.0"),
