@@ -31,6 +31,11 @@ def test_responses_match_the_openapi_document(federation):
     check(estonia.api("GET", "/api/v1/peers"), "Peer", many=True)
     check(estonia.api("GET", "/api/v1/node"), "Node")
     check(estonia.api("GET", "/api/v1/checks"), "CheckReport")
+    directory = estonia.api("GET", "/api/v1/directory")
+    check(directory, "Directory")
+    assert {p["id"] for p in directory["participants"]} == {"EST", "LVA"}
+    check(estonia.api("GET", "/api/v1/peers/pending"), "PendingPeerChange", many=True)
+    check(estonia.api("GET", "/api/v1/outbox"), "OutboxDepth")
     with urllib.request.urlopen(estonia.url + "/.well-known/entente") as response:
         check(json.load(response), "Descriptor")
     with urllib.request.urlopen(estonia.url + "/health") as response:

@@ -339,3 +339,39 @@ def test_threat_intelligence_pages_in_the_browser(federation, browser):
     session = {cookie["name"]: cookie["value"] for cookie in browser.get_cookies()}
     exported = requests.get(download, cookies=session, timeout=10).json()["Event"]
     assert exported["uuid"] == json.loads(event_text)["Event"]["uuid"] and len(exported["Attribute"]) == 15
+
+
+def test_a_red_message_is_withheld_from_an_observer_and_a_reply_to_a_drill_stays_a_drill(federation, browser):
+    from selenium.webdriver.common.by import By
+
+    estonia, latvia = federation("EST", "LVA")
+    add_user(latvia, "janis", "Jānis Bērziņš", "technical-poc", "latvia-password-1")
+    add_user(latvia, "olga", "Olga Observer", "observer", "observer-password-1")
+    red = estonia.cli("send", "--to", "LVA", "--template", "free-text", "--priority", "urgent", "--tlp", "red",
+                      "--subject", "Source of the intrusion", "--body", "Named in confidence.").stdout.strip()
+    drill = estonia.cli("send", "--to", "LVA", "--template", "free-text", "--priority", "urgent", "--exercise",
+                        "--subject", "Drill inject 1", "--body", "Please acknowledge.").stdout.strip()
+    wait_until("both reach Latvia", lambda: {red, drill} <= {m["id"] for m in latvia.json("inbox")})
+
+    # The observer sees that a TLP:RED message arrived, from whom and when, but not what it says.
+    sign_in(browser, latvia, "olga", "observer-password-1")
+    browser.get(latvia.url + "/inbox")
+    assert "Source of the intrusion" not in browser.page_source and "Withheld" in browser.page_source
+    browser.get(latvia.url + f"/messages/{red}")
+    card = browser.find_element(By.ID, f"m-{red}").text
+    assert "Points of Contact only" in card and "Named in confidence" not in card and "EST" in card
+    browser.save_screenshot(str(SCREENSHOTS / "6-red-withheld.png"))
+    submit(browser, browser.find_element(By.CSS_SELECTOR, "header form button"), "/login")
+
+    # The technical POC reads it, and answers the drill: the answer is an exercise too unless said otherwise.
+    sign_in(browser, latvia, "janis", "latvia-password-1")
+    browser.get(latvia.url + f"/messages/{red}")
+    assert "Named in confidence." in browser.find_element(By.ID, f"m-{red}").text
+    browser.get(latvia.url + f"/compose?replyTo={drill}")
+    assert "answering an exercise" in browser.find_element(By.TAG_NAME, "main").text.lower()
+    assert browser.find_elements(By.CSS_SELECTOR, "input[name=answerAsReal]")
+    browser.save_screenshot(str(SCREENSHOTS / "7-reply-to-drill.png"))
+    submit(browser, browser.find_element(By.ID, "send"), "/messages/")
+    reply = browser.current_url.rsplit("/", 1)[1]
+    wait_until("Estonia holds the reply", lambda: any(m["id"] == reply for m in estonia.json("inbox")))
+    assert next(m for m in estonia.json("inbox") if m["id"] == reply)["exercise"] is True
