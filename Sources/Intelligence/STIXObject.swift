@@ -173,9 +173,11 @@ public enum STIXValidation {
         else { return nil }
         var fraction = 0
         if utf8.count > 20 {
-            guard utf8[19] == 46, utf8.count > 21, let digits = number(20..<(utf8.count - 1)) else { return nil }
-            let count = utf8.count - 21
-            fraction = count >= 3 ? digits / Int(pow(10.0, Double(count - 3))) : digits * Int(pow(10.0, Double(3 - count)))
+            // Any precision is allowed, but only milliseconds are kept: read at most three digits, so that a
+            // fraction of eighty digits (found by fuzzing) cannot overflow, and check that the rest are digits.
+            let digits = utf8[20..<(utf8.count - 1)]
+            guard utf8[19] == 46, !digits.isEmpty, digits.count <= 32, digits.allSatisfy({ (48...57).contains($0) }) else { return nil }
+            for position in 0..<3 { fraction = fraction * 10 + (position < digits.count ? Int(digits[digits.startIndex + position] - 48) : 0) }
         } else if utf8[19] != 90 {
             return nil
         }

@@ -124,4 +124,15 @@ struct EnvelopeSplitterTests {
         var small = EnvelopeSplitter(maximumObjectBytes: 10)
         #expect(throws: STIXError.self) { _ = try small.feed(Array(#"{"objects": [{"type":"indicator"}]}"#.utf8)) }
     }
+
+    /// Found by fuzzing: a timestamp with an eighty-digit fraction overflowed and crashed the node.
+    @Test func timestampsOfAnyPrecisionKeepMillisecondsAndNeverOverflow() {
+        #expect(STIXValidation.milliseconds("2026-11-22T09:20:00.1Z") == STIXValidation.milliseconds("2026-11-22T09:20:00.100Z"))
+        #expect(STIXValidation.milliseconds("2026-11-22T09:20:00.123456789Z") == STIXValidation.milliseconds("2026-11-22T09:20:00.123Z"))
+        #expect(STIXValidation.milliseconds("2026-11-22T09:20:00.123Z").map { $0 % 1000 } == 123)
+        #expect(STIXValidation.milliseconds("2026-11-22T09:20:00." + String(repeating: "7", count: 80) + "Z") == nil)
+        #expect(STIXValidation.milliseconds("2026-11-22T09:20:00.0007777777777777777777777777Z").map { $0 % 1000 } == 0)
+        #expect(STIXValidation.milliseconds("2026-11-22T09:20:00.12aZ") == nil)
+        #expect(STIXValidation.milliseconds("2026-11-22T09:20:00.Z") == nil)
+    }
 }
