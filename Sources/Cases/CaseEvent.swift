@@ -27,6 +27,15 @@ public struct CaseEvent: Sendable, Equatable {
 
     public var atMilliseconds: Int64 { Timestamp.milliseconds(at) ?? 0 }
 
+    /// What breaks ties in a case's canonical order: time, then id.
+    public struct OrderKey: Sendable, Hashable, Comparable {
+        public let milliseconds: Int64
+        public let id: String
+        public static func < (lhs: Self, rhs: Self) -> Bool { (lhs.milliseconds, lhs.id) < (rhs.milliseconds, rhs.id) }
+    }
+
+    public var orderKey: OrderKey { OrderKey(milliseconds: atMilliseconds, id: id) }
+
     /// Writes and signs a new event.
     public static func sign(
         _ action: CaseAction, caseID: String?, owner: ParticipantID, author: ParticipantID, after: [String], by: Person,

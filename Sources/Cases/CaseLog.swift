@@ -17,7 +17,7 @@ public struct CaseLog: Sendable {
             for predecessor in event.after { followers[predecessor, default: []].append(event.id) }
             if event.after.isEmpty { ready.append(event) }
         }
-        func precedes(_ a: CaseEvent, _ b: CaseEvent) -> Bool { (a.atMilliseconds, a.id) < (b.atMilliseconds, b.id) }
+        func precedes(_ a: CaseEvent, _ b: CaseEvent) -> Bool { a.orderKey < b.orderKey }
         // `ready` is kept sorted descending so the next event is popped from the end.
         ready.sort { precedes($1, $0) }
         var ordered: [CaseEvent] = []

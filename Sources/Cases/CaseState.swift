@@ -109,6 +109,10 @@ public struct CaseState: Sendable, Equatable {
     public private(set) var timeline: [TimelineEntry] = []
     /// Events held back because an event they follow has not arrived yet.
     public private(set) var waiting: [CaseEvent] = []
+    /// The ids in the timeline, and the greatest (time, id) among them: what decides
+    /// whether a new event can be placed last without recomputing the order.
+    private var placed: Set<String> = []
+    private var latestKey: CaseEvent.OrderKey?
 
     public init(id: String) { self.id = id }
 
@@ -116,15 +120,40 @@ public struct CaseState: Sendable, Equatable {
     public init(id: String, events: some Sequence<CaseEvent>) {
         self.init(id: id)
         let log = CaseLog(events.filter { $0.caseID == id })
-        for event in log.ordered {
-            do {
-                try apply(event)
-                timeline.append(TimelineEntry(event: event, step: CaseStep(event.action.kind), refusal: nil))
-            } catch {
-                timeline.append(TimelineEntry(event: event, step: CaseStep(event.action.kind), refusal: error.description))
-            }
-        }
+        for event in log.ordered { place(event) }
         waiting = log.waiting
+    }
+
+    /// The state after `events` as well, computed from this one without going over the
+    /// events already held — or nil when that is not possible and the state must be
+    /// recomputed from every event. It is possible when nothing waits and each new event
+    /// follows only events already placed and sorts after all of them: the canonical
+    /// order (`CaseLog`) then puts it last, so applying it last gives the same state.
+    public func extended(with events: [CaseEvent]) -> CaseState? {
+        guard waiting.isEmpty else { return nil }
+        var state = self
+        for event in events {
+            guard event.caseID == id, !state.placed.contains(event.id), event.after.allSatisfy(state.placed.contains),
+                state.latestKey.map({ $0 < event.orderKey }) ?? true
+            else { return nil }
+            state.place(event)
+        }
+        return state
+    }
+
+    /// The state after `events` as well: extended from this one where the canonical order
+    /// puts them last, else refolded from the events this state holds and the new ones.
+    public func adding(_ events: [CaseEvent]) -> CaseState {
+        extended(with: events) ?? CaseState(id: id, events: timeline.map(\.event) + waiting + events)
+    }
+
+    /// Applies `event` next in the timeline, or records why it had no effect.
+    private mutating func place(_ event: CaseEvent) {
+        var refusal: String?
+        do { try apply(event) } catch { refusal = error.description }
+        timeline.append(TimelineEntry(event: event, step: CaseStep(event.action.kind), refusal: refusal))
+        placed.insert(event.id)
+        latestKey = max(latestKey ?? event.orderKey, event.orderKey)
     }
 
     public var title: String { report?.title ?? "(report not yet received)" }

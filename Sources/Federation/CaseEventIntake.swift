@@ -25,18 +25,15 @@ struct CaseEventIntake: Sendable {
             throw ProtocolError.malformed("all events of one envelope belong to one case")
         }
         for event in events { try await verify(event, relayedBy: envelope.sender) }
-        return try await store.caseWrites.withLock { try await accept(events, of: caseID, from: envelope, now: now) }
-    }
-
-    private func accept(_ events: [CaseEvent], of caseID: String, from envelope: Envelope, now: Date) async throws -> Date {
-        let held = try await store.caseEvents(caseID)
-        let fresh = try SignedDocumentIntake.fresh(events, held: try await store.caseEventDocuments(events.map(\.id)))
-        let state = CaseState(id: caseID, events: held + fresh)
-        try checkParticipation(of: fresh, in: state)
-        try checkWaiting(fresh, in: state)
-        try await verifyCosignatures(fresh, in: state)
-        let relays = try await relay(fresh, in: state, alreadySentTo: envelope.recipients + [envelope.sender], now: now)
-        return try await store.recordIncoming(envelope, caseEvents: fresh, relays: relays, now: now)
+        return try await store.updateCase(caseID) { held in
+            let fresh = try SignedDocumentIntake.fresh(events, held: try await store.caseEventDocuments(events.map(\.id)))
+            let state = held.adding(fresh)
+            try checkParticipation(of: fresh, in: state)
+            try checkWaiting(fresh, in: state)
+            try await verifyCosignatures(fresh, in: state)
+            let relays = try await relay(fresh, in: state, alreadySentTo: envelope.recipients + [envelope.sender], now: now)
+            return (state, { try await store.recordIncoming(envelope, caseEvents: fresh, relays: relays, now: now) })
+        }
     }
 
     private func verify(_ event: CaseEvent, relayedBy sender: ParticipantID) async throws {

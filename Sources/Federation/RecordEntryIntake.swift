@@ -22,13 +22,12 @@ struct RecordEntryIntake: Sendable {
         }
         for entry in entries { try await kernel.verifySignature(of: entry) }
         for entry in entries where entry.kind == .result { try await checkAnchored(entry) }
-        return try await store.recordWrites.withLock {
-            let held = try await store.recordEntries(in: space)
+        return try await store.updateRecordSpace(space) { held in
             let fresh = try SignedDocumentIntake.fresh(entries, held: try await store.recordEntryDocuments(entries.map(\.id)))
-            let all = held + fresh
-            try check(fresh, relayedBy: envelope.sender, in: space, all: all)
-            let relays = try await relay(fresh, in: space, all: all, alreadySentTo: envelope.recipients + [envelope.sender], now: now)
-            return try await store.recordIncoming(envelope, recordEntries: fresh, relays: relays, now: now)
+            let state = held.adding(fresh)
+            try check(fresh, relayedBy: envelope.sender, in: state)
+            let relays = try await relay(fresh, in: state, alreadySentTo: envelope.recipients + [envelope.sender], now: now)
+            return (state, { try await store.recordIncoming(envelope, recordEntries: fresh, relays: relays, now: now) })
         }
     }
 
@@ -47,24 +46,23 @@ struct RecordEntryIntake: Sendable {
         }
     }
 
-    private func check(_ fresh: [RecordEntry], relayedBy sender: ParticipantID, in space: RecordSpace, all: [RecordEntry]) throws {
-        let relay = RecordAudience.relay(of: space, entries: all)
-        for entry in fresh where entry.author != sender && relay != sender {
-            throw ProtocolError.malformed("\(sender) relays an entry by \(entry.author) in \(space)")
+    private func check(_ fresh: [RecordEntry], relayedBy sender: ParticipantID, in state: RecordSpaceState) throws {
+        for entry in fresh where entry.author != sender && state.relay != sender {
+            throw ProtocolError.malformed("\(sender) relays an entry by \(entry.author) in \(state.space)")
         }
-        guard let audience = RecordAudience.of(space, entries: all) else { return }
-        guard audience.contains(identity.id) else { throw ProtocolError.notAParticipant("\(identity.id) does not take part in \(space)") }
+        guard let audience = state.audience else { return }
+        guard audience.contains(identity.id) else { throw ProtocolError.notAParticipant("\(identity.id) does not take part in \(state.space)") }
         if let outsider = fresh.first(where: { !audience.contains($0.author) }) {
-            throw ProtocolError.notAParticipant("\(outsider.author) does not take part in \(space)")
+            throw ProtocolError.notAParticipant("\(outsider.author) does not take part in \(state.space)")
         }
     }
 
-    private func relay(_ fresh: [RecordEntry], in space: RecordSpace, all: [RecordEntry], alreadySentTo: [ParticipantID], now: Date) async throws -> [Envelope] {
-        guard RecordAudience.relay(of: space, entries: all) == identity.id, !fresh.isEmpty, let audience = RecordAudience.of(space, entries: all) else { return [] }
+    private func relay(_ fresh: [RecordEntry], in state: RecordSpaceState, alreadySentTo: [ParticipantID], now: Date) async throws -> [Envelope] {
+        guard state.relay == identity.id, !fresh.isEmpty, let audience = state.audience else { return [] }
         var reachable: [ParticipantID] = []
         for participant in audience where !alreadySentTo.contains(participant) && participant != identity.id {
             if await peers.peer(participant) != nil { reachable.append(participant) }
         }
-        return try await RecordEnvelopes.seal(fresh, in: space, to: reachable, identity: identity, peers: peers, now: now)
+        return try await RecordEnvelopes.seal(fresh, in: state.space, to: reachable, identity: identity, peers: peers, now: now)
     }
 }

@@ -19,26 +19,3 @@ public enum RecordEnvelopes {
         )
     }
 }
-
-/// Who receives a space's entries, as far as the entries held tell.
-public enum RecordAudience {
-    /// The forum's host and members, or the agreement's parties; nil for the public record
-    /// (every peer) or when the space's opening entry is not held yet.
-    public static func of(_ space: RecordSpace, entries: [RecordEntry]) -> [ParticipantID]? {
-        switch space {
-        case .publicRecord: return nil
-        case .forum(let id):
-            let state = ForumState(id: id, entries: entries)
-            return state.host == nil ? nil : state.audience
-        case .agreement(let id):
-            let state = AgreementState(id: id, entries: entries)
-            return state.agreement == nil ? nil : state.parties
-        }
-    }
-
-    /// The participant that relays a space's entries to members an author missed: a forum's host.
-    public static func relay(of space: RecordSpace, entries: [RecordEntry]) -> ParticipantID? {
-        guard case .forum(let id) = space else { return nil }
-        return ForumState(id: id, entries: entries).host
-    }
-}

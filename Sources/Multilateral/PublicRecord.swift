@@ -37,8 +37,13 @@ public struct PublicRecord: Sendable {
 
     public init(entries: [RecordEntry]) {
         for entry in entries.sorted(by: RecordEntry.chronological) {
-            do { try apply(entry) } catch { refusals.append(.init(entry: entry, reason: error.description)) }
+            do { try apply(entry) } catch { refuse(entry, error) }
         }
+    }
+
+    /// Keeps an entry that broke a rule, with the rule, so that every node agrees on it.
+    mutating func refuse(_ entry: RecordEntry, _ error: RecordError) {
+        refusals.append(.init(entry: entry, reason: error.description))
     }
 
     public mutating func apply(_ entry: RecordEntry) throws(RecordError) {

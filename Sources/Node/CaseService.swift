@@ -35,26 +35,31 @@ public struct CaseService: Sendable {
     /// Opens a case with its report; nobody else hears of it until the owner notifies them.
     public func open(_ report: CaseAction.Report, by person: CaseEvent.Person, now: Date = Date()) async throws -> CaseEvent {
         let event = try signing { try CaseEvent.sign(.report(report), caseID: nil, owner: identity.id, author: identity.id, after: [], by: person, key: identity.keys.signing, now: now) }
-        try await store.recordOutgoing(caseEvents: [event], envelopes: [], now: now)
-        return event
+        return try await store.updateCase(event.caseID) { held in
+            let state = held.adding([event])
+            return (state, {
+                try await store.recordOutgoing(caseEvents: [event], envelopes: [], now: now)
+                return event
+            })
+        }
     }
 
     /// Takes one step in a case, if the state machine allows it now.
     @discardableResult
     public func record(_ action: CaseAction, in caseID: String, by person: CaseEvent.Person, now: Date = Date()) async throws -> CaseEvent {
-        let event = try await store.caseWrites.withLock { try await write(action, in: caseID, by: person, now: now) }
+        let event = try await store.updateCase(caseID) { before in try await write(action, in: before, by: person, now: now) }
         await outbox.wake()
         return event
     }
 
-    private func write(_ action: CaseAction, in caseID: String, by person: CaseEvent.Person, now: Date) async throws -> CaseEvent {
-        let held = try await store.caseEvents(caseID)
-        let before = CaseState(id: caseID, events: held)
-        guard let owner = before.owner, before.participants.contains(identity.id) else { throw ServiceFailure.notFound("no case \(caseID) on this node") }
+    private func write(
+        _ action: CaseAction, in before: CaseState, by person: CaseEvent.Person, now: Date
+    ) async throws -> (state: CaseState, commit: @Sendable () async throws -> CaseEvent) {
+        guard let owner = before.owner, before.participants.contains(identity.id) else { throw ServiceFailure.notFound("no case \(before.id) on this node") }
         try speaking.check(.caseEvent(action.kind), role: person.role)
         try checkDueTimes(of: action, now: now)
         let event = try signing {
-            try CaseEvent.sign(action, caseID: caseID, owner: owner, author: identity.id, after: before.heads, by: person, key: identity.keys.signing, now: now)
+            try CaseEvent.sign(action, caseID: before.id, owner: owner, author: identity.id, after: before.heads, by: person, key: identity.keys.signing, now: now)
         }
         var after = before
         do { try after.apply(event) } catch {
@@ -67,11 +72,16 @@ public struct CaseService: Sendable {
         for participant in after.participants where participant != identity.id {
             guard await peers.peer(participant) != nil else { throw ServiceFailure.invalid("\(participant) is not a peer of this node: pin it before writing to it") }
         }
-        let history = CaseLog(held)
+        let history = before.timeline.map(\.event) + before.waiting
         var envelopes = try await CaseEnvelopes.seal([event], to: before.participants, state: after, identity: identity, peers: peers, now: now)
-        envelopes += try await CaseEnvelopes.seal(history.ordered + history.waiting + [event], to: newcomers, state: after, identity: identity, peers: peers, now: now)
-        try await store.recordOutgoing(caseEvents: [event], envelopes: envelopes, now: now)
-        return event
+        envelopes += try await CaseEnvelopes.seal(history + [event], to: newcomers, state: after, identity: identity, peers: peers, now: now)
+        // The event follows every head and is signed now: it sorts last unless a participant
+        // dated an event ahead of this node's clock, and then the case is refolded in memory.
+        let state = before.adding([event])
+        return (state, { [envelopes] in
+            try await store.recordOutgoing(caseEvents: [event], envelopes: envelopes, now: now)
+            return event
+        })
     }
 
     /// Co-signs a proposed joint statement with this node's key.
@@ -107,14 +117,14 @@ public struct CaseService: Sendable {
     }
 
     public func state(_ caseID: String) async throws -> CaseState {
-        let state = CaseState(id: caseID, events: try await store.caseEvents(caseID))
+        let state = try await store.caseState(caseID)
         guard state.stage != nil || !state.waiting.isEmpty else { throw ServiceFailure.notFound("no case \(caseID) on this node") }
         return state
     }
 
     public func cases(limit: Int = 200) async throws -> [CaseState] {
         var states: [CaseState] = []
-        for id in try await store.caseIDs(limit: limit) { states.append(CaseState(id: id, events: try await store.caseEvents(id))) }
+        for id in try await store.caseIDs(limit: limit) { states.append(try await store.caseState(id)) }
         return states
     }
 

@@ -20,14 +20,18 @@ public struct RecordService: Sendable {
     @discardableResult
     public func write(_ kind: RecordKind, body: JSONValue, in space: RecordSpace?, by person: Person, now: Date = Date()) async throws -> RecordEntry {
         try speaking.check(.recordEntry(kind), role: person.role)
-        let entry = try await store.recordWrites.withLock {
-            let entry = try failure { () throws(RecordError) in try RecordEntry.sign(kind, body: body, in: space, author: identity.id, by: person, key: identity.keys.signing, now: now) }
-            let held = try await store.recordEntries(in: entry.space)
-            try failure { () throws(RecordError) in try check(entry, against: held) }
-            let recipients = try await audience(of: entry.space, entries: held + [entry])
-            let envelopes = try await RecordEnvelopes.seal([entry], in: entry.space, to: recipients, identity: identity, peers: peers, now: now)
-            try await store.recordOutgoing(recordEntries: [entry], envelopes: envelopes, now: now)
-            return entry
+        let signed = try failure { () throws(RecordError) in try RecordEntry.sign(kind, body: body, in: space, author: identity.id, by: person, key: identity.keys.signing, now: now) }
+        let entry = try await store.updateRecordSpace(signed.space) { held in
+            var after = held
+            try failure { () throws(RecordError) in try check(signed, on: &after) }
+            let recipients = try await audience(of: after)
+            let envelopes = try await RecordEnvelopes.seal([signed], in: signed.space, to: recipients, identity: identity, peers: peers, now: now)
+            // Signed now, the entry sorts last unless a member dated one ahead of this node's clock; then the space is refolded in memory.
+            let state = held.sortsLast(signed) ? after : held.adding([signed])
+            return (state, {
+                try await store.recordOutgoing(recordEntries: [signed], envelopes: envelopes, now: now)
+                return signed
+            })
         }
         await outbox.wake()
         return entry
@@ -74,8 +78,7 @@ public struct RecordService: Sendable {
     }
 
     public func forum(_ id: String) async throws -> ForumState {
-        let state = ForumState(id: id, entries: try await store.recordEntries(in: .forum(id)))
-        guard state.host != nil else { throw ServiceFailure.notFound("no forum \(id) on this node") }
+        guard let state = try await store.recordSpaceState(.forum(id)).forum, state.host != nil else { throw ServiceFailure.notFound("no forum \(id) on this node") }
         return state
     }
 
@@ -85,8 +88,7 @@ public struct RecordService: Sendable {
     }
 
     public func agreement(_ id: String) async throws -> AgreementState {
-        let state = AgreementState(id: id, entries: try await store.recordEntries(in: .agreement(id)))
-        guard state.agreement != nil else { throw ServiceFailure.notFound("no agreement \(id) on this node") }
+        guard let state = try await store.recordSpaceState(.agreement(id)).agreement, state.agreement != nil else { throw ServiceFailure.notFound("no agreement \(id) on this node") }
         return state
     }
 
@@ -97,7 +99,7 @@ public struct RecordService: Sendable {
 
     public func agreementBook() async throws -> AgreementBook { try await store.agreementBook() }
 
-    public func publicRecord() async throws -> PublicRecord { PublicRecord(entries: try await store.recordEntries(in: .publicRecord)) }
+    public func publicRecord() async throws -> PublicRecord { try await store.recordSpaceState(.publicRecord).publicRecord ?? PublicRecord(entries: []) }
 
     /// This node and every pinned peer: the rows of the norms and CBM matrices.
     public func participants() async -> [ParticipantID] { [identity.id] + (await peers.all().map(\.record.id)) }
@@ -111,30 +113,23 @@ public struct RecordService: Sendable {
         return result
     }
 
-    private func check(_ entry: RecordEntry, against held: [RecordEntry]) throws(RecordError) {
-        switch entry.space {
-        case .publicRecord:
-            var record = PublicRecord(entries: held)
-            try record.apply(entry)
-        case .forum(let id):
-            var state = ForumState(id: id, entries: held)
-            if entry.kind != .forum, !state.canWrite(identity.id) { throw .notAParticipant("\(identity.id) is not a member of forum \(id)") }
-            try state.apply(entry)
-            if entry.kind == .ballot, let body = entry.decoded(as: Ballot.self),
-                let proposal = state.proposals.first(where: { $0.call?.entry.id == body.call }),
-                let refusal = proposal.tally(members: state.members)?.refused.first(where: { $0.ballot == entry.id })
-            {
-                throw .refused(refusal.reason)
-            }
-        case .agreement(let id):
-            var state = AgreementState(id: id, entries: held)
-            try state.apply(entry)
+    /// Applies the entry to its space's state if the space's rules allow it now.
+    private func check(_ entry: RecordEntry, on state: inout RecordSpaceState) throws(RecordError) {
+        if case .forum(let id) = entry.space, entry.kind != .forum, !(state.forum?.canWrite(identity.id) ?? false) {
+            throw .notAParticipant("\(identity.id) is not a member of forum \(id)")
+        }
+        try state.apply(entry)
+        if entry.kind == .ballot, let forum = state.forum, let body = entry.decoded(as: Ballot.self),
+            let proposal = forum.proposals.first(where: { $0.call?.entry.id == body.call }),
+            let refusal = proposal.tally(members: forum.members)?.refused.first(where: { $0.ballot == entry.id })
+        {
+            throw .refused(refusal.reason)
         }
     }
 
-    /// Who receives an entry of `space`: its members, or every pinned peer for the public record.
-    private func audience(of space: RecordSpace, entries: [RecordEntry]) async throws -> [ParticipantID] {
-        guard let audience = RecordAudience.of(space, entries: entries) else { return await peers.all().map(\.record.id) }
+    /// Who receives an entry of a space: its members, or every pinned peer for the public record.
+    private func audience(of state: RecordSpaceState) async throws -> [ParticipantID] {
+        guard let audience = state.audience else { return await peers.all().map(\.record.id) }
         for participant in audience where participant != identity.id {
             guard await peers.peer(participant) != nil else { throw ServiceFailure.invalid("\(participant) is not a peer of this node: pin it first") }
         }

@@ -3,7 +3,7 @@ import EntenteProtocol
 import Foundation
 
 /// Case events and escalations. Events are stored as the signed documents they
-/// arrived as; a case's state is always recomputed from them (`CaseState`).
+/// arrived as; a case's state is a function of them (`CaseState`), kept by `cases`.
 extension NodeStore {
     /// Stores events this node wrote and the envelopes carrying them, all or nothing.
     public func recordOutgoing(caseEvents events: [CaseEvent], envelopes: [Envelope], now: Date) async throws {
@@ -49,6 +49,22 @@ extension NodeStore {
     /// Every event held for the case, in storage order (the state does not depend on it).
     public func caseEvents(_ caseID: String) async throws -> [CaseEvent] {
         try await database.query("SELECT document FROM case_events WHERE case_id = ? ORDER BY stored_at, id", [.text(caseID)]).map(Self.caseEvent)
+    }
+
+    /// The case's state as the events held give it (kept in memory by `cases`).
+    public func caseState(_ caseID: String) async throws -> CaseState {
+        try await cases.state(of: caseID) { try await loadCaseState(caseID) }
+    }
+
+    /// Checks and stores a change to a case, alone among case changes (`DocumentLedger.update`).
+    public func updateCase<Result: Sendable>(
+        _ caseID: String, _ decide: @Sendable (CaseState) async throws -> (state: CaseState, commit: @Sendable () async throws -> Result)
+    ) async throws -> Result {
+        try await cases.update(caseID, load: { try await loadCaseState(caseID) }, decide)
+    }
+
+    private func loadCaseState(_ caseID: String) async throws -> CaseState {
+        CaseState(id: caseID, events: try await caseEvents(caseID))
     }
 
     /// The canonical documents held under any of `ids`, in any case.

@@ -1,7 +1,9 @@
 import EntenteProtocol
 import Foundation
+import Cases
 import Hotline
 import Logging
+import Multilateral
 
 /// Everything a node keeps, behind one API, on SQLite or PostgreSQL.
 ///
@@ -9,12 +11,13 @@ import Logging
 /// returns only after it committed: what it reported as done survives a crash.
 public struct NodeStore: Sendable {
     public let database: any SQLDatabase
-    /// Held while a case event is checked against the case's history and stored, so that
-    /// an event written here and one arriving at the same moment each see the other:
-    /// otherwise a participant invited meanwhile could miss one of them.
-    public let caseWrites = AsyncLock()
-    /// Serializes reads-then-writes of the multilateral record, as `caseWrites` does for cases.
-    public let recordWrites = AsyncLock()
+    /// Each case's state, changed only through it: an event written here and one arriving at
+    /// the same moment each see the other (or a participant invited meanwhile could miss one),
+    /// and a new event extends the state instead of refolding the case's every event. The
+    /// cache is this process's: one node process serves a database.
+    public let cases = DocumentLedger<String, CaseState> { $0.stage != nil || !$0.waiting.isEmpty }
+    /// Each space of the multilateral record, as `cases` is for cases.
+    public let records = DocumentLedger<RecordSpace, RecordSpaceState> { $0.isHeld }
 
     public init(database: any SQLDatabase) { self.database = database }
 

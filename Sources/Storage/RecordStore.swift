@@ -3,7 +3,7 @@ import Foundation
 import Multilateral
 
 /// Entries of the multilateral record, stored as the signed documents they arrived as;
-/// forums, agreements and the public record are recomputed from them.
+/// forums, agreements and the public record are functions of them, kept by `records`.
 extension NodeStore {
     /// Stores entries this node wrote and the envelopes carrying them, all or nothing.
     public func recordOutgoing(recordEntries entries: [RecordEntry], envelopes: [Envelope], now: Date) async throws {
@@ -44,6 +44,23 @@ extension NodeStore {
     /// Every entry held in `space`, in time order.
     public func recordEntries(in space: RecordSpace) async throws -> [RecordEntry] {
         try await database.query("SELECT document FROM record_entries WHERE space = ? ORDER BY at, id", [.text(space.description)]).map(Self.recordEntry)
+    }
+
+    /// The space's state as the entries held give it (kept in memory by `records`).
+    public func recordSpaceState(_ space: RecordSpace) async throws -> RecordSpaceState {
+        try await records.state(of: space) { try await loadRecordSpaceState(space) }
+    }
+
+    /// Checks and stores a change to a space of the record, alone among record changes (`DocumentLedger.update`).
+    public func updateRecordSpace<Result: Sendable>(
+        _ space: RecordSpace,
+        _ decide: @Sendable (RecordSpaceState) async throws -> (state: RecordSpaceState, commit: @Sendable () async throws -> Result)
+    ) async throws -> Result {
+        try await records.update(space, load: { try await loadRecordSpaceState(space) }, decide)
+    }
+
+    private func loadRecordSpaceState(_ space: RecordSpace) async throws -> RecordSpaceState {
+        RecordSpaceState(space: space, entries: try await recordEntries(in: space))
     }
 
     /// Every forum's or every agreement's entries, grouped by space (`sort` is "forum" or "agreement").

@@ -174,3 +174,52 @@ import Testing
         #expect(throws: CaseError.invalid("unknown kind coup")) { try CaseEvent(document: .object(kind)) }
     }
 }
+
+@Suite struct IncrementalCaseStateTests {
+    /// Events arriving in their own order extend the state one by one, never refolding it.
+    @Test func eventsInOrderExtendTheStateOneByOne() throws {
+        let story = try Scenario.fullStory()
+        var state = CaseState(id: story.caseID)
+        for event in story.events {
+            state = try #require(state.extended(with: [event]), "event \(event.action.kind) should extend the state")
+        }
+        #expect(state == story.state)
+    }
+
+    /// Whenever extending is possible it gives exactly the state refolded from every event;
+    /// when it is not (an event waits, or sorts before one held), it says so.
+    @Test func anExtendedStateIsTheRefoldedState() throws {
+        let story = try Scenario.fullStory()
+        var generator = SystemRandomNumberGenerator()
+        var extendedCount = 0
+        var refusedCount = 0
+        for _ in 0..<300 {
+            let shuffled = story.events.shuffled(using: &generator)
+            let split = Int.random(in: 0...shuffled.count, using: &generator)
+            let held = CaseState(id: story.caseID, events: shuffled[..<split])
+            let arriving = Array(shuffled[split...].prefix(Int.random(in: 1...3, using: &generator)))
+            let refolded = CaseState(id: story.caseID, events: shuffled[..<split] + arriving)
+            if let extended = held.extended(with: arriving) {
+                #expect(extended == refolded)
+                extendedCount += 1
+            } else {
+                refusedCount += 1
+            }
+        }
+        #expect(extendedCount > 0 && refusedCount > 0)
+    }
+
+    @Test func anEventDatedBeforeTheLatestIsNotAppendedButRefolded() throws {
+        var story = Scenario(["EST", "LVA"])
+        try story.write("EST", Scenario.report())
+        let notification = try story.write("EST", .notification(.init(participants: [Scenario.id("LVA")], message: "m", respondBy: story.time(after: 600))))
+        let late = try CaseEvent.sign(
+            .evidence(.init(description: "d", files: [], indicators: [.init(type: "ipv4-addr", value: "198.51.100.7")], tlp: .amber)), caseID: story.caseID, owner: story.owner,
+            author: Scenario.id("EST"), after: [story.events[0].id], by: .init(name: "n", role: "r"), key: story.keys[Scenario.id("EST")]!,
+            now: Scenario.start.addingTimeInterval(1)
+        )
+        #expect(story.state.extended(with: [late]) == nil)
+        let refolded = CaseState(id: story.caseID, events: story.events + [late])
+        #expect(refolded.timeline.map(\.event.id) == [story.events[0].id, late.id, notification.id])
+    }
+}

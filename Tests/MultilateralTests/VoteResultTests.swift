@@ -158,3 +158,43 @@ struct AmendmentTests {
         }
     }
 }
+
+@Suite struct IncrementalRecordSpaceTests {
+    /// Entries arriving in time order extend the space one by one; whenever extending is
+    /// possible it gives the refolded state, and an entry dated before one held is refolded.
+    @Test func anExtendedSpaceIsTheRefoldedSpace() throws {
+        var forum = try ForumFixture()
+        try forum.call(DecisionRule(method: .simpleMajority, quorumPercent: 50))
+        try forum.vote("EST", .yes, at: 200)
+        try forum.vote("LVA", .no, at: 300)
+        try forum.vote("LTU", .yes, at: 400)
+        try forum.vote("LTU", .no, at: 500)
+        let space = RecordSpace.forum(forum.forumID)
+        let reference = RecordSpaceState(space: space, entries: forum.entries)
+
+        var state = RecordSpaceState(space: space, entries: [])
+        for entry in forum.entries { state = try #require(state.extended(with: [entry])) }
+        #expect(state.forum?.proposal(forum.proposalID)?.tally(members: forum.members) == forum.tally)
+        #expect(state.forum?.refusals.count == reference.forum?.refusals.count)
+        #expect(state.audience == reference.audience)
+
+        var generator = SystemRandomNumberGenerator()
+        var extendedCount = 0
+        for _ in 0..<200 {
+            let shuffled = forum.entries.shuffled(using: &generator)
+            let split = Int.random(in: 0..<shuffled.count, using: &generator)
+            let held = RecordSpaceState(space: space, entries: Array(shuffled[..<split]))
+            let arriving = Array(shuffled[split...].prefix(2))
+            if let extended = held.extended(with: arriving) {
+                let refolded = RecordSpaceState(space: space, entries: Array(shuffled[..<split]) + arriving)
+                #expect(extended.forum?.proposal(forum.proposalID)?.tally(members: forum.members) == refolded.forum?.proposal(forum.proposalID)?.tally(members: forum.members))
+                #expect(extended.forum?.refusals.map(\.entry.id) == refolded.forum?.refusals.map(\.entry.id))
+                extendedCount += 1
+            } else {
+                #expect(arriving.contains { entry in shuffled[..<split].contains { RecordEntry.chronological(entry, $0) } })
+            }
+        }
+        #expect(extendedCount > 0)
+        #expect(reference.extended(with: [forum.entries[2]]) == nil, "an entry already held is not applied twice")
+    }
+}

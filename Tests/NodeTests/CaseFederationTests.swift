@@ -151,6 +151,33 @@ struct CaseFederationTests {
         #expect(received.stage == .referred)
         #expect(received.waiting.isEmpty)
         #expect(try await latvia.server.store.caseEvents(caseID).count == 9)
+        #expect(received == CaseState(id: caseID, events: try await latvia.server.store.caseEvents(caseID)), "the kept state is the refolded one")
+    }
+
+    /// Each event changes the case's state kept in memory: a case of many events, written by two
+    /// nodes at once, is folded from the database once per node, not once per event, and the
+    /// kept state is the one refolded from the database.
+    @Test func aLongCaseIsNotRefoldedForEachEvent() async throws {
+        let federation = try await TestFederation.start(["EST", "LVA"])
+        defer { Task { await federation.stop() } }
+        let (estonia, latvia) = (federation["EST"], federation["LVA"])
+        let caseID = try await estonia.server.cases.open(Self.report, by: Self.person).caseID
+        try await estonia.server.cases.record(
+            .notification(.init(participants: [Self.id("LVA")], message: "m", respondBy: Self.later(3600))), in: caseID, by: Self.person)
+        try await everyoneAgrees([estonia, latvia], on: caseID, eventCount: 2)
+        let loadsBefore = (estonia.server.store.cases.loads, latvia.server.store.cases.loads)
+        for n in 0..<40 {
+            let node = n.isMultiple(of: 2) ? estonia : latvia
+            try await node.server.cases.record(
+                .evidence(.init(description: "batch \(n)", indicators: [.init(type: "domain-name", value: "c\(n).example")], tlp: .amber)),
+                in: caseID, by: Self.person)
+        }
+        try await everyoneAgrees([estonia, latvia], on: caseID, eventCount: 42)
+        #expect(estonia.server.store.cases.loads == loadsBefore.0 && latvia.server.store.cases.loads == loadsBefore.1,
+                "the case was folded from the database again while 40 events arrived")
+        for node in [estonia, latvia] {
+            #expect(try await node.server.cases.state(caseID) == CaseState(id: caseID, events: try await node.server.store.caseEvents(caseID)))
+        }
     }
 
     @Test func forgedAlteredAndUninvitedEventsAreRefused() async throws {

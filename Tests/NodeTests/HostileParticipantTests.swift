@@ -93,6 +93,7 @@ struct HostileParticipantTests {
         let id = try await latvia.service.send(.init(to: [estonia.id, finland.id], template: .freeText, priority: .urgent, subject: "Genuine"),
                                                composedBy: nil, role: .diplomaticPOC)[0]
         try await eventually("Finland holds Latvia's message") { try await finland.server.store.message(id) != nil }
+        try await eventually("Latvia's first attempt to reach Estonia failed") { try await Self.lastError(of: id, to: estonia.id, at: latvia) != nil }
         try await estonia.start()
 
         let squat = try adversary.message("Planted", to: estonia, id: id)
@@ -583,6 +584,7 @@ struct HostileInterleavingTests {
             let held = try await store.caseEvents(caseID)
             #expect(Set(held.map(\.document)) == Set(honest.map(\.document)), "seed \(seed)")
             #expect(CaseState(id: caseID, events: held) == reference, "seed \(seed)")
+            #expect(try await store.caseState(caseID) == reference, "the state kept in memory is the honest one too (seed \(seed))")
             #expect(try await store.database.query("SELECT COUNT(*) AS n FROM case_events WHERE case_id <> ?", [.text(caseID)]).first?.integer("n") == 0,
                     "nothing of made-up cases is kept (seed \(seed))")
             await store.close()

@@ -90,8 +90,13 @@ public struct AgreementState: Sendable {
     public init(id: String, entries: [RecordEntry]) {
         self.id = id
         for entry in entries.sorted(by: RecordEntry.chronological) {
-            do { try apply(entry) } catch { refusals.append(.init(entry: entry, reason: error.description)) }
+            do { try apply(entry) } catch { refuse(entry, error) }
         }
+    }
+
+    /// Keeps an entry that broke a rule, with the rule, so that every node agrees on it.
+    mutating func refuse(_ entry: RecordEntry, _ error: RecordError) {
+        refusals.append(.init(entry: entry, reason: error.description))
     }
 
     public mutating func apply(_ entry: RecordEntry) throws(RecordError) {

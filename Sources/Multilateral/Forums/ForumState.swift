@@ -60,8 +60,13 @@ public struct ForumState: Sendable {
     public init(id: String, entries: [RecordEntry]) {
         self.id = id
         for entry in entries.sorted(by: RecordEntry.chronological) {
-            do { try apply(entry) } catch { refusals.append(Refusal(entry: entry, reason: error.description)) }
+            do { try apply(entry) } catch { refuse(entry, error) }
         }
+    }
+
+    /// Keeps an entry that broke a rule, with the rule, so that every node agrees on it.
+    mutating func refuse(_ entry: RecordEntry, _ error: RecordError) {
+        refusals.append(.init(entry: entry, reason: error.description))
     }
 
     public func proposal(_ id: String) -> ProposalRecord? { proposals.first { $0.id == id } }
