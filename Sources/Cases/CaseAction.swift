@@ -285,7 +285,7 @@ public enum CaseAction: Sendable, Equatable {
     }
 
     /// Reads a body of the given kind and validates it.
-    public init(kind: Kind, body: JSONValue) throws(CaseError) {
+    public init(kind: Kind, body: JSONValue) throws(DocumentError) {
         do {
             switch kind {
             case .report: self = .report(try body.decoded(as: Report.self))
@@ -310,101 +310,79 @@ public enum CaseAction: Sendable, Equatable {
         try validate()
     }
 
-    public func validate() throws(CaseError) {
+    public func validate() throws(DocumentError) {
         switch self {
         case .report(let report):
-            try Field.text(report.title, "title", max: 200)
-            try Field.text(report.summary, "summary", max: 20_000)
-            try Field.list(report.sectors, "sectors", max: Sector.allCases.count)
-            try Field.time(report.firstSeen, "firstSeen")
+            try Bounds.text(report.title, "title", max: 200)
+            try Bounds.text(report.summary, "summary", max: 20_000)
+            try Bounds.items(report.sectors, "sectors", max: Sector.allCases.count)
+            try Bounds.timestamp(report.firstSeen, "firstSeen")
         case .notification(let notification):
-            try Field.list(notification.participants, "participants", max: 64)
-            try Field.text(notification.message, "message", max: 20_000)
-            try Field.time(notification.respondBy, "respondBy")
+            try Bounds.items(notification.participants, "participants", max: 64)
+            try Bounds.text(notification.message, "message", max: 20_000)
+            try Bounds.timestamp(notification.respondBy, "respondBy")
         case .acknowledgement(let acknowledgement):
-            try Field.eventID(acknowledgement.notification, "notification")
+            try Bounds.documentID(acknowledgement.notification, "notification")
         case .request(let request):
-            try Field.list(request.to, "to", max: 64)
-            try Field.list(request.asks, "asks", max: Ask.allCases.count)
-            try Field.text(request.details, "details", max: 20_000)
-            try Field.time(request.dueBy, "dueBy")
+            try Bounds.items(request.to, "to", max: 64)
+            try Bounds.items(request.asks, "asks", max: Ask.allCases.count)
+            try Bounds.text(request.details, "details", max: 20_000)
+            try Bounds.timestamp(request.dueBy, "dueBy")
         case .response(let response):
-            try Field.eventID(response.request, "request")
-            try Field.text(response.content, "content", max: 100_000, allowEmpty: response.decision == .declined)
+            try Bounds.documentID(response.request, "request")
+            try Bounds.text(response.content, "content", max: 100_000, required: response.decision != .declined)
         case .evidence(let evidence):
-            try Field.text(evidence.description, "description", max: 20_000)
+            try Bounds.text(evidence.description, "description", max: 20_000)
             guard !(evidence.files.isEmpty && evidence.indicators.isEmpty) else { throw .invalid("evidence needs at least one file or indicator") }
             guard evidence.files.count <= 100, evidence.indicators.count <= 1000 else { throw .invalid("at most 100 files and 1,000 indicators per event") }
             for file in evidence.files {
-                try Field.text(file.name, "file name", max: 255)
+                try Bounds.text(file.name, "file name", max: 255)
                 guard file.sha256.count == 64, file.sha256.allSatisfy({ $0.isHexDigit && !$0.isUppercase }) else {
                     throw .invalid("sha256 of \(file.name) must be 64 lowercase hex digits")
                 }
             }
             for indicator in evidence.indicators {
-                try Field.text(indicator.type, "indicator type", max: 64)
-                try Field.text(indicator.value, "indicator value", max: 2048)
+                try Bounds.text(indicator.type, "indicator type", max: 64)
+                try Bounds.text(indicator.value, "indicator value", max: 2048)
             }
         case .consultation(let consultation):
-            try Field.list(consultation.with, "with", max: 64)
-            try Field.time(consultation.heldAt, "heldAt")
-            try Field.text(consultation.minutes, "minutes", max: 100_000)
-            try Field.text(consultation.outcome, "outcome", max: 20_000)
+            try Bounds.items(consultation.with, "with", max: 64)
+            try Bounds.timestamp(consultation.heldAt, "heldAt")
+            try Bounds.text(consultation.minutes, "minutes", max: 100_000)
+            try Bounds.text(consultation.outcome, "outcome", max: 20_000)
         case .referral(let referral):
-            try Field.text(referral.forum, "forum", max: 200)
-            try Field.text(referral.reason, "reason", max: 20_000)
+            try Bounds.text(referral.forum, "forum", max: 200)
+            try Bounds.text(referral.reason, "reason", max: 20_000)
         case .attribution(let attribution):
             if attribution.actor.kind == .unknown {
                 guard attribution.actor.name.isEmpty else { throw .invalid("an unknown actor has no name") }
             } else {
-                try Field.text(attribution.actor.name, "actor name", max: 200)
+                try Bounds.text(attribution.actor.name, "actor name", max: 200)
             }
-            try Field.list(attribution.basis, "basis", max: AttributionBasis.allCases.count)
-            try Field.text(attribution.summary, "summary", max: 20_000)
+            try Bounds.items(attribution.basis, "basis", max: AttributionBasis.allCases.count)
+            try Bounds.text(attribution.summary, "summary", max: 20_000)
         case .statement(let statement):
-            try Field.text(statement.title, "title", max: 200)
-            try Field.text(statement.text, "text", max: 50_000)
-            if let attribution = statement.attribution { try Field.eventID(attribution, "attribution") }
+            try Bounds.text(statement.title, "title", max: 200)
+            try Bounds.text(statement.text, "text", max: 50_000)
+            if let attribution = statement.attribution { try Bounds.documentID(attribution, "attribution") }
         case .cosignature(let cosignature):
-            try Field.eventID(cosignature.statement, "statement")
+            try Bounds.documentID(cosignature.statement, "statement")
             guard Base64URL.decode(cosignature.signature)?.count == 64 else { throw .invalid("signature must be 64 bytes in base64url") }
         case .resolution(let resolution):
-            try Field.text(resolution.outcome, "outcome", max: 20_000)
+            try Bounds.text(resolution.outcome, "outcome", max: 20_000)
         case .followUp(let followUp):
-            try Field.list(followUp.actions, "actions", max: 100)
+            try Bounds.items(followUp.actions, "actions", max: 100)
             guard Set(followUp.actions.map(\.id)).count == followUp.actions.count else { throw .invalid("follow-up action ids must be distinct") }
             for action in followUp.actions {
-                try Field.text(action.id, "action id", max: 64)
-                try Field.text(action.action, "action", max: 2000)
-                try Field.time(action.dueBy, "dueBy")
+                try Bounds.text(action.id, "action id", max: 64)
+                try Bounds.text(action.action, "action", max: 2000)
+                try Bounds.timestamp(action.dueBy, "dueBy")
             }
         case .followUpDone(let done):
-            try Field.text(done.action, "action", max: 64)
-            try Field.text(done.note, "note", max: 20_000, allowEmpty: true)
+            try Bounds.text(done.action, "action", max: 64)
+            try Bounds.text(done.note, "note", max: 20_000, required: false)
         case .closure(let closure):
-            try Field.text(closure.outcome, "outcome", max: 20_000)
+            try Bounds.text(closure.outcome, "outcome", max: 20_000)
         }
-    }
-}
-
-/// The bounds every case event field is checked against.
-enum Field {
-    static func text(_ value: String, _ name: String, max: Int, allowEmpty: Bool = false) throws(CaseError) {
-        guard allowEmpty || !value.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else { throw .invalid("\(name) must not be empty") }
-        guard value.utf8.count <= max else { throw .invalid("\(name) is longer than \(max) bytes") }
-    }
-
-    static func list<T: Hashable>(_ values: [T], _ name: String, max: Int) throws(CaseError) {
-        guard !values.isEmpty else { throw .invalid("\(name) must not be empty") }
-        guard values.count <= max else { throw .invalid("\(name) has more than \(max) entries") }
-        guard Set(values).count == values.count else { throw .invalid("\(name) has duplicates") }
-    }
-
-    static func time(_ value: String, _ name: String) throws(CaseError) {
-        guard Timestamp.milliseconds(value) != nil else { throw .invalid("\(name) must be an RFC 3339 UTC timestamp with milliseconds") }
-    }
-
-    static func eventID(_ value: String, _ name: String) throws(CaseError) {
-        guard UUIDv7.isValid(value) else { throw .invalid("\(name) must be a case event id") }
     }
 }

@@ -60,33 +60,17 @@ public struct CaseEvent: Sendable, Equatable {
     }
 
     /// Reads an event's structure and body; the signature is checked by `verify(with:)`.
-    public init(document: JSONValue) throws(CaseError) {
-        let known: Set<String> = ["type", "v", "id", "case", "owner", "author", "at", "after", "by", "kind", "body", "signature"]
-        guard let members = document.objectValue else { throw .invalid("a case event must be a JSON object") }
-        if let unknown = Set(members.keys).subtracting(known).sorted().first { throw .invalid("unknown member \(unknown)") }
-        guard document["type"]?.stringValue == Self.documentType, document["v"]?.integerValue == 1 else {
-            throw .invalid("not a version 1 case event")
-        }
-        guard let id = document["id"]?.stringValue, UUIDv7.isValid(id) else { throw .invalid("id must be a lowercase UUIDv7") }
+    public init(document: JSONValue) throws(DocumentError) {
+        let header = try SignedDocumentHeader(document, type: Self.documentType, noun: "case event", extraMembers: ["case", "owner", "after"])
+        let (id, author) = (header.id, header.author)
         guard let caseID = document["case"]?.stringValue, UUIDv7.isValid(caseID) else { throw .invalid("case must be a lowercase UUIDv7") }
-        guard let owner = document["owner"]?.stringValue.flatMap(ParticipantID.init),
-            let author = document["author"]?.stringValue.flatMap(ParticipantID.init)
-        else { throw .invalid("owner and author must be participant ids") }
-        guard let at = document["at"]?.stringValue, Timestamp.milliseconds(at) != nil else {
-            throw .invalid("at must be an RFC 3339 UTC timestamp with milliseconds")
-        }
+        guard let owner = document["owner"]?.stringValue.flatMap(ParticipantID.init) else { throw .invalid("owner must be a participant id") }
         guard let afterList = document["after"]?.arrayValue, afterList.count <= 64 else { throw .invalid("after must list at most 64 events") }
         let after = afterList.compactMap(\.stringValue)
         guard after.count == afterList.count, after.allSatisfy(UUIDv7.isValid), after == after.sorted(), Set(after).count == after.count else {
             throw .invalid("after must be sorted, distinct event ids")
         }
-        guard let byValue = document["by"], let by = try? byValue.decoded(as: Person.self), by.isValid
-        else { throw .invalid("by must name a person and a role") }
-        guard let kindText = document["kind"]?.stringValue, let kind = CaseAction.Kind(rawValue: kindText) else {
-            throw .invalid("unknown kind \(document["kind"]?.stringValue ?? "")")
-        }
-        guard let body = document["body"] else { throw .invalid("missing body") }
-        guard document["signature"] != nil else { throw .invalid("unsigned") }
+        guard let kind = CaseAction.Kind(rawValue: header.kind) else { throw .invalid("unknown kind \(header.kind)") }
         let isReport = kind == .report
         guard isReport == (id == caseID) else { throw .invalid("a case's id is the id of its report, and only of its report") }
         guard !isReport || (after.isEmpty && author == owner) else { throw .invalid("a report opens its case: by its owner, after nothing") }
@@ -95,14 +79,14 @@ public struct CaseEvent: Sendable, Equatable {
         self.caseID = caseID
         self.owner = owner
         self.author = author
-        self.at = at
+        self.at = header.at
         self.after = after
-        self.by = by
-        self.action = try CaseAction(kind: kind, body: body)
+        self.by = header.by
+        self.action = try CaseAction(kind: kind, body: header.body)
         self.document = document
     }
 
-    public func verify(with key: Curve25519.Signing.PublicKey) throws(CaseError) {
+    public func verify(with key: Curve25519.Signing.PublicKey) throws(DocumentError) {
         do { try DocumentSignature.verify(document, with: key) } catch {
             throw .invalid("event \(id) by \(author): \(error.description)")
         }

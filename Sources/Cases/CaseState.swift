@@ -169,7 +169,7 @@ public struct CaseState: Sendable, Equatable {
     }
 
     /// Applies one event, or refuses it with the reason it is impossible now.
-    public mutating func apply(_ event: CaseEvent) throws(CaseError) {
+    public mutating func apply(_ event: CaseEvent) throws(DocumentError) {
         guard event.caseID == id else { throw .invalid("event \(event.id) belongs to case \(event.caseID), not \(id)") }
         if case .report(let report) = event.action {
             guard stage == nil else { throw .refused("the case already has its report") }
@@ -270,7 +270,7 @@ public struct CaseState: Sendable, Equatable {
         }
     }
 
-    private func require(_ condition: Bool, _ rule: String) throws(CaseError) {
+    private func require(_ condition: Bool, _ rule: String) throws(DocumentError) {
         guard condition else { throw .refused("not possible while the case is \(stage?.label.lowercased() ?? "unreported"): \(rule)") }
     }
 

@@ -88,7 +88,7 @@ public struct JointStatement: Sendable, Equatable {
     public var fileBytes: [UInt8] { document.canonicalBytes }
 
     /// Reads an exported statement and verifies every signature in it; any altered byte fails.
-    public init(verifying bytes: some Collection<UInt8>) throws(CaseError) {
+    public init(verifying bytes: some Collection<UInt8>) throws(DocumentError) {
         guard bytes.count <= 1 << 20 else { throw .invalid("a joint statement file is at most 1 MiB") }
         let json: JSONValue
         do { json = try JSONValue(parsing: bytes) } catch { throw .invalid("not JSON: \(error.description)") }

@@ -19,7 +19,7 @@ struct CaseEventIntake: Sendable {
 
     func receive(_ envelope: Envelope, content: JSONValue, now: Date) async throws -> Date {
         let events = try DocumentEnvelopes.documents(in: content, member: "events", type: CaseEnvelopes.envelopeType).map { document in
-            do { return try CaseEvent(document: document) } catch { throw ProtocolError.malformed("\(error)") }
+            do { return try CaseEvent(document: document) } catch { throw ProtocolError.malformed("invalid case event: \(error)") }
         }
         guard let caseID = events.first?.caseID, events.allSatisfy({ $0.caseID == caseID }) else {
             throw ProtocolError.malformed("all events of one envelope belong to one case")

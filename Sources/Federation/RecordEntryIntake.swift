@@ -15,7 +15,7 @@ struct RecordEntryIntake: Sendable {
 
     func receive(_ envelope: Envelope, content: JSONValue, now: Date) async throws -> Date {
         let entries = try DocumentEnvelopes.documents(in: content, member: "entries", type: RecordEnvelopes.envelopeType).map { document in
-            do { return try RecordEntry(document: document) } catch { throw ProtocolError.malformed("\(error)") }
+            do { return try RecordEntry(document: document) } catch { throw ProtocolError.malformed("invalid record entry: \(error)") }
         }
         guard let space = entries.first?.space, entries.allSatisfy({ $0.space == space }) else {
             throw ProtocolError.malformed("all entries of one envelope belong to one space")

@@ -42,11 +42,11 @@ public struct PublicRecord: Sendable {
     }
 
     /// Keeps an entry that broke a rule, with the rule, so that every node agrees on it.
-    mutating func refuse(_ entry: RecordEntry, _ error: RecordError) {
+    mutating func refuse(_ entry: RecordEntry, _ error: DocumentError) {
         refusals.append(.init(entry: entry, reason: error.description))
     }
 
-    public mutating func apply(_ entry: RecordEntry) throws(RecordError) {
+    public mutating func apply(_ entry: RecordEntry) throws(DocumentError) {
         guard entry.space == .publicRecord else { throw .invalid("entry \(entry.id) is not in the public record") }
         switch entry.kind {
         case .norm:
@@ -96,7 +96,7 @@ public struct PublicRecord: Sendable {
     /// proposed → agreed (by the other side) → in progress → completed; withdrawn from any open step.
     static func check(
         _ next: CapacityProgress.Status, after current: CapacityProgress.Status, by author: ParticipantID, proposer: ParticipantID
-    ) throws(RecordError) {
+    ) throws(DocumentError) {
         let allowed: Bool = switch (current, next) {
         case (.proposed, .agreed): author != proposer
         case (.agreed, .inProgress), (.agreed, .completed), (.inProgress, .completed): true
@@ -109,7 +109,7 @@ public struct PublicRecord: Sendable {
         }
     }
 
-    private static func body<Body: RecordBody>(of entry: RecordEntry, as type: Body.Type) throws(RecordError) -> Body {
+    private static func body<Body: RecordBody>(of entry: RecordEntry, as type: Body.Type) throws(DocumentError) -> Body {
         guard let body = entry.decoded(as: type) else { throw .invalid("not a \(Body.kind.rawValue)") }
         return body
     }

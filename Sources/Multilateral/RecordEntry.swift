@@ -90,7 +90,7 @@ public struct RecordEntry: Sendable, Equatable {
     public static func sign(
         _ kind: RecordKind, body: JSONValue, in space: RecordSpace?, author: ParticipantID, by: Person,
         key: Curve25519.Signing.PrivateKey, now: Date = Date()
-    ) throws(RecordError) -> RecordEntry {
+    ) throws(DocumentError) -> RecordEntry {
         let id = UUIDv7.string(UUIDv7.generate(at: now))
         let space: RecordSpace = switch kind {
         case .forum: .forum(id)
@@ -108,44 +108,31 @@ public struct RecordEntry: Sendable, Equatable {
     }
 
     /// Reads an entry's structure and checks its body; the signature is checked by `verify(with:)`.
-    public init(document: JSONValue) throws(RecordError) {
-        let known: Set<String> = ["type", "v", "id", "space", "author", "at", "by", "kind", "body", "signature"]
-        guard let members = document.objectValue else { throw .invalid("a record entry must be a JSON object") }
-        if let unknown = Set(members.keys).subtracting(known).sorted().first { throw .invalid("unknown member \(unknown)") }
-        guard document["type"]?.stringValue == Self.documentType, document["v"]?.integerValue == 1 else {
-            throw .invalid("not a version 1 record entry")
-        }
-        guard let id = document["id"]?.stringValue, UUIDv7.isValid(id) else { throw .invalid("id must be a lowercase UUIDv7") }
+    public init(document: JSONValue) throws(DocumentError) {
+        let header = try SignedDocumentHeader(document, type: Self.documentType, noun: "record entry", extraMembers: ["space"])
+        let id = header.id
         guard let space = document["space"]?.stringValue.flatMap(RecordSpace.init) else {
             throw .invalid("space must be public, forum:<id> or agreement:<id>")
         }
-        guard let author = document["author"]?.stringValue.flatMap(ParticipantID.init) else { throw .invalid("author must be a participant id") }
-        guard let at = document["at"]?.stringValue, Timestamp.milliseconds(at) != nil else {
-            throw .invalid("at must be an RFC 3339 UTC timestamp with milliseconds")
-        }
-        guard let by = try? document["by"]?.decoded(as: Person.self), by.isValid else { throw .invalid("by must name a person and a role") }
-        guard let kind = document["kind"]?.stringValue.flatMap(RecordKind.init) else {
-            throw .invalid("unknown kind \(document["kind"]?.stringValue ?? "")")
-        }
+        guard let kind = RecordKind(rawValue: header.kind) else { throw .invalid("unknown kind \(header.kind)") }
         guard kind.belongs(in: space) else { throw .invalid("a \(kind.rawValue) entry does not belong in \(space)") }
         guard kind.opensSpace == (space.openingEntryID == id) else {
             throw .invalid("a forum or agreement is named by the id of the entry that opens it, and only that entry")
         }
-        guard let body = document["body"] else { throw .invalid("missing body") }
+        let body = header.body
         guard body.canonicalBytes.count <= Self.maximumBodyBytes else { throw .invalid("body is larger than \(Self.maximumBodyBytes) bytes") }
-        guard document["signature"] != nil else { throw .invalid("unsigned") }
         try RecordBodies.validate(body, as: kind)
         self.id = id
         self.space = space
-        self.author = author
-        self.at = at
-        self.by = by
+        self.author = header.author
+        self.at = header.at
+        self.by = header.by
         self.kind = kind
         self.body = body
         self.document = document
     }
 
-    public func verify(with key: Curve25519.Signing.PublicKey) throws(RecordError) {
+    public func verify(with key: Curve25519.Signing.PublicKey) throws(DocumentError) {
         do { try DocumentSignature.verify(document, with: key) } catch {
             throw .invalid("entry \(id) by \(author): \(error.description)")
         }
@@ -167,7 +154,7 @@ public struct RecordEntry: Sendable, Equatable {
 /// exactly its type's members, so nothing unchecked travels under a signature.
 public protocol RecordBody: Codable, Sendable, Equatable {
     static var kind: RecordKind { get }
-    func validate() throws(RecordError)
+    func validate() throws(DocumentError)
 }
 
 extension RecordBody {
@@ -187,14 +174,14 @@ enum RecordBodies {
         .capacityProgress: CapacityProgress.self,
     ]
 
-    static func validate(_ body: JSONValue, as kind: RecordKind) throws(RecordError) {
+    static func validate(_ body: JSONValue, as kind: RecordKind) throws(DocumentError) {
         guard let type = types[kind] else { throw .invalid("no body type for \(kind.rawValue)") }
         try type.check(body)
     }
 }
 
 extension RecordBody {
-    static func check(_ body: JSONValue) throws(RecordError) {
+    static func check(_ body: JSONValue) throws(DocumentError) {
         let value: Self
         do { value = try body.decoded(as: Self.self) } catch { throw .invalid("\(kind.rawValue): \(error.description)") }
         guard (try? JSONValue(encoding: value)) == body else {

@@ -55,7 +55,7 @@ public struct RecordSpaceState: Sendable {
     }
 
     /// Applies one more entry, or says which rule it breaks and changes nothing.
-    public mutating func apply(_ entry: RecordEntry) throws(RecordError) {
+    public mutating func apply(_ entry: RecordEntry) throws(DocumentError) {
         switch fold {
         case .publicRecord(var record):
             try record.apply(entry)
@@ -70,7 +70,7 @@ public struct RecordSpaceState: Sendable {
         noteHeld(entry)
     }
 
-    private mutating func refuse(_ entry: RecordEntry, _ error: RecordError) {
+    private mutating func refuse(_ entry: RecordEntry, _ error: DocumentError) {
         switch fold {
         case .publicRecord(var record):
             record.refuse(entry, error)

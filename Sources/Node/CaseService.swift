@@ -158,6 +158,6 @@ public struct CaseService: Sendable {
     }
 
     private func signing(_ body: () throws -> CaseEvent) throws -> CaseEvent {
-        do { return try body() } catch let error as CaseError { throw ServiceFailure.invalid(error.description) }
+        do { return try body() } catch let error as DocumentError { throw ServiceFailure.invalid(error.description) }
     }
 }

@@ -20,10 +20,10 @@ public struct RecordService: Sendable {
     @discardableResult
     public func write(_ kind: RecordKind, body: JSONValue, in space: RecordSpace?, by person: Person, now: Date = Date()) async throws -> RecordEntry {
         try speaking.check(.recordEntry(kind), role: person.role)
-        let signed = try failure { () throws(RecordError) in try RecordEntry.sign(kind, body: body, in: space, author: identity.id, by: person, key: identity.keys.signing, now: now) }
+        let signed = try failure { () throws(DocumentError) in try RecordEntry.sign(kind, body: body, in: space, author: identity.id, by: person, key: identity.keys.signing, now: now) }
         let entry = try await store.updateRecordSpace(signed.space) { held in
             var after = held
-            try failure { () throws(RecordError) in try check(signed, on: &after) }
+            try failure { () throws(DocumentError) in try check(signed, on: &after) }
             let recipients = try await audience(of: after)
             let envelopes = try await RecordEnvelopes.seal([signed], in: signed.space, to: recipients, identity: identity, peers: peers, now: now)
             // Signed now, the entry sorts last unless a member dated one ahead of this node's clock; then the space is refolded in memory.
@@ -61,7 +61,7 @@ public struct RecordService: Sendable {
         var members: [VoteResult.Member] = []
         for member in forum.members { members.append(VoteResult.Member(participant: member, keys: try await keys(of: member))) }
         let text = proposal.versions.first { $0.number == call.call.version }?.text ?? proposal.current.text
-        let body = try failure { () throws(RecordError) in
+        let body = try failure { () throws(DocumentError) in
             try VoteResult.body(
                 forumName: forum.name, proposalTitle: proposal.proposal.title, text: text, callEntry: call.entry,
                 host: VoteResult.Member(participant: identity.id, keys: identity.keys.publicKeys), members: members, ballots: proposal.ballots
@@ -114,7 +114,7 @@ public struct RecordService: Sendable {
     }
 
     /// Applies the entry to its space's state if the space's rules allow it now.
-    private func check(_ entry: RecordEntry, on state: inout RecordSpaceState) throws(RecordError) {
+    private func check(_ entry: RecordEntry, on state: inout RecordSpaceState) throws(DocumentError) {
         if case .forum(let id) = entry.space, entry.kind != .forum, !(state.forum?.canWrite(identity.id) ?? false) {
             throw .notAParticipant("\(identity.id) is not a member of forum \(id)")
         }
@@ -142,7 +142,7 @@ public struct RecordService: Sendable {
         return peer.descriptor.keys
     }
 
-    private func failure<T>(_ body: () throws(RecordError) -> T) throws -> T {
+    private func failure<T>(_ body: () throws(DocumentError) -> T) throws -> T {
         do { return try body() } catch {
             switch error {
             case .invalid(let detail): throw ServiceFailure.invalid(detail)

@@ -33,7 +33,7 @@ import Testing
         try story.write("EST", Scenario.report())
         var state = story.state
 
-        func refusal(_ author: String, _ action: CaseAction) throws -> CaseError? {
+        func refusal(_ author: String, _ action: CaseAction) throws -> DocumentError? {
             let event = try CaseEvent.sign(
                 action, caseID: story.caseID, owner: story.owner, author: Scenario.id(author), after: state.heads,
                 by: .init(name: "x", role: "diplomatic-poc"), key: story.keys[Scenario.id(author)]!
@@ -67,16 +67,16 @@ import Testing
 
     @Test func invalidBodiesAreRefusedBeforeSigning() throws {
         let key = Curve25519Key.make()
-        #expect(throws: CaseError.self) {
+        #expect(throws: DocumentError.self) {
             try CaseEvent.sign(.request(.init(to: [], asks: [.logs], details: "d", dueBy: Timestamp.format(Date()))), caseID: nil,
                                owner: Scenario.id("EST"), author: Scenario.id("EST"), after: [], by: .init(name: "n", role: "r"), key: key)
         }
-        #expect(throws: CaseError.self) {
+        #expect(throws: DocumentError.self) {
             try CaseEvent.sign(.evidence(.init(description: "d", files: [.init(name: "f", sha256: "ABC", tlp: .red)], tlp: .red)), caseID: nil,
                                owner: Scenario.id("EST"), author: Scenario.id("EST"), after: [], by: .init(name: "n", role: "r"), key: key)
         }
         // A report must open its case, and nothing else may.
-        #expect(throws: CaseError.self) {
+        #expect(throws: DocumentError.self) {
             try CaseEvent.sign(.resolution(.init(outcome: "o")), caseID: nil, owner: Scenario.id("EST"), author: Scenario.id("EST"),
                                after: [], by: .init(name: "n", role: "r"), key: key)
         }
@@ -144,20 +144,20 @@ import Testing
         let event = story.events[3]
         try event.verify(with: story.keys[event.author]!.publicKey)
         // Signed by somebody else's key.
-        #expect(throws: CaseError.self) { try event.verify(with: story.keys[Scenario.id("LTU")]!.publicKey) }
+        #expect(throws: DocumentError.self) { try event.verify(with: story.keys[Scenario.id("LTU")]!.publicKey) }
         // One member altered after signing.
         for (member, value) in [("at", JSONValue.string(Timestamp.format(Date()))), ("author", "LTU"), ("body", ["x": 1])] {
             guard case .object(var members) = event.document else { return }
             members[member] = value
             if let altered = try? CaseEvent(document: .object(members)) {
-                #expect(throws: CaseError.self) { try altered.verify(with: story.keys[event.author]!.publicKey) }
+                #expect(throws: DocumentError.self) { try altered.verify(with: story.keys[event.author]!.publicKey) }
             }
         }
         guard case .object(var members) = event.document else { return }
         members["body"] = ["request": .string(event.id), "decision": "accepted", "content": "altered"]
         members["kind"] = "response"
         let altered = try CaseEvent(document: .object(members))
-        #expect(throws: CaseError.self) { try altered.verify(with: story.keys[event.author]!.publicKey) }
+        #expect(throws: DocumentError.self) { try altered.verify(with: story.keys[event.author]!.publicKey) }
     }
 
     @Test func malformedDocumentsAreRefusedWithTheirReason() throws {
@@ -165,13 +165,13 @@ import Testing
         guard case .object(let members) = story.events[2].document else { return }
         var unknown = members
         unknown["extra"] = 1
-        #expect(throws: CaseError.invalid("unknown member extra")) { try CaseEvent(document: .object(unknown)) }
+        #expect(throws: DocumentError.invalid("unknown member extra")) { try CaseEvent(document: .object(unknown)) }
         var unsorted = members
         unsorted["after"] = .array([.string(story.events[1].id), .string(story.events[0].id)])
-        #expect(throws: CaseError.invalid("after must be sorted, distinct event ids")) { try CaseEvent(document: .object(unsorted)) }
+        #expect(throws: DocumentError.invalid("after must be sorted, distinct event ids")) { try CaseEvent(document: .object(unsorted)) }
         var kind = members
         kind["kind"] = "coup"
-        #expect(throws: CaseError.invalid("unknown kind coup")) { try CaseEvent(document: .object(kind)) }
+        #expect(throws: DocumentError.invalid("unknown kind coup")) { try CaseEvent(document: .object(kind)) }
     }
 }
 

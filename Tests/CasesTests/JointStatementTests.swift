@@ -39,8 +39,8 @@ import Testing
             return (try? JointStatement(verifying: altered)) != nil
         }
         #expect(accepted.isEmpty, "altered bytes accepted at offsets \(accepted.prefix(10))")
-        #expect(throws: CaseError.self) { try JointStatement(verifying: bytes.dropLast()) }
-        #expect(throws: CaseError.self) { try JointStatement(verifying: bytes + [UInt8(ascii: "\n")]) }
+        #expect(throws: DocumentError.self) { try JointStatement(verifying: bytes.dropLast()) }
+        #expect(throws: DocumentError.self) { try JointStatement(verifying: bytes + [UInt8(ascii: "\n")]) }
     }
 
     @Test func aSignatureCannotBeMovedToAnotherSigner() throws {
@@ -49,7 +49,7 @@ import Testing
             JointStatement.Signature(participant: signature.participant == Scenario.id("LVA") ? Scenario.id("FIN") : signature.participant,
                                      keys: signature.keys, signature: signature.signature)
         }
-        #expect(throws: CaseError.self) { try JointStatement(verifying: JointStatement(body: statement.body, signatures: moved).fileBytes) }
+        #expect(throws: DocumentError.self) { try JointStatement(verifying: JointStatement(body: statement.body, signatures: moved).fileBytes) }
         let dropped = JointStatement(body: statement.body, signatures: Array(statement.signatures.dropFirst()))
         #expect(try JointStatement(verifying: dropped.fileBytes).signatures.count == 2)
     }

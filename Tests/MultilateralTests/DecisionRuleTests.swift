@@ -167,6 +167,6 @@ struct DecisionRuleTests {
         let current = forum.state.proposal(forum.proposalID)!.current
         let byMember = try forum.write("EST", .voteCall, VoteCall(proposal: forum.proposalID, version: 1, textDigest: current.digest, rule: .silenceProcedure, deadline: forum.time(500)), at: 50)
         #expect(forum.state.refusals.map(\.entry.id) == [byMember.id])
-        #expect(throws: RecordError.self) { try DecisionRule(method: .silence, quorumPercent: 50).validate() }
+        #expect(throws: DocumentError.self) { try DecisionRule(method: .silence, quorumPercent: 50).validate() }
     }
 }

@@ -60,12 +60,12 @@ struct AgreementTests {
     func obligationBounds() {
         var bad = text
         bad.obligations = [Obligation(kind: .acknowledge, withinSeconds: 1800, description: "")]
-        #expect(throws: RecordError.self) { try bad.validate() }
+        #expect(throws: DocumentError.self) { try bad.validate() }
         bad.obligations = [Obligation(kind: .acknowledge, priority: .flash, withinSeconds: 5, description: "")]
-        #expect(throws: RecordError.self) { try bad.validate() }
+        #expect(throws: DocumentError.self) { try bad.validate() }
         bad = text
         bad.parties = [id("EST")]
-        #expect(throws: RecordError.self) { try bad.validate() }
+        #expect(throws: DocumentError.self) { try bad.validate() }
     }
 }
 
@@ -109,8 +109,8 @@ struct PublicRecordTests {
             try writer.sign("EST", .cbmStatus, MeasureStatus(measure: 8, status: .implemented, evidence: "PoC list submitted 2026-03")),
         ])
         #expect(record.status(of: id("EST"), measure: 8)?.body.status == .implemented)
-        #expect(throws: RecordError.self) { try MeasureStatus(measure: 8, status: .implemented, evidence: "").validate() }
-        #expect(throws: RecordError.self) { try MeasureStatus(measure: 17, status: .planned, evidence: "").validate() }
+        #expect(throws: DocumentError.self) { try MeasureStatus(measure: 8, status: .implemented, evidence: "").validate() }
+        #expect(throws: DocumentError.self) { try MeasureStatus(measure: 17, status: .planned, evidence: "").validate() }
     }
 
     @Test("Capacity building: offers matched to requests and tracked to completion")
@@ -162,8 +162,8 @@ struct DrillTests {
 
     @Test("Scenarios are bounded")
     func bounds() {
-        #expect(throws: RecordError.self) { try DrillScenario(name: "x", injects: []).validate() }
-        #expect(throws: RecordError.self) {
+        #expect(throws: DocumentError.self) { try DrillScenario(name: "x", injects: []).validate() }
+        #expect(throws: DocumentError.self) {
             try DrillScenario(name: "x", injects: [.init(offsetSeconds: -1, to: [id("LVA")], priority: .urgent, subject: "s", body: "")]).validate()
         }
     }

@@ -36,7 +36,7 @@ struct VoteResultTests {
         for index in stride(from: 0, to: bytes.count, by: 3) {
             var altered = bytes
             altered[index] ^= 0x01
-            #expect(throws: RecordError.self, "byte \(index)") { try VoteResult(verifying: altered) }
+            #expect(throws: DocumentError.self, "byte \(index)") { try VoteResult(verifying: altered) }
         }
     }
 
@@ -47,7 +47,7 @@ struct VoteResultTests {
         let flipped = body.ballots[0].canonicalString.replacingOccurrences(of: "\"choice\":\"yes\"", with: "\"choice\":\"no\"")
         body.ballots[0] = try JSONValue(parsing: Array(flipped.utf8))
         let resigned = try forum.sign(body, at: 1100)
-        #expect(throws: RecordError.self) { try VoteResult(verifying: resigned) }
+        #expect(throws: DocumentError.self) { try VoteResult(verifying: resigned) }
     }
 
     @Test("A missing ballot fails: the tally no longer matches the signed votes")
@@ -79,7 +79,7 @@ struct VoteResultTests {
     func early() throws {
         let (forum, _) = try published()
         let early = try forum.sign(try forum.resultBody(), at: 900)
-        #expect(throws: RecordError.self) { try VoteResult(verifying: early) }
+        #expect(throws: DocumentError.self) { try VoteResult(verifying: early) }
     }
 
     @Test("A ballot signed by another key than the member's fails")
@@ -90,7 +90,7 @@ struct VoteResultTests {
         var body = try forum.resultBody()
         body.members[0] = .init(participant: body.members[0].participant, keys: NodeKeys().publicKeys)
         let result = try forum.sign(body, at: 1100)
-        #expect(throws: RecordError.self) { try VoteResult(verifying: result) }
+        #expect(throws: DocumentError.self) { try VoteResult(verifying: result) }
     }
 }
 
@@ -147,13 +147,13 @@ struct AmendmentTests {
         let forum = try ForumFixture()
         let key = forum.keys[ForumFixture.id("EST")]!.signing
         let extra: JSONValue = ["call": .string(forum.proposalID), "textDigest": .string(String(repeating: "a", count: 64)), "choice": "yes", "weight": 2]
-        #expect(throws: RecordError.self) {
+        #expect(throws: DocumentError.self) {
             try RecordEntry.sign(.ballot, body: extra, in: .forum(forum.forumID), author: ForumFixture.id("EST"), by: Person(name: "A", role: "b"), key: key)
         }
-        #expect(throws: RecordError.self) {
+        #expect(throws: DocumentError.self) {
             try RecordEntry.sign(.commitment, body: try Commitment(norm: "gge2015-13f", date: "2026-13-01", document: "x").json, in: .publicRecord, author: ForumFixture.id("EST"), by: Person(name: "A", role: "b"), key: key)
         }
-        #expect(throws: RecordError.self) {
+        #expect(throws: DocumentError.self) {
             try RecordEntry.sign(.ballot, body: try Ballot(call: forum.proposalID, textDigest: String(repeating: "a", count: 64), choice: .yes).json, in: .publicRecord, author: ForumFixture.id("EST"), by: Person(name: "A", role: "b"), key: key)
         }
     }

@@ -23,7 +23,7 @@ public struct Obligation: Codable, Sendable, Equatable {
         self.description = description
     }
 
-    func validate() throws(RecordError) {
+    func validate() throws(DocumentError) {
         guard (60...30 * 86_400).contains(withinSeconds) else { throw .invalid("an obligation's time is 60 seconds to 30 days") }
         switch kind {
         case .acknowledge:
@@ -50,7 +50,7 @@ public struct AgreementText: RecordBody {
         self.obligations = obligations
     }
 
-    public func validate() throws(RecordError) {
+    public func validate() throws(DocumentError) {
         try Bounds.text(title, "title", max: 300)
         try Bounds.text(text, "text", max: Proposal.maximumTextBytes)
         try Bounds.list(parties, "parties", count: 2...100)
@@ -68,7 +68,7 @@ public struct AgreementSignature: RecordBody {
 
     public init(agreementDigest: String) { self.agreementDigest = agreementDigest }
 
-    public func validate() throws(RecordError) { try Bounds.sha256(agreementDigest, "agreementDigest") }
+    public func validate() throws(DocumentError) { try Bounds.sha256(agreementDigest, "agreementDigest") }
 }
 
 /// An agreement as the record holds it: in force once every party has signed the exact text.
@@ -95,11 +95,11 @@ public struct AgreementState: Sendable {
     }
 
     /// Keeps an entry that broke a rule, with the rule, so that every node agrees on it.
-    mutating func refuse(_ entry: RecordEntry, _ error: RecordError) {
+    mutating func refuse(_ entry: RecordEntry, _ error: DocumentError) {
         refusals.append(.init(entry: entry, reason: error.description))
     }
 
-    public mutating func apply(_ entry: RecordEntry) throws(RecordError) {
+    public mutating func apply(_ entry: RecordEntry) throws(DocumentError) {
         guard entry.space == .agreement(id) else { throw .invalid("entry \(entry.id) is not in agreement \(id)") }
         switch entry.kind {
         case .agreement:

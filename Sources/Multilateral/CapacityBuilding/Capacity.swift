@@ -55,7 +55,7 @@ public struct CapacityRequest: RecordBody {
         self.description = description
     }
 
-    public func validate() throws(RecordError) {
+    public func validate() throws(DocumentError) {
         try Capacity.languages(languages)
         try Bounds.text(description, "description", max: 4000)
     }
@@ -80,7 +80,7 @@ public struct CapacityOffer: RecordBody {
         self.description = description
     }
 
-    public func validate() throws(RecordError) {
+    public func validate() throws(DocumentError) {
         try Bounds.list(topics, "topics", count: 1...CapacityTopic.allCases.count)
         try Bounds.list(regions, "regions", count: 1...Region.allCases.count)
         try Bounds.list(formats, "formats", count: 1...DeliveryFormat.allCases.count)
@@ -100,9 +100,9 @@ public struct CapacityMatch: RecordBody {
         self.offer = offer
     }
 
-    public func validate() throws(RecordError) {
-        try Bounds.entryID(request, "request")
-        try Bounds.entryID(offer, "offer")
+    public func validate() throws(DocumentError) {
+        try Bounds.documentID(request, "request")
+        try Bounds.documentID(offer, "offer")
     }
 }
 
@@ -124,15 +124,15 @@ public struct CapacityProgress: RecordBody {
         self.note = note
     }
 
-    public func validate() throws(RecordError) {
-        try Bounds.entryID(match, "match")
+    public func validate() throws(DocumentError) {
+        try Bounds.documentID(match, "match")
         guard status != .proposed else { throw .invalid("a match is proposed by the capacity-match entry itself") }
         try Bounds.text(note, "note", max: 2000, required: false)
     }
 }
 
 public enum Capacity {
-    static func languages(_ tags: [String]) throws(RecordError) {
+    static func languages(_ tags: [String]) throws(DocumentError) {
         try Bounds.list(tags, "languages", count: 1...20)
         for tag in tags {
             guard (2...35).contains(tag.utf8.count), tag.utf8.allSatisfy({ (97...122).contains($0) || (65...90).contains($0) || (48...57).contains($0) || $0 == 45 }) else {

@@ -1,3 +1,5 @@
+import EntenteProtocol
+
 /// One of the OSCE's sixteen cyber/ICT confidence-building measures.
 public struct ConfidenceBuildingMeasure: Sendable, Equatable, Codable {
     public var number: Int
@@ -56,7 +58,7 @@ public struct MeasureStatus: RecordBody {
         self.evidence = evidence
     }
 
-    public func validate() throws(RecordError) {
+    public func validate() throws(DocumentError) {
         guard MeasureCatalogue.measure(measure) != nil else { throw .invalid("measure must be 1 to 16") }
         try Bounds.text(evidence, "evidence", max: 4000, required: status == .implemented)
     }

@@ -31,7 +31,7 @@ public struct DrillScenario: Codable, Sendable, Equatable {
 
     public static let maximumDuration = 7 * 86_400
 
-    public func validate() throws(RecordError) {
+    public func validate() throws(DocumentError) {
         try Bounds.text(name, "name", max: 200)
         try Bounds.list(injects, "injects", count: 1...200)
         for (position, inject) in injects.enumerated() {

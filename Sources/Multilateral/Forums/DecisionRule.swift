@@ -53,7 +53,7 @@ public struct DecisionRule: Codable, Sendable, Equatable {
 
     public static let silenceProcedure = DecisionRule(method: .silence, quorumPercent: 0)
 
-    public func validate() throws(RecordError) {
+    public func validate() throws(DocumentError) {
         guard (0...100).contains(quorumPercent) else { throw .invalid("quorumPercent must be 0 to 100") }
         if method == .silence, quorumPercent != 0 { throw .invalid("the silence procedure has no quorum: quorumPercent must be 0") }
     }

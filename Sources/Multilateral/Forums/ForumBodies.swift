@@ -13,7 +13,7 @@ public struct ForumCharter: RecordBody {
         self.members = members
     }
 
-    public func validate() throws(RecordError) {
+    public func validate() throws(DocumentError) {
         try Bounds.text(name, "name", max: 200)
         try Bounds.text(mandate, "mandate", max: 4000, required: false)
         try Bounds.list(members, "members", count: 1...200)
@@ -43,10 +43,10 @@ public struct Proposal: RecordBody {
         self.caseReference = caseReference
     }
 
-    public func validate() throws(RecordError) {
+    public func validate() throws(DocumentError) {
         try Bounds.text(title, "title", max: 300)
         try Bounds.text(text, "text", max: Self.maximumTextBytes)
-        if let caseReference { try Bounds.entryID(caseReference, "caseReference") }
+        if let caseReference { try Bounds.documentID(caseReference, "caseReference") }
     }
 }
 
@@ -66,8 +66,8 @@ public struct Amendment: RecordBody {
         self.rationale = rationale
     }
 
-    public func validate() throws(RecordError) {
-        try Bounds.entryID(proposal, "proposal")
+    public func validate() throws(DocumentError) {
+        try Bounds.documentID(proposal, "proposal")
         guard baseVersion >= 1 else { throw .invalid("baseVersion starts at 1") }
         try Bounds.text(text, "text", max: Proposal.maximumTextBytes)
         try Bounds.text(rationale, "rationale", max: 4000, required: false)
@@ -85,7 +85,7 @@ public struct AmendmentDecision: RecordBody {
         self.accepted = accepted
     }
 
-    public func validate() throws(RecordError) { try Bounds.entryID(amendment, "amendment") }
+    public func validate() throws(DocumentError) { try Bounds.documentID(amendment, "amendment") }
 }
 
 /// The chair puts one version of a proposal to a decision under a rule, until a deadline.
@@ -108,8 +108,8 @@ public struct VoteCall: RecordBody {
 
     public var deadlineMilliseconds: Int64 { Timestamp.milliseconds(deadline) ?? 0 }
 
-    public func validate() throws(RecordError) {
-        try Bounds.entryID(proposal, "proposal")
+    public func validate() throws(DocumentError) {
+        try Bounds.documentID(proposal, "proposal")
         guard version >= 1 else { throw .invalid("version starts at 1") }
         try Bounds.sha256(textDigest, "textDigest")
         try Bounds.timestamp(deadline, "deadline")
@@ -130,8 +130,8 @@ public struct Ballot: RecordBody {
         self.choice = choice
     }
 
-    public func validate() throws(RecordError) {
-        try Bounds.entryID(call, "call")
+    public func validate() throws(DocumentError) {
+        try Bounds.documentID(call, "call")
         try Bounds.sha256(textDigest, "textDigest")
     }
 }

@@ -65,7 +65,7 @@ public struct ForumState: Sendable {
     }
 
     /// Keeps an entry that broke a rule, with the rule, so that every node agrees on it.
-    mutating func refuse(_ entry: RecordEntry, _ error: RecordError) {
+    mutating func refuse(_ entry: RecordEntry, _ error: DocumentError) {
         refusals.append(.init(entry: entry, reason: error.description))
     }
 
@@ -74,7 +74,7 @@ public struct ForumState: Sendable {
     public func canWrite(_ participant: ParticipantID) -> Bool { audience.contains(participant) }
 
     /// Applies one entry, or says which rule it breaks.
-    public mutating func apply(_ entry: RecordEntry) throws(RecordError) {
+    public mutating func apply(_ entry: RecordEntry) throws(DocumentError) {
         guard entry.space == .forum(id) else { throw .invalid("entry \(entry.id) is not in forum \(id)") }
         if entry.kind == .forum {
             guard charter == nil, let body = entry.decoded(as: ForumCharter.self) else { throw .refused("the forum is already open") }
@@ -149,7 +149,7 @@ public struct ForumState: Sendable {
     }
 
     /// A proposal still open to amendment: no vote called on it yet.
-    private func openProposal(_ id: String) throws(RecordError) -> Int {
+    private func openProposal(_ id: String) throws(DocumentError) -> Int {
         guard let index = proposals.firstIndex(where: { $0.id == id }) else { throw .refused("no proposal \(id) in this forum") }
         guard proposals[index].call == nil else { throw .refused("a vote has been called on this proposal; its text is frozen") }
         return index

@@ -31,7 +31,7 @@ public struct VoteResult: Sendable, Equatable {
         public var ballots: [JSONValue]
         public var tally: Tally
 
-        public func validate() throws(RecordError) {
+        public func validate() throws(DocumentError) {
             try Bounds.text(forumName, "forumName", max: 200)
             try Bounds.text(proposalTitle, "proposalTitle", max: 300)
             try Bounds.text(text, "text", max: Proposal.maximumTextBytes)
@@ -54,7 +54,7 @@ public struct VoteResult: Sendable, Equatable {
     public static func body(
         forumName: String, proposalTitle: String, text: String, callEntry: RecordEntry, host: VoteResult.Member, members: [VoteResult.Member],
         ballots: [RecordEntry]
-    ) throws(RecordError) -> Body {
+    ) throws(DocumentError) -> Body {
         guard let call = callEntry.decoded(as: VoteCall.self) else { throw .invalid("\(callEntry.id) is not a vote call") }
         let tally = Tally.count(call: call, callID: callEntry.id, members: members.map(\.participant), ballots: ballots)
         return Body(
@@ -65,7 +65,7 @@ public struct VoteResult: Sendable, Equatable {
     }
 
     /// Reads an exported result file; any altered byte, altered ballot or missing ballot fails.
-    public init(verifying bytes: some Collection<UInt8>) throws(RecordError) {
+    public init(verifying bytes: some Collection<UInt8>) throws(DocumentError) {
         guard bytes.count <= 4 << 20 else { throw .invalid("a result file is at most 4 MiB") }
         let json: JSONValue
         do { json = try JSONValue(parsing: bytes) } catch { throw .invalid("not JSON: \(error.description)") }
@@ -76,7 +76,7 @@ public struct VoteResult: Sendable, Equatable {
     }
 
     /// Verifies a `result` entry from its own content.
-    public init(verifying entry: RecordEntry) throws(RecordError) {
+    public init(verifying entry: RecordEntry) throws(DocumentError) {
         guard entry.kind == .result, let body = entry.decoded(as: Body.self) else { throw .invalid("not a vote result") }
         let hostKeys = try Self.keys(of: body.host)
         guard body.host.participant == entry.author else { throw .invalid("the result names \(body.host.participant) as chair but is signed by \(entry.author)") }
@@ -131,7 +131,7 @@ public struct VoteResult: Sendable, Equatable {
         "\(tally.outcome.rawValue): yes \(tally.yes), no \(tally.no), abstain \(tally.abstain), objections \(tally.objections)"
     }
 
-    private static func keys(of member: Member) throws(RecordError) -> PublicKeys {
+    private static func keys(of member: Member) throws(DocumentError) -> PublicKeys {
         do { return try PublicKeys(json: member.keys) } catch { throw .invalid("the keys of \(member.participant) are malformed") }
     }
 }

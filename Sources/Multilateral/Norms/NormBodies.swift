@@ -17,7 +17,7 @@ public struct NormDefinition: RecordBody {
         self.scope = scope
     }
 
-    public func validate() throws(RecordError) {
+    public func validate() throws(DocumentError) {
         guard (2...40).contains(code.utf8.count), code.utf8.allSatisfy({ (97...122).contains($0) || (48...57).contains($0) || $0 == 45 }) else {
             throw .invalid("code must be 2 to 40 lowercase letters, digits and hyphens")
         }
@@ -44,7 +44,7 @@ public struct Commitment: RecordBody {
         self.document = document
     }
 
-    public func validate() throws(RecordError) {
+    public func validate() throws(DocumentError) {
         try Bounds.text(norm, "norm", max: 40)
         try Bounds.date(date, "date")
         try Bounds.text(document, "document", max: 300)
@@ -67,9 +67,9 @@ public struct Allegation: RecordBody {
         self.note = note
     }
 
-    public func validate() throws(RecordError) {
+    public func validate() throws(DocumentError) {
         try Bounds.text(norm, "norm", max: 40)
-        try Bounds.entryID(caseReference, "caseReference")
+        try Bounds.documentID(caseReference, "caseReference")
         try Bounds.text(against, "against", max: 200)
         try Bounds.text(note, "note", max: 4000, required: false)
     }

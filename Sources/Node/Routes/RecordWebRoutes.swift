@@ -214,7 +214,7 @@ extension WebRoutes {
             return redirect(pagePath)
         } catch let failure as ServiceFailure {
             return try await publicPage(pagePath, context, error: failure.description)
-        } catch let error as RecordError {
+        } catch let error as DocumentError {
             return try await publicPage(pagePath, context, error: error.description)
         }
     }
