@@ -2,6 +2,7 @@
 import PackageDescription
 
 let strict: [SwiftSetting] = [.swiftLanguageMode(.v6)]
+let crypto: Target.Dependency = .product(name: "Crypto", package: "swift-crypto")
 
 let package = Package(
     name: "Entente",
@@ -78,15 +79,13 @@ let package = Package(
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "CoreMetrics", package: "swift-metrics"),
             ],
             swiftSettings: strict
         ),
         .target(
             name: "WebInterface",
-            dependencies: [
-                "Hotline", "Cases", "Multilateral", "Storage",
-                .product(name: "Mustache", package: "swift-mustache"),
-            ],
+            dependencies: [.product(name: "Mustache", package: "swift-mustache")],
             resources: [.copy("Templates")],
             swiftSettings: strict
         ),
@@ -98,14 +97,16 @@ let package = Package(
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "CoreMetrics", package: "swift-metrics"),
             ],
             resources: [.copy("openapi.json")],
             swiftSettings: strict
@@ -113,7 +114,7 @@ let package = Package(
         .executableTarget(
             name: "EntenteCLI",
             dependencies: [
-                "Node", "EntenteProtocol", "Hotline", "Cases", "Multilateral", "Storage",
+                "Node", "EntenteProtocol", "Hotline", "Cases", "Multilateral", "Intelligence", "Storage",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -127,17 +128,20 @@ let package = Package(
 
         .target(name: "TestSupport", path: "Tests/TestSupport", swiftSettings: strict),
         .testTarget(name: "CanonicalJSONTests", dependencies: ["CanonicalJSON"], swiftSettings: strict),
-        .testTarget(name: "EntenteProtocolTests", dependencies: ["EntenteProtocol"], swiftSettings: strict),
-        .testTarget(name: "HotlineTests", dependencies: ["Hotline"], swiftSettings: strict),
-        .testTarget(name: "CasesTests", dependencies: ["Cases"], swiftSettings: strict),
-        .testTarget(name: "MultilateralTests", dependencies: ["Multilateral"], swiftSettings: strict),
-        .testTarget(name: "IntelligenceTests", dependencies: ["Intelligence", "Cases"], swiftSettings: strict),
+        .testTarget(name: "EntenteProtocolTests", dependencies: ["EntenteProtocol", crypto], swiftSettings: strict),
+        .testTarget(name: "HotlineTests", dependencies: ["Hotline", "EntenteProtocol"], swiftSettings: strict),
+        .testTarget(name: "CasesTests", dependencies: ["Cases", "EntenteProtocol", crypto], swiftSettings: strict),
+        .testTarget(name: "MultilateralTests", dependencies: ["Multilateral", "EntenteProtocol", "Hotline", crypto], swiftSettings: strict),
+        .testTarget(name: "IntelligenceTests", dependencies: ["Intelligence", "Cases", "EntenteProtocol", crypto], swiftSettings: strict),
         .testTarget(name: "StorageTests", dependencies: ["Storage", "TestSupport", "EntenteProtocol", "Hotline", "Cases", "Multilateral", "Intelligence", .product(name: "Logging", package: "swift-log")], swiftSettings: strict),
         .testTarget(
             name: "NodeTests",
             dependencies: [
-                "Node", "Cases", "Multilateral", "TestSupport",
+                "Node", "EntenteProtocol", "Hotline", "Cases", "Multilateral", "Intelligence", "Storage", "Federation", "TestSupport", crypto,
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict
         ),

@@ -28,12 +28,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from hotline_bench import ROOT, Node, progress, start_all  # noqa: E402
 
 
-def wait(description, condition, timeout=300):
+def wait(description, condition, timeout=300, interval=0.01):
     started = time.monotonic()
     while not condition():
         if time.monotonic() - started > timeout:
             raise RuntimeError(f"timed out: {description}")
-        time.sleep(0.01)
+        time.sleep(interval)
     return (time.monotonic() - started) * 1000
 
 

@@ -46,11 +46,12 @@ public struct DrillService: Sendable {
             guard let (name, scenario) = scenarios[due.drill], scenario.injects.indices.contains(due.inject - 1) else { continue }
             let inject = scenario.injects[due.inject - 1]
             for recipient in due.recipients {
-                let ids = try await hotline.send(.init(
+                // Sent and marked sent in one transaction: a crash between the two cannot send it twice.
+                _ = try await hotline.send(.init(
                     to: [recipient], template: .freeText, priority: inject.priority, subject: inject.subject, body: inject.body,
                     tlp: .green, exercise: true
-                ), composedBy: "drill “\(name)”, inject \(due.inject)", role: nil, now: now)
-                try await store.markInjectSent(drill: due.drill, inject: due.inject, recipients: [recipient], messageID: ids[0], at: now)
+                ), composedBy: "drill “\(name)”, inject \(due.inject)", role: nil,
+                   inject: .init(drill: due.drill, inject: due.inject, recipient: recipient), now: now)
                 sent += 1
             }
         }

@@ -59,7 +59,8 @@ public struct HotlineService: Sendable {
     /// the returned ids, the first for the earliest-sorted recipient. `role` is the composer's;
     /// nil when the node itself sends (a drill's scheduled inject, a communication check).
     @discardableResult
-    public func send(_ draft: Draft, composedBy: String?, role: Role?, now: Date = Date()) async throws -> [String] {
+    /// `inject` is the drill inject this message carries (to its one recipient), marked sent with it.
+    public func send(_ draft: Draft, composedBy: String?, role: Role?, inject: NodeStore.InjectDelivery? = nil, now: Date = Date()) async throws -> [String] {
         if let role, draft.priority == .flash { try speaking.check(.flashNotification, role: role.rawValue) }
         var draft = draft
         let recipients = Array(Set(draft.to)).sorted()
@@ -80,13 +81,15 @@ public struct HotlineService: Sendable {
         }
         var ids: [String] = []
         for (seconds, group) in byDeadline.sorted(by: { $0.value[0] < $1.value[0] }) {
-            ids.append(try await seal(draft, to: group, acknowledgeBy: now.addingTimeInterval(TimeInterval(seconds)), composedBy: composedBy, now: now))
+            ids.append(try await seal(draft, to: group, acknowledgeBy: now.addingTimeInterval(TimeInterval(seconds)), composedBy: composedBy, inject: inject, now: now))
         }
         await outbox.wake()
         return ids
     }
 
-    private func seal(_ draft: Draft, to recipients: [ParticipantID], acknowledgeBy: Date, composedBy: String?, now: Date) async throws -> String {
+    private func seal(
+        _ draft: Draft, to recipients: [ParticipantID], acknowledgeBy: Date, composedBy: String?, inject: NodeStore.InjectDelivery?, now: Date
+    ) async throws -> String {
         var keys: [(id: ParticipantID, key: Curve25519.KeyAgreement.PublicKey)] = []
         for recipient in recipients {
             guard let peer = await peers.peer(recipient) else { throw ServiceFailure.invalid("\(recipient) is not a peer of this node") }
@@ -103,7 +106,7 @@ public struct HotlineService: Sendable {
             signingKey: identity.keys.signing, to: keys, tlp: draft.tlp, exercise: draft.exercise,
             id: UUIDv7.string(UUIDv7.generate(at: now)), createdAt: Timestamp.format(now)
         )
-        try await store.recordOutgoing(envelope, message: message, composedBy: composedBy, now: now)
+        try await store.recordOutgoing(envelope, message: message, composedBy: composedBy, inject: inject, now: now)
         return envelope.id
     }
 

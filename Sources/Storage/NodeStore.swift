@@ -133,9 +133,11 @@ public struct NodeStore: Sendable {
 
     // MARK: Outgoing
 
-    /// Records an outgoing hotline message and queues it for every recipient, atomically.
-    public func recordOutgoing(_ envelope: Envelope, message: HotlineMessage, composedBy: String?, now: Date) async throws {
+    /// Records an outgoing hotline message and queues it for every recipient, atomically;
+    /// `inject` is the drill inject it carries, marked sent in the same transaction.
+    public func recordOutgoing(_ envelope: Envelope, message: HotlineMessage, composedBy: String?, inject: InjectDelivery? = nil, now: Date) async throws {
         try await database.transaction { db in
+            if let inject { try await Self.markSent(inject, messageID: envelope.id, at: now, in: db) }
             try await Self.insertEnvelope(envelope, direction: .outgoing, now: now, into: db)
             try await Self.insertMessage(envelope, message, direction: .outgoing, composedBy: composedBy, now: now, into: db)
             for recipient in envelope.recipients {

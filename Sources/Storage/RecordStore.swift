@@ -140,16 +140,29 @@ extension NodeStore {
         return due
     }
 
-    /// Marks an inject sent to `recipients` as the hotline message `messageID`.
-    public func markInjectSent(drill: String, inject: Int, recipients: [ParticipantID], messageID: String, at: Date) async throws {
-        try await database.transaction { db in
-            for recipient in recipients {
-                try await db.query(
-                    "UPDATE drill_injects SET sent_at = ?, message_id = ? WHERE drill_id = ? AND inject = ? AND recipient = ?",
-                    [.integer(at.unixMilliseconds), .text(messageID), .text(drill), .integer(Int64(inject)), .text(recipient.rawValue)]
-                )
-            }
+    /// One drill inject to one recipient: sent in the same transaction as the message that carries it.
+    public struct InjectDelivery: Sendable {
+        public let drill: String
+        public let inject: Int
+        public let recipient: ParticipantID
+        public init(drill: String, inject: Int, recipient: ParticipantID) {
+            self.drill = drill
+            self.inject = inject
+            self.recipient = recipient
         }
+    }
+
+    /// Marks `delivery` sent as `messageID`, inside the transaction that stores the message; fails
+    /// (and so stores no message) if it was marked already, so an inject goes out exactly once.
+    static func markSent(_ delivery: InjectDelivery, messageID: String, at: Date, in db: any SQLExecutor) async throws {
+        let marked = try await db.query(
+            """
+            UPDATE drill_injects SET sent_at = ?, message_id = ?
+            WHERE drill_id = ? AND inject = ? AND recipient = ? AND sent_at IS NULL RETURNING inject
+            """,
+            [.integer(at.unixMilliseconds), .text(messageID), .text(delivery.drill), .integer(Int64(delivery.inject)), .text(delivery.recipient.rawValue)]
+        )
+        guard !marked.isEmpty else { throw StorageError.notFound("an unsent inject \(delivery.inject) of drill \(delivery.drill) to \(delivery.recipient)") }
     }
 
     /// Each inject at each recipient, with the hotline's record of its acknowledgement.

@@ -39,7 +39,7 @@ struct RecordStoreTests {
     }
 
     @Test(arguments: Backend.available)
-    func drillInjectsComeDueOnceAndAreMarkedSent(backend: Backend) async throws {
+    func drillInjectsComeDueOnceAndAreSentWithTheirMessageExactlyOnce(backend: Backend) async throws {
         try await withStore(backend) { store in
             let start = Date(timeIntervalSince1970: 1_800_000_000)
             let scenario = DrillScenario(name: "Drill", injects: [
@@ -51,11 +51,24 @@ struct RecordStoreTests {
             let due = try await store.dueInjects(now: start.addingTimeInterval(59))
             #expect(due.map(\.inject) == [1])
             #expect(due.first?.recipients == [estonia, latvia])
-            try await store.markInjectSent(drill: drill.id, inject: 1, recipients: [estonia, latvia], messageID: "m1", at: start)
+            var sent: [String] = []
+            for recipient in [estonia, latvia] {
+                let carrier = try envelope(from: recipient == estonia ? latvia : estonia, to: recipient)
+                try await store.recordOutgoing(carrier, message: message("One"), composedBy: "drill", inject: .init(drill: drill.id, inject: 1, recipient: recipient), now: start)
+                sent.append(carrier.id)
+            }
             #expect(try await store.dueInjects(now: start.addingTimeInterval(59)).isEmpty)
             #expect(try await store.dueInjects(now: start.addingTimeInterval(60)).map(\.inject) == [2])
+
+            // Sending an inject already sent fails, and the message that would have carried it is not stored.
+            let again = try envelope(to: latvia)
+            await #expect(throws: StorageError.self) {
+                try await store.recordOutgoing(again, message: message("One"), composedBy: "drill", inject: .init(drill: drill.id, inject: 1, recipient: latvia), now: start)
+            }
+            #expect(try await store.message(again.id) == nil)
+
             let deliveries = try await store.drillDeliveries(drill.id, subjects: [1: "One", 2: "Two"])
-            #expect(deliveries.map(\.messageID) == ["m1", "m1", nil])
+            #expect(deliveries.map(\.messageID) == sent + [nil])
             #expect(deliveries.last?.dueAt == start.addingTimeInterval(60).unixMilliseconds)
         }
     }
