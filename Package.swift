@@ -133,7 +133,14 @@ let package = Package(
         .testTarget(name: "CasesTests", dependencies: ["Cases", "EntenteProtocol", crypto], swiftSettings: strict),
         .testTarget(name: "MultilateralTests", dependencies: ["Multilateral", "EntenteProtocol", "Hotline", crypto], swiftSettings: strict),
         .testTarget(name: "IntelligenceTests", dependencies: ["Intelligence", "Cases", "EntenteProtocol", crypto], swiftSettings: strict),
-        .testTarget(name: "StorageTests", dependencies: ["Storage", "TestSupport", "EntenteProtocol", "Hotline", "Cases", "Multilateral", "Intelligence", .product(name: "Logging", package: "swift-log")], swiftSettings: strict),
+        .testTarget(
+            name: "StorageTests",
+            dependencies: [
+                "Storage", "TestSupport", "EntenteProtocol", "Hotline", "Cases", "Multilateral", "Intelligence",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
         .testTarget(
             name: "NodeTests",
             dependencies: [

@@ -12,6 +12,6 @@ let package = Package(
             name: "EntenteFuzz",
             dependencies: [.product(name: "EntenteCore", package: "Entente")],
             swiftSettings: [.swiftLanguageMode(.v6), .unsafeFlags(["-parse-as-library"])]
-        ),
+        )
     ]
 )

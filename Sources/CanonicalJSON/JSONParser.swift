@@ -85,9 +85,15 @@ private struct Parser {
         case UInt8(ascii: "{"): return try parseObject(depth: depth)
         case UInt8(ascii: "["): return try parseArray(depth: depth)
         case UInt8(ascii: "\""): return .string(try parseString())
-        case UInt8(ascii: "t"): try expect("true"); return .bool(true)
-        case UInt8(ascii: "f"): try expect("false"); return .bool(false)
-        case UInt8(ascii: "n"): try expect("null"); return .null
+        case UInt8(ascii: "t"):
+            try expect("true")
+            return .bool(true)
+        case UInt8(ascii: "f"):
+            try expect("false")
+            return .bool(false)
+        case UInt8(ascii: "n"):
+            try expect("null")
+            return .null
         case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"): return .number(try parseNumber())
         default: throw fail(.unexpectedCharacter)
         }
@@ -107,7 +113,10 @@ private struct Parser {
             let nameOffset = position
             let name = try parseString()
             skipWhitespace()
-            guard try next() == UInt8(ascii: ":") else { position -= 1; throw fail(.unexpectedCharacter) }
+            guard try next() == UInt8(ascii: ":") else {
+                position -= 1
+                throw fail(.unexpectedCharacter)
+            }
             skipWhitespace()
             let value = try parseValue(depth: depth + 1)
             guard members.updateValue(value, forKey: name) == nil else {
@@ -117,7 +126,9 @@ private struct Parser {
             switch try next() {
             case UInt8(ascii: ","): continue
             case UInt8(ascii: "}"): return .object(members)
-            default: position -= 1; throw fail(.unexpectedCharacter)
+            default:
+                position -= 1
+                throw fail(.unexpectedCharacter)
             }
         }
     }
@@ -137,7 +148,9 @@ private struct Parser {
             switch try next() {
             case UInt8(ascii: ","): continue
             case UInt8(ascii: "]"): return .array(elements)
-            default: position -= 1; throw fail(.unexpectedCharacter)
+            default:
+                position -= 1
+                throw fail(.unexpectedCharacter)
             }
         }
     }
@@ -210,7 +223,9 @@ private struct Parser {
             case UInt8(ascii: "0")...UInt8(ascii: "9"): digit = byte - UInt8(ascii: "0")
             case UInt8(ascii: "a")...UInt8(ascii: "f"): digit = byte - UInt8(ascii: "a") + 10
             case UInt8(ascii: "A")...UInt8(ascii: "F"): digit = byte - UInt8(ascii: "A") + 10
-            default: position -= 1; throw fail(.invalidEscape)
+            default:
+                position -= 1
+                throw fail(.invalidEscape)
             }
             value = value << 4 | UInt32(digit)
         }

@@ -1,5 +1,5 @@
-import Foundation
 import EntenteProtocol
+import Foundation
 
 /// What one case event says. Each kind has its own body on the wire
 /// (docs/PROTOCOL.md, "Case events"); `validate()` bounds every field.
@@ -41,8 +41,14 @@ public enum CaseAction: Sendable, Equatable {
         public var exercise: Bool
 
         public init(
-            title: String, summary: String, sectors: [Sector], impact: Impact, firstSeen: String, status: IncidentStatus,
-            tlp: TLP = .amber, exercise: Bool = false
+            title: String,
+            summary: String,
+            sectors: [Sector],
+            impact: Impact,
+            firstSeen: String,
+            status: IncidentStatus,
+            tlp: TLP = .amber,
+            exercise: Bool = false
         ) {
             self.tlp = tlp
             self.exercise = exercise
@@ -334,7 +340,9 @@ public enum CaseAction: Sendable, Equatable {
         case .evidence(let evidence):
             try Bounds.text(evidence.description, "description", max: 20_000)
             guard !(evidence.files.isEmpty && evidence.indicators.isEmpty) else { throw .invalid("evidence needs at least one file or indicator") }
-            guard evidence.files.count <= 100, evidence.indicators.count <= 1000 else { throw .invalid("at most 100 files and 1,000 indicators per event") }
+            guard evidence.files.count <= 100, evidence.indicators.count <= 1000 else {
+                throw .invalid("at most 100 files and 1,000 indicators per event")
+            }
             for file in evidence.files {
                 try Bounds.text(file.name, "file name", max: 255)
                 guard file.sha256.count == 64, file.sha256.allSatisfy({ $0.isHexDigit && !$0.isUppercase }) else {

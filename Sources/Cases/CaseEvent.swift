@@ -38,8 +38,14 @@ public struct CaseEvent: Sendable, Equatable {
 
     /// Writes and signs a new event.
     public static func sign(
-        _ action: CaseAction, caseID: String?, owner: ParticipantID, author: ParticipantID, after: [String], by: Person,
-        key: Curve25519.Signing.PrivateKey, now: Date = Date()
+        _ action: CaseAction,
+        caseID: String?,
+        owner: ParticipantID,
+        author: ParticipantID,
+        after: [String],
+        by: Person,
+        key: Curve25519.Signing.PrivateKey,
+        now: Date = Date()
     ) throws -> CaseEvent {
         try action.validate()
         let id = UUIDv7.string(UUIDv7.generate(at: now))

@@ -26,7 +26,8 @@ public enum CaseStage: String, Sendable, Codable, CaseIterable, Comparable {
 
 /// The five steps of the diplomatic response to an incident, under which the timeline is shown.
 public enum CaseStep: Int, Sendable, CaseIterable {
-    case contact = 1, consultation, multilateral, agreement, followUp
+    case contact = 1
+    case consultation, multilateral, agreement, followUp
 
     public var label: String {
         switch self {
@@ -201,7 +202,9 @@ public struct CaseState: Sendable, Equatable {
             guard let index = notifications.firstIndex(where: { $0.event.id == acknowledgement.notification }) else {
                 throw .refused("no notification \(acknowledgement.notification) in this case")
             }
-            guard notifications[index].notification.participants.contains(author) else { throw .refused("that notification was not addressed to \(author)") }
+            guard notifications[index].notification.participants.contains(author) else {
+                throw .refused("that notification was not addressed to \(author)")
+            }
             guard notifications[index].acknowledgedBy[author] == nil else { throw .refused("\(author) already acknowledged that notification") }
             notifications[index].acknowledgedBy[author] = event
         case .request(let request):
@@ -264,7 +267,9 @@ public struct CaseState: Sendable, Equatable {
             guard author == owner else { throw .refused("only the case's owner, \(owner), closes it") }
             try require(stage >= .resolved, "a case is closed after its resolution")
             let open = actions.filter { $0.done == nil }
-            guard open.isEmpty else { throw .refused("\(open.count) follow-up action(s) still open: \(open.map(\.action.id).joined(separator: ", "))") }
+            guard open.isEmpty else {
+                throw .refused("\(open.count) follow-up action(s) still open: \(open.map(\.action.id).joined(separator: ", "))")
+            }
             self.closure = (event, closure)
             self.stage = .closed
         }
@@ -298,7 +303,10 @@ public struct CaseState: Sendable, Equatable {
 
     /// Something a participant owes in this case, with its due time.
     public struct DueItem: Sendable, Equatable {
-        public enum Kind: String, Sendable { case acknowledgement, response, followUp = "follow-up" }
+        public enum Kind: String, Sendable {
+            case acknowledgement, response
+            case followUp = "follow-up"
+        }
         /// Stable across nodes: the event that asked, plus who owes the answer.
         public let id: String
         public let kind: Kind
@@ -318,26 +326,49 @@ public struct CaseState: Sendable, Equatable {
         var items: [DueItem] = []
         for record in notifications {
             for participant in record.notification.participants where record.acknowledgedBy[participant] == nil {
-                items.append(DueItem(
-                    id: "\(record.event.id)/\(participant)", kind: .acknowledgement, eventID: record.event.id, askedBy: record.event.author,
-                    owedBy: participant, dueBy: record.notification.respondBy, desk: .diplomatic, summary: "Acknowledge the notification of “\(title)”"
-                ))
+                items.append(
+                    DueItem(
+                        id: "\(record.event.id)/\(participant)",
+                        kind: .acknowledgement,
+                        eventID: record.event.id,
+                        askedBy: record.event.author,
+                        owedBy: participant,
+                        dueBy: record.notification.respondBy,
+                        desk: .diplomatic,
+                        summary: "Acknowledge the notification of “\(title)”"
+                    )
+                )
             }
         }
         for record in requests {
             for participant in record.request.to where !record.answered(by: participant) {
-                items.append(DueItem(
-                    id: "\(record.event.id)/\(participant)", kind: .response, eventID: record.event.id, askedBy: record.event.author,
-                    owedBy: participant, dueBy: record.request.dueBy, desk: record.request.desk,
-                    summary: "Answer the request for \(record.request.asks.map(\.rawValue).joined(separator: ", "))"
-                ))
+                items.append(
+                    DueItem(
+                        id: "\(record.event.id)/\(participant)",
+                        kind: .response,
+                        eventID: record.event.id,
+                        askedBy: record.event.author,
+                        owedBy: participant,
+                        dueBy: record.request.dueBy,
+                        desk: record.request.desk,
+                        summary: "Answer the request for \(record.request.asks.map(\.rawValue).joined(separator: ", "))"
+                    )
+                )
             }
         }
         for record in actions where record.done == nil {
-            items.append(DueItem(
-                id: "\(record.agreedIn.id)/\(record.action.id)", kind: .followUp, eventID: record.agreedIn.id, askedBy: record.agreedIn.author,
-                owedBy: record.action.owner, dueBy: record.action.dueBy, desk: .diplomatic, summary: record.action.action
-            ))
+            items.append(
+                DueItem(
+                    id: "\(record.agreedIn.id)/\(record.action.id)",
+                    kind: .followUp,
+                    eventID: record.agreedIn.id,
+                    askedBy: record.agreedIn.author,
+                    owedBy: record.action.owner,
+                    dueBy: record.action.dueBy,
+                    desk: .diplomatic,
+                    summary: record.action.action
+                )
+            )
         }
         return items.sorted { ($0.dueBy, $0.id) < ($1.dueBy, $1.id) }
     }

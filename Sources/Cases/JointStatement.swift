@@ -75,13 +75,15 @@ public struct JointStatement: Sendable, Equatable {
     /// The exported file's content.
     public var document: JSONValue {
         guard case .object(var members) = body else { preconditionFailure("a statement body is an object") }
-        members["signatures"] = .array(signatures.map { signature in
-            [
-                "participant": .string(signature.participant.rawValue),
-                "keys": signature.keys.json,
-                "signature": .string(Base64URL.encode(signature.signature)),
-            ]
-        })
+        members["signatures"] = .array(
+            signatures.map { signature in
+                [
+                    "participant": .string(signature.participant.rawValue),
+                    "keys": signature.keys.json,
+                    "signature": .string(Base64URL.encode(signature.signature)),
+                ]
+            }
+        )
         return .object(members)
     }
 

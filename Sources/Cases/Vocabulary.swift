@@ -1,5 +1,5 @@
-import Foundation
 import EntenteProtocol
+import Foundation
 
 /// Affected sectors, from the published list of the EU NIS 2 Directive
 /// (Directive (EU) 2022/2555, Annexes I and II): one vocabulary every participant reads alike.

@@ -53,8 +53,12 @@ struct Case: AsyncParsableCommand {
             for summary in cases.arrayValue ?? [] {
                 let participants = (summary["participants"]?.arrayValue ?? []).compactMap(\.stringValue).joined(separator: ",")
                 let overdue = summary["overdue"]?.integerValue ?? 0
-                print([summary["id"]?.stringValue ?? "", summary["stage"]?.stringValue ?? "waiting", participants,
-                       overdue > 0 ? "\(overdue) OVERDUE" : "", summary["title"]?.stringValue ?? ""].joined(separator: "\t"))
+                print(
+                    [
+                        summary["id"]?.stringValue ?? "", summary["stage"]?.stringValue ?? "waiting", participants,
+                        overdue > 0 ? "\(overdue) OVERDUE" : "", summary["title"]?.stringValue ?? "",
+                    ].joined(separator: "\t")
+                )
             }
         }
     }
@@ -69,12 +73,16 @@ struct Case: AsyncParsableCommand {
             let state = try await connection.client().get("cases/\(id)")
             if json { return printJSON(state) }
             print("\(state["title"]?.stringValue ?? "")\(state["exercise"]?.boolValue == true ? "  [EXERCISE]" : "")")
-            print("stage: \(state["stage"]?.stringValue ?? "?")   TLP:\((state["tlp"]?.stringValue ?? "").uppercased())   owner: \(state["owner"]?.stringValue ?? "?")")
+            print(
+                "stage: \(state["stage"]?.stringValue ?? "?")   TLP:\((state["tlp"]?.stringValue ?? "").uppercased())   owner: \(state["owner"]?.stringValue ?? "?")"
+            )
             print("participants: \((state["participants"]?.arrayValue ?? []).compactMap(\.stringValue).joined(separator: ", "))")
             print("timeline:")
             for event in state["timeline"]?.arrayValue ?? [] {
                 let refusal = event["refusal"]?.stringValue.map { "  (no effect: \($0))" } ?? ""
-                print("  \(event["at"]?.stringValue ?? "")  \(event["author"]?.stringValue ?? "")  \(event["kind"]?.stringValue ?? "")  \(event["id"]?.stringValue ?? "")\(refusal)")
+                print(
+                    "  \(event["at"]?.stringValue ?? "")  \(event["author"]?.stringValue ?? "")  \(event["kind"]?.stringValue ?? "")  \(event["id"]?.stringValue ?? "")\(refusal)"
+                )
             }
             for item in state["due"]?.arrayValue ?? [] {
                 let flag = item["overdue"]?.boolValue == true ? "OVERDUE" : "due"
@@ -110,7 +118,10 @@ struct Case: AsyncParsableCommand {
                 .filter { $0["kind"]?.stringValue == "acknowledgement" && $0["owedBy"]?.stringValue == me }
             guard !pending.isEmpty else { throw ExitError("No notification of this case awaits this node's acknowledgement.") }
             for item in pending {
-                let event = try await client.post("cases/\(id)/events", ["kind": "acknowledgement", "body": ["notification": item["event"] ?? .null]])
+                let event = try await client.post(
+                    "cases/\(id)/events",
+                    ["kind": "acknowledgement", "body": ["notification": item["event"] ?? .null]]
+                )
                 print(event["id"]?.stringValue ?? "")
             }
         }
@@ -128,7 +139,13 @@ struct Case: AsyncParsableCommand {
         @Flag(help: "Print JSON.") var json = false
 
         func step() throws -> (CaseAction.Kind, JSONValue) {
-            (.request, ["to": participantList(to), "asks": list(ask), "details": .string(details), "dueBy": .string(try dueTime(dueWithin)), "desk": .string(desk)])
+            (
+                .request,
+                [
+                    "to": participantList(to), "asks": list(ask), "details": .string(details), "dueBy": .string(try dueTime(dueWithin)),
+                    "desk": .string(desk),
+                ]
+            )
         }
     }
 
@@ -152,12 +169,15 @@ struct Case: AsyncParsableCommand {
         @Argument(help: "The case id.") var id: String
         @Option(help: "What the evidence shows.") var description: String
         @Option(name: .customLong("file"), help: "A file, NAME=SHA256 (repeatable); the file itself travels out of band.") var files: [String] = []
-        @Option(name: .customLong("indicator"), help: "An indicator, TYPE=VALUE, e.g. ipv4-addr=198.51.100.7 (repeatable).") var indicators: [String] = []
+        @Option(name: .customLong("indicator"), help: "An indicator, TYPE=VALUE, e.g. ipv4-addr=198.51.100.7 (repeatable).") var indicators:
+            [String] = []
         @Option(help: "TLP 2.0 label of the evidence.") var tlp = "amber"
         @Flag(help: "Print JSON.") var json = false
 
         func step() throws -> (CaseAction.Kind, JSONValue) {
-            let files = try pairs(self.files, "--file NAME=SHA256").map { ["name": .string($0), "sha256": .string($1), "tlp": .string(tlp)] as JSONValue }
+            let files = try pairs(self.files, "--file NAME=SHA256").map {
+                ["name": .string($0), "sha256": .string($1), "tlp": .string(tlp)] as JSONValue
+            }
             let indicators = try pairs(self.indicators, "--indicator TYPE=VALUE").map { ["type": .string($0), "value": .string($1)] as JSONValue }
             return (.evidence, ["description": .string(description), "files": .array(files), "indicators": .array(indicators), "tlp": .string(tlp)])
         }
@@ -173,7 +193,13 @@ struct Case: AsyncParsableCommand {
         @Flag(help: "Print JSON.") var json = false
 
         func step() throws -> (CaseAction.Kind, JSONValue) {
-            (.consultation, ["with": participantList(with), "heldAt": .string(Timestamp.format(Date())), "minutes": .string(minutes), "outcome": .string(outcome)])
+            (
+                .consultation,
+                [
+                    "with": participantList(with), "heldAt": .string(Timestamp.format(Date())), "minutes": .string(minutes),
+                    "outcome": .string(outcome),
+                ]
+            )
         }
     }
 
@@ -201,10 +227,13 @@ struct Case: AsyncParsableCommand {
         @Flag(help: "Print JSON.") var json = false
 
         func step() throws -> (CaseAction.Kind, JSONValue) {
-            (.attribution, [
-                "actor": ["kind": .string(actorKind), "name": .string(actorName)], "basis": list(basis),
-                "likelihood": .string(likelihood), "confidence": .string(confidence), "summary": .string(summary),
-            ])
+            (
+                .attribution,
+                [
+                    "actor": ["kind": .string(actorKind), "name": .string(actorName)], "basis": list(basis),
+                    "likelihood": .string(likelihood), "confidence": .string(confidence), "summary": .string(summary),
+                ]
+            )
         }
     }
 
@@ -235,7 +264,9 @@ struct Case: AsyncParsableCommand {
     }
 
     struct Export: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Export a co-signed joint statement to a file anyone can check with `entente verify`.")
+        static let configuration = CommandConfiguration(
+            abstract: "Export a co-signed joint statement to a file anyone can check with `entente verify`."
+        )
         @OptionGroup var connection: NodeConnectionOptions
         @Argument(help: "The case id.") var id: String
         @Argument(help: "The statement's event id.") var statement: String
@@ -270,7 +301,10 @@ struct Case: AsyncParsableCommand {
         @Flag(help: "Print JSON.") var json = false
 
         func step() throws -> (CaseAction.Kind, JSONValue) {
-            (.followUp, ["actions": [["id": .string(actionID), "action": .string(text), "owner": .string(owner), "dueBy": .string(try dueTime(dueWithin))]]])
+            (
+                .followUp,
+                ["actions": [["id": .string(actionID), "action": .string(text), "owner": .string(owner), "dueBy": .string(try dueTime(dueWithin))]]]
+            )
         }
     }
 
@@ -296,7 +330,9 @@ struct Case: AsyncParsableCommand {
     }
 
     struct Record: CaseStep {
-        static let configuration = CommandConfiguration(abstract: "Record any step from its JSON body (docs/PROTOCOL.md, \"Case events\"), for scripts.")
+        static let configuration = CommandConfiguration(
+            abstract: "Record any step from its JSON body (docs/PROTOCOL.md, \"Case events\"), for scripts."
+        )
         @OptionGroup var connection: NodeConnectionOptions
         @Argument(help: "The case id.") var id: String
         @Option(help: "The event kind: \(CaseAction.Kind.allCases.map(\.rawValue).joined(separator: ", ")).") var kind: String

@@ -125,8 +125,12 @@ struct Peer: AsyncParsableCommand {
                 confirmed = presented
             }
             let peer = try await client.post("peers", ["url": .string(url), "fingerprint": .string(confirmed!)])
-            if json { printJSON(peer) } else {
-                print("Pinned \(peer["id"]?.stringValue ?? "?") (\(peer["name"]?.stringValue ?? "?")) with fingerprint \(peer["fingerprint"]?.stringValue ?? "?")")
+            if json {
+                printJSON(peer)
+            } else {
+                print(
+                    "Pinned \(peer["id"]?.stringValue ?? "?") (\(peer["name"]?.stringValue ?? "?")) with fingerprint \(peer["fingerprint"]?.stringValue ?? "?")"
+                )
             }
         }
     }
@@ -206,12 +210,18 @@ struct MessageListOptions: ParsableArguments {
         let rows = messages.arrayValue ?? []
         if rows.isEmpty { print("No messages.") }
         for message in rows {
-            let counterpart = box == "inbox" ? message["from"]?.stringValue ?? "" : (message["to"]?.arrayValue ?? []).compactMap(\.stringValue).joined(separator: ",")
-            let flags = [message["exercise"]?.boolValue == true ? "EXERCISE" : nil, (message["state"]?.stringValue ?? "").uppercased()].compactMap { $0 }
-            print([
-                message["id"]?.stringValue ?? "", (message["priority"]?.stringValue ?? "").uppercased(), counterpart,
-                message["subject"]?.stringValue ?? "", flags.joined(separator: " "),
-            ].joined(separator: "\t"))
+            let counterpart =
+                box == "inbox"
+                ? message["from"]?.stringValue ?? "" : (message["to"]?.arrayValue ?? []).compactMap(\.stringValue).joined(separator: ",")
+            let flags = [message["exercise"]?.boolValue == true ? "EXERCISE" : nil, (message["state"]?.stringValue ?? "").uppercased()].compactMap {
+                $0
+            }
+            print(
+                [
+                    message["id"]?.stringValue ?? "", (message["priority"]?.stringValue ?? "").uppercased(), counterpart,
+                    message["subject"]?.stringValue ?? "", flags.joined(separator: " "),
+                ].joined(separator: "\t")
+            )
         }
     }
 }
@@ -267,7 +277,9 @@ struct Ping: AsyncParsableCommand {
             let result = try await client.get("checks")
             if json { return printJSON(result) }
             for row in result["participants"]?.arrayValue ?? [] {
-                print("\(row["peer"]?.stringValue ?? "")\tchecks \(row["checks"]?.integerValue ?? 0)\treached \(row["reached"]?.integerValue ?? 0)\tanswered \(row["answered"]?.integerValue ?? 0)\tmedian round trip \(row["medianRoundTripMs"]?.integerValue.map { "\($0) ms" } ?? "—")\tmedian answer \(row["medianTimeToAnswerMs"]?.integerValue.map { "\($0) ms" } ?? "—")")
+                print(
+                    "\(row["peer"]?.stringValue ?? "")\tchecks \(row["checks"]?.integerValue ?? 0)\treached \(row["reached"]?.integerValue ?? 0)\tanswered \(row["answered"]?.integerValue ?? 0)\tmedian round trip \(row["medianRoundTripMs"]?.integerValue.map { "\($0) ms" } ?? "—")\tmedian answer \(row["medianTimeToAnswerMs"]?.integerValue.map { "\($0) ms" } ?? "—")"
+                )
             }
             return
         }
@@ -280,7 +292,8 @@ struct Ping: AsyncParsableCommand {
             for (peer, id) in sent where results[peer] == nil {
                 let message = try await client.get("messages/\(id.stringValue ?? "")")
                 if let delivery = message["deliveries"]?.arrayValue?.first, let deliveredAt = delivery["deliveredAt"]?.stringValue,
-                    let sentAt = message["sentAt"]?.stringValue, let delivered = Timestamp.milliseconds(deliveredAt), let start = Timestamp.milliseconds(sentAt)
+                    let sentAt = message["sentAt"]?.stringValue, let delivered = Timestamp.milliseconds(deliveredAt),
+                    let start = Timestamp.milliseconds(sentAt)
                 {
                     results[peer] = ["peer": .string(peer), "id": id, "reached": true, "roundTripMs": .number(Double(delivered - start))]
                     if !json { printError("\(peer): receipt after \(delivered - start) ms") }
@@ -299,7 +312,10 @@ struct Ping: AsyncParsableCommand {
 }
 
 struct User: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Manage people's accounts (web sign-in and API tokens).", subcommands: [Add.self, List.self, Token.self])
+    static let configuration = CommandConfiguration(
+        abstract: "Manage people's accounts (web sign-in and API tokens).",
+        subcommands: [Add.self, List.self, Token.self]
+    )
 
     struct Token: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
@@ -333,9 +349,12 @@ struct User: AsyncParsableCommand {
         func run() async throws {
             if isatty(STDIN_FILENO) != 0 { printError("Password (at least 12 characters): ", terminator: "") }
             guard let password = readLine(strippingNewline: true), !password.isEmpty else { throw ExitError("No password given on standard input.") }
-            _ = try await connection.client().post("users", [
-                "username": .string(username), "displayName": .string(name), "role": .string(role), "password": .string(password),
-            ])
+            _ = try await connection.client().post(
+                "users",
+                [
+                    "username": .string(username), "displayName": .string(name), "role": .string(role), "password": .string(password),
+                ]
+            )
             print("Created \(username) (\(role))")
         }
     }

@@ -5,8 +5,8 @@ import Foundation
 import Hotline
 import Logging
 import Node
-import UnixSignals
 import Storage
+import UnixSignals
 
 struct Demo: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -48,14 +48,34 @@ struct Demo: AsyncParsableCommand {
             let url = "http://127.0.0.1:\(port)"
             let directory = NodeDirectory(path: (data as NSString).appendingPathComponent(participant.id.lowercased()))
             if (try? directory.loadConfiguration()) == nil {
-                try directory.initialize(.init(
-                    id: ParticipantID(participant.id)!, name: participant.name, kind: participant.kind, url: url,
-                    pointsOfContact: [
-                        PointOfContact(role: .diplomatic, name: "\(participant.id) cyber desk, Ministry of Foreign Affairs", email: "cyber-desk@\(participant.id.lowercased()).example", languages: participant.languages, timeZone: participant.timeZone, availability: .officeHours),
-                        PointOfContact(role: .technical, name: "\(participant.id) national CERT duty officer", email: "duty@cert.\(participant.id.lowercased()).example", phone: "+000 0000 \(port)", languages: participant.languages, timeZone: participant.timeZone, availability: .roundTheClock),
-                    ],
-                    acknowledgementDeadlines: [:]
-                ))
+                try directory.initialize(
+                    .init(
+                        id: ParticipantID(participant.id)!,
+                        name: participant.name,
+                        kind: participant.kind,
+                        url: url,
+                        pointsOfContact: [
+                            PointOfContact(
+                                role: .diplomatic,
+                                name: "\(participant.id) cyber desk, Ministry of Foreign Affairs",
+                                email: "cyber-desk@\(participant.id.lowercased()).example",
+                                languages: participant.languages,
+                                timeZone: participant.timeZone,
+                                availability: .officeHours
+                            ),
+                            PointOfContact(
+                                role: .technical,
+                                name: "\(participant.id) national CERT duty officer",
+                                email: "duty@cert.\(participant.id.lowercased()).example",
+                                phone: "+000 0000 \(port)",
+                                languages: participant.languages,
+                                timeZone: participant.timeZone,
+                                availability: .roundTheClock
+                            ),
+                        ],
+                        acknowledgementDeadlines: [:]
+                    )
+                )
             }
             var options = NodeServer.Options()
             options.port = port
@@ -63,10 +83,15 @@ struct Demo: AsyncParsableCommand {
             options.retry = .init(initial: .milliseconds(500), maximum: .seconds(30))
             let server = try await NodeServer.open(directory: directory, options: options, logger: logger)
             for account in Self.accounts where try await server.store.user(account.username) == nil {
-                try await server.store.createUser(UserRecord(
-                    username: account.username, displayName: "\(participant.id) \(account.title)", role: account.role,
-                    passwordHash: try options.passwordHasher.hash(Self.password(for: participant.id))
-                ), now: Date())
+                try await server.store.createUser(
+                    UserRecord(
+                        username: account.username,
+                        displayName: "\(participant.id) \(account.title)",
+                        role: account.role,
+                        passwordHash: try options.passwordHasher.hash(Self.password(for: participant.id))
+                    ),
+                    now: Date()
+                )
             }
             _ = try await server.start()
             servers.append(server)
@@ -111,13 +136,23 @@ struct Demo: AsyncParsableCommand {
             return []
         }
         let others = servers.dropFirst().map(\.identity.id)
-        let notification = try await estonia.service.send(.init(
-            to: others, template: .notification, priority: .flash,
-            subject: "EXERCISE: ransomware affecting payment systems of two banks",
-            body: "Exercise. Encryption of core banking servers at two banks since 05:40 UTC. Indicators attached in the next message.",
-            fields: ["incidentType": "ransomware", "affectedSectors": "banking; financial market infrastructure", "impact": "card payments degraded nationwide"],
-            tlp: .amber, exercise: true
-        ), composedBy: "EST Diplomatic POC", role: .diplomaticPOC)[0]
+        let notification = try await estonia.service.send(
+            .init(
+                to: others,
+                template: .notification,
+                priority: .flash,
+                subject: "EXERCISE: ransomware affecting payment systems of two banks",
+                body: "Exercise. Encryption of core banking servers at two banks since 05:40 UTC. Indicators attached in the next message.",
+                fields: [
+                    "incidentType": "ransomware", "affectedSectors": "banking; financial market infrastructure",
+                    "impact": "card payments degraded nationwide",
+                ],
+                tlp: .amber,
+                exercise: true
+            ),
+            composedBy: "EST Diplomatic POC",
+            role: .diplomaticPOC
+        )[0]
         let checks = try await osce.service.sendCommunicationChecks(composedBy: "OSCE Node operator", exercise: true)
         return [(estonia, notification)] + checks.values.map { (osce, $0) }
     }
@@ -133,21 +168,34 @@ struct Demo: AsyncParsableCommand {
         if !json { printError("all opening messages delivered, with signed receipts") }
     }
 
-    func printSummary(_ servers: [NodeServer], urls: [String: String], caseID: String, forumID: String, intelligence: (estonia: String, latvia: String)) {
+    func printSummary(
+        _ servers: [NodeServer],
+        urls: [String: String],
+        caseID: String,
+        forumID: String,
+        intelligence: (estonia: String, latvia: String)
+    ) {
         if json {
-            return printJSON(.array(servers.map { server in
-                let id = server.identity.id.rawValue
-                return [
-                    "id": .string(id), "name": .string(server.identity.name), "url": .string(urls[id]!),
-                    "fingerprint": .string(server.identity.keys.publicKeys.fingerprint.description),
-                    "data": .string((data as NSString).appendingPathComponent(id.lowercased())),
-                    "password": .string(Self.password(for: id)),
-                    "users": .array(Self.accounts.map { ["username": .string($0.username), "role": .string($0.role.rawValue)] }),
-                    "case": id == "FIN" ? .null : .string("\(urls[id]!)/cases/\(caseID)"),
-                    "forum": .string("\(urls[id]!)/forums/\(forumID)"),
-                    "intelligence": .string("\(urls[id]!)/intelligence" + (id == "EST" ? "/\(intelligence.estonia)" : id == "LVA" ? "/\(intelligence.latvia)" : "")),
-                ]
-            }))
+            return printJSON(
+                .array(
+                    servers.map { server in
+                        let id = server.identity.id.rawValue
+                        return [
+                            "id": .string(id), "name": .string(server.identity.name), "url": .string(urls[id]!),
+                            "fingerprint": .string(server.identity.keys.publicKeys.fingerprint.description),
+                            "data": .string((data as NSString).appendingPathComponent(id.lowercased())),
+                            "password": .string(Self.password(for: id)),
+                            "users": .array(Self.accounts.map { ["username": .string($0.username), "role": .string($0.role.rawValue)] }),
+                            "case": id == "FIN" ? .null : .string("\(urls[id]!)/cases/\(caseID)"),
+                            "forum": .string("\(urls[id]!)/forums/\(forumID)"),
+                            "intelligence": .string(
+                                "\(urls[id]!)/intelligence"
+                                    + (id == "EST" ? "/\(intelligence.estonia)" : id == "LVA" ? "/\(intelligence.latvia)" : "")
+                            ),
+                        ]
+                    }
+                )
+            )
         }
         print("\nEntente demo federation (exercise): \(servers.count) nodes on loopback, all peered.\n")
         for server in servers {
@@ -162,7 +210,9 @@ struct Demo: AsyncParsableCommand {
         print("Finland was not invited to it: its node holds nothing of it.")
         print("OSCE working group (statement adopted by silence, a norm open for votes): \(urls["OSCE"]!)/forums/\(forumID)")
         print("Threat intelligence (the case's indicators and CERT-EE's MISP event over TAXII; Latvia's sighting came back):")
-        print("      \(urls["EST"]!)/intelligence/\(intelligence.estonia) — pulled by Latvia into \(urls["LVA"]!)/intelligence/\(intelligence.latvia)")
+        print(
+            "      \(urls["EST"]!)/intelligence/\(intelligence.estonia) — pulled by Latvia into \(urls["LVA"]!)/intelligence/\(intelligence.latvia)"
+        )
         print("Also: /agreements (Estonia–Latvia, in force), /norms (matrix), /cbms, /capacity, /drills on every node.")
     }
 }

@@ -12,7 +12,8 @@ struct Entente: AsyncParsableCommand {
             """,
         subcommands: [
             Demo.self, Init.self, Serve.self, Peer.self, Send.self, Inbox.self, Sent.self, Show.self, Ack.self, Ping.self,
-            User.self, Outbox.self, Keys.self, Case.self, Forum.self, Agreement.self, Norms.self, CBM.self, Capacity.self, Drill.self, TAXII.self, Verify.self, Directory.self,
+            User.self, Outbox.self, Keys.self, Case.self, Forum.self, Agreement.self, Norms.self, CBM.self, Capacity.self, Drill.self, TAXII.self,
+            Verify.self, Directory.self,
         ]
     )
 }

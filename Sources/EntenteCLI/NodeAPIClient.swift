@@ -17,7 +17,11 @@ struct NodeConnectionOptions: ParsableArguments {
     var node: String?
 
     // Tokens are base64url and may begin with "-": take the next argument whatever it looks like.
-    @Option(name: .long, parsing: .unconditional, help: "The operator token or a person's API token (`entente user token`); with --data, it replaces the operator token.")
+    @Option(
+        name: .long,
+        parsing: .unconditional,
+        help: "The operator token or a person's API token (`entente user token`); with --data, it replaces the operator token."
+    )
     var token: String?
 
     func validate() throws {
@@ -92,7 +96,10 @@ extension String {
 
 /// Output for people, or JSON for scripts.
 func printJSON(_ value: JSONValue) {
-    let data = try! JSONSerialization.data(withJSONObject: JSONSerialization.jsonObject(with: Data(value.canonicalBytes), options: .fragmentsAllowed), options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes, .fragmentsAllowed])
+    let data = try! JSONSerialization.data(
+        withJSONObject: JSONSerialization.jsonObject(with: Data(value.canonicalBytes), options: .fragmentsAllowed),
+        options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes, .fragmentsAllowed]
+    )
     print(String(decoding: data, as: UTF8.self))
 }
 

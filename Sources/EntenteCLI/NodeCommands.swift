@@ -31,9 +31,16 @@ struct Init: AsyncParsableCommand {
         guard let participantKind = ParticipantKind(rawValue: kind) else { throw ValidationError("--kind must be state, organization or private.") }
         let contacts = try pointsOfContact.map(Self.parsePointOfContact)
         let directory = NodeDirectory(path: data)
-        let identity = try directory.initialize(.init(
-            id: participant, name: name, kind: participantKind, url: url, pointsOfContact: contacts, acknowledgementDeadlines: [:]
-        ))
+        let identity = try directory.initialize(
+            .init(
+                id: participant,
+                name: name,
+                kind: participantKind,
+                url: url,
+                pointsOfContact: contacts,
+                acknowledgementDeadlines: [:]
+            )
+        )
         let fingerprint = identity.keys.publicKeys.fingerprint
         if json {
             printJSON(["id": .string(participant.rawValue), "data": .string(data), "fingerprint": .string(fingerprint.description)])
@@ -50,11 +57,17 @@ struct Init: AsyncParsableCommand {
         guard parts.count == 6, let role = PointOfContact.Role(rawValue: parts[0]),
             let availability = PointOfContact.Availability(rawValue: parts[5]), !parts[1].isEmpty, parts[2].contains("@")
         else {
-            throw ValidationError("--poc must be ROLE|NAME|EMAIL|LANGUAGES|TIME ZONE|AVAILABILITY with role diplomatic or technical and availability 24/7 or office-hours")
+            throw ValidationError(
+                "--poc must be ROLE|NAME|EMAIL|LANGUAGES|TIME ZONE|AVAILABILITY with role diplomatic or technical and availability 24/7 or office-hours"
+            )
         }
         return PointOfContact(
-            role: role, name: parts[1], email: parts[2], languages: parts[3].split(separator: ",").map(String.init),
-            timeZone: parts[4], availability: availability
+            role: role,
+            name: parts[1],
+            email: parts[2],
+            languages: parts[3].split(separator: ",").map(String.init),
+            timeZone: parts[4],
+            availability: availability
         )
     }
 }
@@ -76,15 +89,19 @@ struct Serve: AsyncParsableCommand {
     var escalateAfter = 0
     @Option(help: "Log level: trace, debug, info, notice, warning, error.") var logLevel = "info"
     @Option(help: "Log format: text, or json (one object per line, for log collectors).") var logFormat = "text"
-    @Option(help: """
-        Roles that sign political acts (attributions, statements, co-signatures, ballots, agreements, norm commitments \
-        and allegations, flash notifications), comma-separated.
-        """)
+    @Option(
+        help: """
+            Roles that sign political acts (attributions, statements, co-signatures, ballots, agreements, norm commitments \
+            and allegations, flash notifications), comma-separated.
+            """
+    )
     var politicalRoles = "diplomatic-poc"
-    @Flag(help: """
-        Take a peer's key rotation signed by its pinned key without asking. Off by default: a rotation waits for \
-        `entente peer confirm`, because whoever steals a signing key could otherwise rotate to keys of its own for good.
-        """)
+    @Flag(
+        help: """
+            Take a peer's key rotation signed by its pinned key without asking. Off by default: a rotation waits for \
+            `entente peer confirm`, because whoever steals a signing key could otherwise rotate to keys of its own for good.
+            """
+    )
     var acceptSignedRotations = false
     @Option(help: "Serve HTTPS with this PEM certificate chain (with --tls-key).") var tlsCert: String?
     @Option(help: "The PEM private key of --tls-cert.") var tlsKey: String?
@@ -93,12 +110,14 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Megabytes of envelopes kept for any one peer; past it its envelopes are refused (quota_exceeded).") var peerStorageQuotaMb = 2048
 
     func politicalRoleSet() throws -> Set<Role> {
-        Set(try politicalRoles.split(separator: ",").map { name in
-            guard let role = Role(rawValue: name.trimmingCharacters(in: .whitespaces)), role != .operator else {
-                throw ValidationError("--political-roles takes diplomatic-poc, technical-poc or observer; the operator speaks for nobody")
+        Set(
+            try politicalRoles.split(separator: ",").map { name in
+                guard let role = Role(rawValue: name.trimmingCharacters(in: .whitespaces)), role != .operator else {
+                    throw ValidationError("--political-roles takes diplomatic-poc, technical-poc or observer; the operator speaks for nobody")
+                }
+                return role
             }
-            return role
-        })
+        )
     }
 
     func validate() throws {
@@ -109,7 +128,9 @@ struct Serve: AsyncParsableCommand {
         guard userRateLimit > 0, peerRateLimit > 0 else { throw ValidationError("rate limits must be positive") }
         guard (0...65535).contains(port ?? 0) else { throw ValidationError("--port must be 0 to 65535") }
         guard ["text", "json"].contains(logFormat) else { throw ValidationError("--log-format must be text or json") }
-        guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("--log-level must be trace, debug, info, notice, warning or error") }
+        guard Logger.Level(rawValue: logLevel) != nil else {
+            throw ValidationError("--log-level must be trace, debug, info, notice, warning or error")
+        }
     }
 
     func run() async throws {

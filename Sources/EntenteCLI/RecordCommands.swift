@@ -75,18 +75,28 @@ struct Forum: AsyncParsableCommand {
         func run() async throws {
             let state = try await connection.client().get("forums/\(forum)")
             if json { return printJSON(state) }
-            print("\(state["name"]?.stringValue ?? "")  chair \(state["host"]?.stringValue ?? "")  members \((state["members"]?.arrayValue ?? []).compactMap(\.stringValue).joined(separator: ", "))")
+            print(
+                "\(state["name"]?.stringValue ?? "")  chair \(state["host"]?.stringValue ?? "")  members \((state["members"]?.arrayValue ?? []).compactMap(\.stringValue).joined(separator: ", "))"
+            )
             for proposal in state["proposals"]?.arrayValue ?? [] {
-                print("\nproposal \(proposal["id"]?.stringValue ?? "")  “\(proposal["title"]?.stringValue ?? "")”  version \(proposal["currentVersion"]?.integerValue ?? 0)")
+                print(
+                    "\nproposal \(proposal["id"]?.stringValue ?? "")  “\(proposal["title"]?.stringValue ?? "")”  version \(proposal["currentVersion"]?.integerValue ?? 0)"
+                )
                 for amendment in proposal["amendments"]?.arrayValue ?? [] {
-                    print("  amendment \(amendment["id"]?.stringValue ?? "") by \(amendment["by"]?.stringValue ?? ""): \(amendment["status"]?.stringValue ?? "")")
+                    print(
+                        "  amendment \(amendment["id"]?.stringValue ?? "") by \(amendment["by"]?.stringValue ?? ""): \(amendment["status"]?.stringValue ?? "")"
+                    )
                 }
                 if let vote = proposal["vote"] {
                     let tally = vote["tally"]
-                    print("  vote \(vote["call"]?.stringValue ?? "") \(vote["rule"]?["method"]?.stringValue ?? "") until \(vote["deadline"]?.stringValue ?? "")"
-                          + (vote["open"]?.boolValue == true ? " (open)" : ""))
-                    print("  yes \(tally?["yes"]?.integerValue ?? 0)  no \(tally?["no"]?.integerValue ?? 0)  abstain \(tally?["abstain"]?.integerValue ?? 0)"
-                          + "  objections \(tally?["objections"]?.integerValue ?? 0)  → \(vote["result"]?["outcome"]?.stringValue ?? "provisional: " + (tally?["outcome"]?.stringValue ?? ""))")
+                    print(
+                        "  vote \(vote["call"]?.stringValue ?? "") \(vote["rule"]?["method"]?.stringValue ?? "") until \(vote["deadline"]?.stringValue ?? "")"
+                            + (vote["open"]?.boolValue == true ? " (open)" : "")
+                    )
+                    print(
+                        "  yes \(tally?["yes"]?.integerValue ?? 0)  no \(tally?["no"]?.integerValue ?? 0)  abstain \(tally?["abstain"]?.integerValue ?? 0)"
+                            + "  objections \(tally?["objections"]?.integerValue ?? 0)  → \(vote["result"]?["outcome"]?.stringValue ?? "provisional: " + (tally?["outcome"]?.stringValue ?? ""))"
+                    )
                 }
             }
         }
@@ -123,7 +133,10 @@ struct Forum: AsyncParsableCommand {
             guard let current = state["proposals"]?.arrayValue?.first(where: { $0["id"]?.stringValue == proposal })?["currentVersion"] else {
                 throw ExitError("no proposal \(proposal) in forum \(forum)")
             }
-            return (.amendment, "forum:\(forum)", ["proposal": .string(proposal), "baseVersion": current, "text": .string(try textArgument(text)), "rationale": .string(rationale)])
+            return (
+                .amendment, "forum:\(forum)",
+                ["proposal": .string(proposal), "baseVersion": current, "text": .string(try textArgument(text)), "rationale": .string(rationale)]
+            )
         }
     }
 
@@ -160,16 +173,21 @@ struct Forum: AsyncParsableCommand {
                 let version = record["currentVersion"],
                 let digest = record["versions"]?.arrayValue?.first(where: { $0["number"] == version })?["digest"]
             else { throw ExitError("no proposal \(proposal) in forum \(forum)") }
-            return (.voteCall, "forum:\(forum)", [
-                "proposal": .string(proposal), "version": version, "textDigest": digest,
-                "rule": ["method": .string(rule), "quorumPercent": .number(Double(quorum)), "abstentions": .string(abstentions)],
-                "deadline": .string(try dueTime(open)),
-            ])
+            return (
+                .voteCall, "forum:\(forum)",
+                [
+                    "proposal": .string(proposal), "version": version, "textDigest": digest,
+                    "rule": ["method": .string(rule), "quorumPercent": .number(Double(quorum)), "abstentions": .string(abstentions)],
+                    "deadline": .string(try dueTime(open)),
+                ]
+            )
         }
     }
 
     struct Vote: RecordWrite {
-        static let configuration = CommandConfiguration(abstract: "Cast this node's signed ballot: yes, no, abstain, or objection (breaking silence).")
+        static let configuration = CommandConfiguration(
+            abstract: "Cast this node's signed ballot: yes, no, abstain, or objection (breaking silence)."
+        )
         @OptionGroup var connection: NodeConnectionOptions
         @Argument(help: "The forum id.") var forum: String
         @Argument(help: "The vote (call) id.") var call: String
@@ -203,7 +221,9 @@ struct Forum: AsyncParsableCommand {
         func run() async throws {
             // The result is canonical JSON: its canonical form is the file, byte for byte.
             let bytes = try await connection.client().get("forums/\(forum)/results/\(call)").canonicalBytes
-            do { try Data(bytes).write(to: URL(fileURLWithPath: output)) } catch { throw ExitError("cannot write \(output): \(error.localizedDescription)") }
+            do { try Data(bytes).write(to: URL(fileURLWithPath: output)) } catch {
+                throw ExitError("cannot write \(output): \(error.localizedDescription)")
+            }
             print(output)
         }
     }
@@ -223,7 +243,8 @@ struct Agreement: AsyncParsableCommand {
         @Option(help: "A title.") var title: String
         @Option(help: "The text, or @FILE.") var text: String
         @Option(help: "The other parties, comma-separated.") var parties: String
-        @Option(name: .customLong("acknowledge"), help: "An acknowledgement obligation PRIORITY=DURATION, e.g. urgent=30m (repeatable).") var acknowledgements: [String] = []
+        @Option(name: .customLong("acknowledge"), help: "An acknowledgement obligation PRIORITY=DURATION, e.g. urgent=30m (repeatable).")
+        var acknowledgements: [String] = []
         @Option(help: "Notify incidents affecting the other's critical infrastructure within this long, e.g. 24h.") var notifyWithin: String?
         @Flag(help: "Print JSON.") var json = false
 
@@ -231,10 +252,16 @@ struct Agreement: AsyncParsableCommand {
             let client = try connection.client()
             let me = try await client.get("node")["id"] ?? .null
             var obligations: [JSONValue] = try pairs(acknowledgements, "--acknowledge PRIORITY=DURATION").map { priority, duration in
-                ["kind": "acknowledge", "priority": .string(priority), "withinSeconds": .number(Double(try seconds(duration))), "description": .string("acknowledge \(priority) within \(duration)")]
+                [
+                    "kind": "acknowledge", "priority": .string(priority), "withinSeconds": .number(Double(try seconds(duration))),
+                    "description": .string("acknowledge \(priority) within \(duration)"),
+                ]
             }
             if let notifyWithin {
-                obligations.append(["kind": "notify-incident", "withinSeconds": .number(Double(try seconds(notifyWithin))), "description": .string("notify within \(notifyWithin)")])
+                obligations.append([
+                    "kind": "notify-incident", "withinSeconds": .number(Double(try seconds(notifyWithin))),
+                    "description": .string("notify within \(notifyWithin)"),
+                ])
             }
             let body: JSONValue = [
                 "title": .string(title), "text": .string(try textArgument(text)),
@@ -268,8 +295,12 @@ struct Agreement: AsyncParsableCommand {
             if json { return printJSON(agreements) }
             for agreement in agreements.arrayValue ?? [] {
                 let parties = (agreement["parties"]?.arrayValue ?? []).compactMap(\.stringValue).joined(separator: ",")
-                print([agreement["id"]?.stringValue ?? "", agreement["inForce"]?.boolValue == true ? "in force" : "awaiting signatures", parties,
-                       agreement["title"]?.stringValue ?? ""].joined(separator: "\t"))
+                print(
+                    [
+                        agreement["id"]?.stringValue ?? "", agreement["inForce"]?.boolValue == true ? "in force" : "awaiting signatures", parties,
+                        agreement["title"]?.stringValue ?? "",
+                    ].joined(separator: "\t")
+                )
             }
         }
     }
@@ -337,7 +368,10 @@ struct Norms: AsyncParsableCommand {
         @Flag(help: "Print JSON.") var json = false
 
         func entry(_ client: NodeAPIClient) async throws -> (kind: RecordKind, space: String?, body: JSONValue) {
-            (.allegation, "public", ["norm": .string(norm), "caseReference": .string(caseReference), "against": .string(against), "note": .string(note)])
+            (
+                .allegation, "public",
+                ["norm": .string(norm), "caseReference": .string(caseReference), "against": .string(against), "note": .string(note)]
+            )
         }
     }
 
@@ -352,7 +386,10 @@ struct Norms: AsyncParsableCommand {
         @Flag(help: "Print JSON.") var json = false
 
         func entry(_ client: NodeAPIClient) async throws -> (kind: RecordKind, space: String?, body: JSONValue) {
-            (.norm, "public", ["code": .string(code), "title": .string(title), "text": .string(text), "source": .string(source), "scope": .string(scope)])
+            (
+                .norm, "public",
+                ["code": .string(code), "title": .string(title), "text": .string(text), "source": .string(source), "scope": .string(scope)]
+            )
         }
     }
 }
@@ -376,10 +413,15 @@ struct CBM: AsyncParsableCommand {
             print((["#", "measure"] + rows.compactMap { $0["participant"]?.stringValue }).joined(separator: "\t"))
             for measure in report["measures"]?.arrayValue ?? [] {
                 let number = measure["number"]?.integerValue ?? 0
-                print((["\(number)", measure["title"]?.stringValue ?? ""] + rows.map { $0["measures"]?["\(number)"]?["status"]?.stringValue ?? "—" }).joined(separator: "\t"))
+                print(
+                    (["\(number)", measure["title"]?.stringValue ?? ""] + rows.map { $0["measures"]?["\(number)"]?["status"]?.stringValue ?? "—" })
+                        .joined(separator: "\t")
+                )
             }
             for check in report["pointsOfContactChecks"]?.arrayValue ?? [] {
-                print("measure 8 check with \(check["participant"]?.stringValue ?? ""): \(check["answered"]?.integerValue ?? 0) of \(check["checks"]?.integerValue ?? 0) answered")
+                print(
+                    "measure 8 check with \(check["participant"]?.stringValue ?? ""): \(check["answered"]?.integerValue ?? 0) of \(check["checks"]?.integerValue ?? 0) answered"
+                )
             }
         }
     }
@@ -401,7 +443,8 @@ struct CBM: AsyncParsableCommand {
 struct Capacity: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Capacity building: requests and offers, matched and tracked to completion.",
-        discussion: "Topics: \(CapacityTopic.allCases.map(\.rawValue).joined(separator: ", ")). Regions: \(Region.allCases.map(\.rawValue).joined(separator: ", ")).",
+        discussion:
+            "Topics: \(CapacityTopic.allCases.map(\.rawValue).joined(separator: ", ")). Regions: \(Region.allCases.map(\.rawValue).joined(separator: ", ")).",
         subcommands: [List.self, Request.self, Offer.self, Match.self, Progress.self]
     )
 
@@ -414,13 +457,17 @@ struct Capacity: AsyncParsableCommand {
             let board = try await connection.client().get("capacity")
             if json { return printJSON(board) }
             for request in board["requests"]?.arrayValue ?? [] {
-                print("request \(request["id"]?.stringValue ?? "") by \(request["by"]?.stringValue ?? ""): \(request["topic"]?.stringValue ?? "") in \(request["region"]?.stringValue ?? "")")
+                print(
+                    "request \(request["id"]?.stringValue ?? "") by \(request["by"]?.stringValue ?? ""): \(request["topic"]?.stringValue ?? "") in \(request["region"]?.stringValue ?? "")"
+                )
                 for suggestion in request["suggestedOffers"]?.arrayValue ?? [] {
                     print("  fits offer \(suggestion["offer"]?.stringValue ?? "") (fit \(suggestion["fit"]?.integerValue ?? 0))")
                 }
             }
             for match in board["matches"]?.arrayValue ?? [] {
-                print("match \(match["id"]?.stringValue ?? ""): \(match["requester"]?.stringValue ?? "") ← \(match["offerer"]?.stringValue ?? "")  \(match["status"]?.stringValue ?? "")")
+                print(
+                    "match \(match["id"]?.stringValue ?? ""): \(match["requester"]?.stringValue ?? "") ← \(match["offerer"]?.stringValue ?? "")  \(match["status"]?.stringValue ?? "")"
+                )
             }
         }
     }
@@ -437,8 +484,13 @@ struct Capacity: AsyncParsableCommand {
         @Flag(help: "Print JSON.") var json = false
 
         func entry(_ client: NodeAPIClient) async throws -> (kind: RecordKind, space: String?, body: JSONValue) {
-            (.capacityRequest, "public", ["topic": .string(topic), "region": .string(region), "languages": list(languages), "format": .string(format),
-                                          "funding": .string(funding), "description": .string(description)])
+            (
+                .capacityRequest, "public",
+                [
+                    "topic": .string(topic), "region": .string(region), "languages": list(languages), "format": .string(format),
+                    "funding": .string(funding), "description": .string(description),
+                ]
+            )
         }
     }
 
@@ -454,8 +506,13 @@ struct Capacity: AsyncParsableCommand {
         @Flag(help: "Print JSON.") var json = false
 
         func entry(_ client: NodeAPIClient) async throws -> (kind: RecordKind, space: String?, body: JSONValue) {
-            (.capacityOffer, "public", ["topics": list(topics), "regions": list(regions), "languages": list(languages), "formats": list(formats),
-                                        "funding": .string(funding), "description": .string(description)])
+            (
+                .capacityOffer, "public",
+                [
+                    "topics": list(topics), "regions": list(regions), "languages": list(languages), "formats": list(formats),
+                    "funding": .string(funding), "description": .string(description),
+                ]
+            )
         }
     }
 
@@ -498,7 +555,10 @@ struct Drill: AsyncParsableCommand {
         @OptionGroup var connection: NodeConnectionOptions
         @Option(help: "The drill's name.") var name: String
         @Option(help: "Start after this long, e.g. 0s, 10m.") var startIn = "0s"
-        @Option(name: .customLong("inject"), help: "An inject, OFFSET|RECIPIENTS|PRIORITY|SUBJECT|BODY, e.g. '5m|EST,LVA|urgent|Grid intrusion|Acknowledge.' (repeatable).")
+        @Option(
+            name: .customLong("inject"),
+            help: "An inject, OFFSET|RECIPIENTS|PRIORITY|SUBJECT|BODY, e.g. '5m|EST,LVA|urgent|Grid intrusion|Acknowledge.' (repeatable)."
+        )
         var injects: [String]
         @Flag(help: "Print JSON.") var json = false
 
@@ -506,11 +566,17 @@ struct Drill: AsyncParsableCommand {
             let parsed: [JSONValue] = try injects.map { text in
                 let parts = text.split(separator: "|", maxSplits: 4, omittingEmptySubsequences: false).map(String.init)
                 guard parts.count >= 4 else { throw ValidationError("an inject is OFFSET|RECIPIENTS|PRIORITY|SUBJECT|BODY, got \(text)") }
-                return ["offsetSeconds": .number(Double(try parts[0] == "0" ? 0 : seconds(parts[0]))), "to": participantList(parts[1]), "priority": .string(parts[2]),
-                        "subject": .string(parts[3]), "body": .string(parts.count > 4 ? parts[4] : "")]
+                return [
+                    "offsetSeconds": .number(Double(try parts[0] == "0" ? 0 : seconds(parts[0]))), "to": participantList(parts[1]),
+                    "priority": .string(parts[2]),
+                    "subject": .string(parts[3]), "body": .string(parts.count > 4 ? parts[4] : ""),
+                ]
             }
             let start = startIn == "0s" || startIn == "0" ? 0 : try seconds(startIn)
-            let drill = try await connection.client().post("drills", ["scenario": ["name": .string(name), "injects": .array(parsed)], "startInSeconds": .number(Double(start))])
+            let drill = try await connection.client().post(
+                "drills",
+                ["scenario": ["name": .string(name), "injects": .array(parsed)], "startInSeconds": .number(Double(start))]
+            )
             if json { printJSON(drill) } else { print(drill["id"]?.stringValue ?? "") }
         }
     }
@@ -524,8 +590,12 @@ struct Drill: AsyncParsableCommand {
             let drills = try await connection.client().get("drills")
             if json { return printJSON(drills) }
             for drill in drills.arrayValue ?? [] {
-                print([drill["id"]?.stringValue ?? "", drill["startAt"]?.stringValue ?? "", "sent \(drill["sent"]?.integerValue ?? 0)",
-                       "answered \(drill["answered"]?.integerValue ?? 0)", drill["name"]?.stringValue ?? ""].joined(separator: "\t"))
+                print(
+                    [
+                        drill["id"]?.stringValue ?? "", drill["startAt"]?.stringValue ?? "", "sent \(drill["sent"]?.integerValue ?? 0)",
+                        "answered \(drill["answered"]?.integerValue ?? 0)", drill["name"]?.stringValue ?? "",
+                    ].joined(separator: "\t")
+                )
             }
         }
     }
@@ -542,10 +612,14 @@ struct Drill: AsyncParsableCommand {
             print("\(report["name"]?.stringValue ?? "")  [EXERCISE]  started \(report["startAt"]?.stringValue ?? "")")
             for row in report["deliveries"]?.arrayValue ?? [] {
                 let response = if case .number(let seconds)? = row["responseSeconds"] { "\(Int(seconds.rounded())) s" } else { "unanswered" }
-                print("inject \(row["inject"]?.integerValue ?? 0) → \(row["recipient"]?.stringValue ?? "")  sent \(row["sentAt"]?.stringValue ?? "pending")  response \(response)")
+                print(
+                    "inject \(row["inject"]?.integerValue ?? 0) → \(row["recipient"]?.stringValue ?? "")  sent \(row["sentAt"]?.stringValue ?? "pending")  response \(response)"
+                )
             }
             for summary in report["participants"]?.arrayValue ?? [] {
-                print("\(summary["participant"]?.stringValue ?? ""): answered \(summary["answered"]?.integerValue ?? 0)/\(summary["injects"]?.integerValue ?? 0), in time \(summary["answeredInTime"]?.integerValue ?? 0)")
+                print(
+                    "\(summary["participant"]?.stringValue ?? ""): answered \(summary["answered"]?.integerValue ?? 0)/\(summary["injects"]?.integerValue ?? 0), in time \(summary["answeredInTime"]?.integerValue ?? 0)"
+                )
             }
         }
     }

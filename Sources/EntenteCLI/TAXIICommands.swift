@@ -12,7 +12,10 @@ struct TAXII: AsyncParsableCommand {
             organisation, clients, and partners (other organisations) see different sets; TLP:RED only the recipients
             an object names in x_entente_recipients.
             """,
-        subcommands: [Collections.self, AddCollection.self, Accounts.self, AddAccount.self, ShareCase.self, ImportMISP.self, ExportMISP.self, Sight.self, Subscribe.self, Subscriptions.self, Pull.self]
+        subcommands: [
+            Collections.self, AddCollection.self, Accounts.self, AddAccount.self, ShareCase.self, ImportMISP.self, ExportMISP.self, Sight.self,
+            Subscribe.self, Subscriptions.self, Pull.self,
+        ]
     )
 
     struct Collections: AsyncParsableCommand {
@@ -34,7 +37,10 @@ struct TAXII: AsyncParsableCommand {
         @Flag(help: "Print JSON.") var json = false
 
         func run() async throws {
-            let created = try await connection.client().post("taxii/collections", ["title": .string(title), "description": .string(description), "defaultTLP": .string(defaultTLP)])
+            let created = try await connection.client().post(
+                "taxii/collections",
+                ["title": .string(title), "description": .string(description), "defaultTLP": .string(defaultTLP)]
+            )
             if json { printJSON(created) } else { print(created["id"]?.stringValue ?? "") }
         }
     }
@@ -50,13 +56,20 @@ struct TAXII: AsyncParsableCommand {
             for account in accounts.arrayValue ?? [] {
                 let read = (account["read"]?.arrayValue ?? []).compactMap(\.stringValue).joined(separator: ",")
                 let write = (account["write"]?.arrayValue ?? []).compactMap(\.stringValue).joined(separator: ",")
-                print([account["name"]?.stringValue ?? "", account["relation"]?.stringValue ?? "", "read: " + read, "write: " + write].joined(separator: "\t"))
+                print(
+                    [account["name"]?.stringValue ?? "", account["relation"]?.stringValue ?? "", "read: " + read, "write: " + write].joined(
+                        separator: "\t"
+                    )
+                )
             }
         }
     }
 
     struct AddAccount: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(commandName: "add-account", abstract: "Create or replace an account; prints its token (shown once).")
+        static let configuration = CommandConfiguration(
+            commandName: "add-account",
+            abstract: "Create or replace an account; prints its token (shown once)."
+        )
         @OptionGroup var connection: NodeConnectionOptions
         @Option(help: "The account name (lowercase letters, digits, dots, hyphens).") var name: String
         @Option(help: "member (this organisation), client, or partner (another organisation).") var relation: String
@@ -65,17 +78,21 @@ struct TAXII: AsyncParsableCommand {
         @Flag(help: "Print JSON.") var json = false
 
         func run() async throws {
-            let created = try await connection.client().post("taxii/accounts", [
-                "name": .string(name), "relation": .string(relation),
-                "read": read.isEmpty ? [] : list(read), "write": write.isEmpty ? [] : list(write),
-            ])
+            let created = try await connection.client().post(
+                "taxii/accounts",
+                [
+                    "name": .string(name), "relation": .string(relation),
+                    "read": read.isEmpty ? [] : list(read), "write": write.isEmpty ? [] : list(write),
+                ]
+            )
             if json { printJSON(created) } else { print(created["token"]?.stringValue ?? "") }
         }
     }
 
     struct ShareCase: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            commandName: "share-case", abstract: "Share a case's indicators and file hashes in a collection, as STIX with the case's markings."
+            commandName: "share-case",
+            abstract: "Share a case's indicators and file hashes in a collection, as STIX with the case's markings."
         )
         @OptionGroup var connection: NodeConnectionOptions
         @Argument(help: "The case id.") var caseID: String
@@ -108,15 +125,21 @@ struct TAXII: AsyncParsableCommand {
             let event: JSONValue
             do { event = try JSONValue(parsing: Array(data)) } catch { throw ExitError("\(file) is not JSON: \(error)") }
             let result = try await connection.client().post("taxii/collections/\(collection)/misp", event)
-            if json { printJSON(result); return }
+            if json {
+                printJSON(result)
+                return
+            }
             print("\(result["added"]?.integerValue ?? 0) STIX objects added, report \(result["report"]?.stringValue ?? "")")
-            for reason in (result["failures"]?.arrayValue ?? []) + (result["skipped"]?.arrayValue ?? []) { print("  not imported: \(reason.stringValue ?? "")") }
+            for reason in (result["failures"]?.arrayValue ?? []) + (result["skipped"]?.arrayValue ?? []) {
+                print("  not imported: \(reason.stringValue ?? "")")
+            }
         }
     }
 
     struct ExportMISP: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            commandName: "export-misp", abstract: "Export a collection, or one report in it, as a MISP event (MISP's JSON format)."
+            commandName: "export-misp",
+            abstract: "Export a collection, or one report in it, as a MISP event (MISP's JSON format)."
         )
         @OptionGroup var connection: NodeConnectionOptions
         @Option(help: "The collection id.") var collection: String
@@ -127,7 +150,10 @@ struct TAXII: AsyncParsableCommand {
             var path = "taxii/collections/\(collection)/misp"
             if let report { path += "?report=" + (report.addingPercentEncoding(withAllowedCharacters: .urlQueryAllowed) ?? report) }
             let event = try await connection.client().get(path)
-            guard let output else { printJSON(event); return }
+            guard let output else {
+                printJSON(event)
+                return
+            }
             try Data((event.canonicalString + "\n").utf8).write(to: URL(fileURLWithPath: output), options: .atomic)
             print("\(event["Event"]?["Attribute"]?.arrayValue?.count ?? 0) attributes written to \(output)")
         }
@@ -150,8 +176,10 @@ struct TAXII: AsyncParsableCommand {
         @Flag(help: "Print JSON.") var json = false
 
         func run() async throws {
-            var body: [String: JSONValue] = ["count": .number(Double(count)), "note": .string(note), "tlp": .string(tlp),
-                                             "recipients": .array(recipients.map(JSONValue.string))]
+            var body: [String: JSONValue] = [
+                "count": .number(Double(count)), "note": .string(note), "tlp": .string(tlp),
+                "recipients": .array(recipients.map(JSONValue.string)),
+            ]
             if let firstSeen { body["firstSeen"] = .string(firstSeen) }
             if let lastSeen { body["lastSeen"] = .string(lastSeen) }
             let created = try await connection.client().post("taxii/collections/\(collection)/objects/\(object)/sightings", .object(body))
@@ -169,9 +197,12 @@ struct TAXII: AsyncParsableCommand {
         @Flag(help: "Print JSON.") var json = false
 
         func run() async throws {
-            let created = try await connection.client().post("taxii/subscriptions", [
-                "url": .string(url), "account": .string(account), "token": .string(peerToken), "collection": .string(collection),
-            ])
+            let created = try await connection.client().post(
+                "taxii/subscriptions",
+                [
+                    "url": .string(url), "account": .string(account), "token": .string(peerToken), "collection": .string(collection),
+                ]
+            )
             if json { printJSON(created) } else { print(created["id"]?.stringValue ?? "") }
         }
     }
@@ -182,7 +213,11 @@ struct TAXII: AsyncParsableCommand {
         @Flag(help: "Print JSON.") var json = false
 
         func run() async throws {
-            printRows(try await connection.client().get("taxii/subscriptions"), columns: ["id", "url", "cursor", "sightingsReturned", "lastError"], json: json)
+            printRows(
+                try await connection.client().get("taxii/subscriptions"),
+                columns: ["id", "url", "cursor", "sightingsReturned", "lastError"],
+                json: json
+            )
         }
     }
 
@@ -193,8 +228,12 @@ struct TAXII: AsyncParsableCommand {
 
         func run() async throws {
             let exchange = try await connection.client().post("taxii/subscriptions/pull")
-            if json { printJSON(exchange) } else {
-                print("\(exchange["stored"]?.integerValue ?? 0) objects stored, \(exchange["sightingsReturned"]?.integerValue ?? 0) sightings returned")
+            if json {
+                printJSON(exchange)
+            } else {
+                print(
+                    "\(exchange["stored"]?.integerValue ?? 0) objects stored, \(exchange["sightingsReturned"]?.integerValue ?? 0) sightings returned"
+                )
             }
         }
     }

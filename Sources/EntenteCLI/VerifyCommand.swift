@@ -30,22 +30,29 @@ struct Verify: ParsableCommand {
 
     func run() throws {
         let bytes: [UInt8]
-        do { bytes = Array(try Data(contentsOf: URL(fileURLWithPath: file))) } catch { throw ExitError("cannot read \(file): \(error.localizedDescription)") }
+        do { bytes = Array(try Data(contentsOf: URL(fileURLWithPath: file))) } catch {
+            throw ExitError("cannot read \(file): \(error.localizedDescription)")
+        }
         let verified: Verified
         do { verified = try Self.verify(bytes) } catch { throw ExitError("NOT VERIFIED: \(error)") }
         var mismatches: [String] = []
         var anchors = try loadDirectory()
         for (id, text) in try pairs(expected, "--expect ID=FINGERPRINT") {
-            guard let participant = ParticipantID(id), let fingerprint = Fingerprint(text) else { throw ExitError("--expect \(id)=\(text): not ID=FINGERPRINT (30 digits)") }
+            guard let participant = ParticipantID(id), let fingerprint = Fingerprint(text) else {
+                throw ExitError("--expect \(id)=\(text): not ID=FINGERPRINT (30 digits)")
+            }
             guard let signer = verified.signers.first(where: { $0.participant == participant }) else {
-                mismatches.append("\(id) did not sign"); continue
+                mismatches.append("\(id) did not sign")
+                continue
             }
             if fingerprint != signer.fingerprint { mismatches.append("\(id) signed with fingerprint \(signer.fingerprint), not \(fingerprint)") }
             anchors.add(participant, fingerprint)
         }
         for signer in verified.signers where !(anchors.fingerprints[signer.participant]?.contains(signer.fingerprint) ?? false) {
             if anchors.fingerprints[signer.participant] == nil {
-                mismatches.append("\(signer.participant) is not anchored: give --expect \(signer.participant)=FINGERPRINT or a --directory that pins it")
+                mismatches.append(
+                    "\(signer.participant) is not anchored: give --expect \(signer.participant)=FINGERPRINT or a --directory that pins it"
+                )
             } else if !mismatches.contains(where: { $0.hasPrefix("\(signer.participant) signed") }) {
                 mismatches.append("\(signer.participant) signed with fingerprint \(signer.fingerprint), which is not the one anchored for it")
             }
@@ -54,7 +61,14 @@ struct Verify: ParsableCommand {
             printJSON([
                 "verified": .bool(mismatches.isEmpty), "title": .string(verified.title), "summary": .string(verified.summary),
                 "problems": .array(mismatches.map(JSONValue.string)),
-                "signers": .array(verified.signers.map { ["participant": .string($0.participant.rawValue), "fingerprint": .string($0.fingerprint.description), "role": .string($0.role)] }),
+                "signers": .array(
+                    verified.signers.map {
+                        [
+                            "participant": .string($0.participant.rawValue), "fingerprint": .string($0.fingerprint.description),
+                            "role": .string($0.role),
+                        ]
+                    }
+                ),
             ])
         } else {
             print("“\(verified.title)”")
@@ -78,11 +92,15 @@ struct Verify: ParsableCommand {
         let type = (try? JSONValue(parsing: bytes))?["type"]?.stringValue
         if type == RecordEntry.documentType {
             let result = try VoteResult(verifying: bytes)
-            let keys = Dictionary(uniqueKeysWithValues: result.body.members.compactMap { member in (try? PublicKeys(json: member.keys)).map { (member.participant, $0) } })
+            let keys = Dictionary(
+                uniqueKeysWithValues: result.body.members.compactMap { member in (try? PublicKeys(json: member.keys)).map { (member.participant, $0) }
+                }
+            )
             let hostKeys = try PublicKeys(json: result.body.host.keys)
             return Verified(
                 title: "\(result.body.proposalTitle) — \(result.body.forumName)",
-                summary: "Result: \(VoteResult.summary(result.tally)) under \(result.call.rule.method.rawValue); \(result.tally.counted.count) ballot(s) counted, \(result.tally.refused.count) refused",
+                summary:
+                    "Result: \(VoteResult.summary(result.tally)) under \(result.call.rule.method.rawValue); \(result.tally.counted.count) ballot(s) counted, \(result.tally.refused.count) refused",
                 signers: [(result.host, hostKeys.fingerprint, "chair")]
                     + result.ballots.compactMap { ballot in keys[ballot.author].map { (ballot.author, $0.fingerprint, "ballot") } }
             )

@@ -47,12 +47,19 @@ public struct Envelope: Sendable, Equatable {
 
     var unsignedJSON: JSONValue {
         guard case .object(var members) = header else { preconditionFailure("header is an object") }
-        members["keys"] = .object(Dictionary(uniqueKeysWithValues: keys.map { recipient, sealed in
-            (recipient.rawValue, [
-                "enc": .string(Base64URL.encode(sealed.encapsulatedKey)),
-                "key": .string(Base64URL.encode(sealed.sealedContentKey)),
-            ] as JSONValue)
-        }))
+        members["keys"] = .object(
+            Dictionary(
+                uniqueKeysWithValues: keys.map { recipient, sealed in
+                    (
+                        recipient.rawValue,
+                        [
+                            "enc": .string(Base64URL.encode(sealed.encapsulatedKey)),
+                            "key": .string(Base64URL.encode(sealed.sealedContentKey)),
+                        ] as JSONValue
+                    )
+                }
+            )
+        )
         members["ciphertext"] = .string(Base64URL.encode(ciphertext))
         return .object(members)
     }
@@ -83,8 +90,16 @@ public struct Envelope: Sendable, Equatable {
     ) throws -> Envelope {
         guard !recipients.isEmpty else { throw ProtocolError.malformed("an envelope needs at least one recipient") }
         var envelope = Envelope(
-            id: id, type: type, sender: sender, recipients: recipients.map(\.id).sorted(), createdAt: createdAt,
-            tlp: tlp, exercise: exercise, keys: [:], ciphertext: Data(), signature: Data()
+            id: id,
+            type: type,
+            sender: sender,
+            recipients: recipients.map(\.id).sorted(),
+            createdAt: createdAt,
+            tlp: tlp,
+            exercise: exercise,
+            keys: [:],
+            ciphertext: Data(),
+            signature: Data()
         )
         let contentKey = SymmetricKey(size: .bits256)
         let contentKeyBytes = contentKey.withUnsafeBytes { Data($0) }
@@ -94,7 +109,9 @@ public struct Envelope: Sendable, Equatable {
             envelope.keys[recipient.id] = SealedKey(encapsulatedKey: hpke.encapsulatedKey, sealedContentKey: sealed)
         }
         envelope.ciphertext = try ChaChaPoly.seal(
-            Data(payload.canonicalBytes), using: contentKey, authenticating: Data(envelope.header.canonicalBytes)
+            Data(payload.canonicalBytes),
+            using: contentKey,
+            authenticating: Data(envelope.header.canonicalBytes)
         ).combined
         envelope.signature = try signingKey.signature(for: Data(envelope.unsignedJSON.canonicalBytes))
         return envelope
@@ -141,8 +158,16 @@ public struct Envelope: Sendable, Equatable {
             throw .malformed("signature must be 64 bytes in base64url")
         }
         self.init(
-            id: id, type: type, sender: sender, recipients: recipients, createdAt: createdAt, tlp: tlp,
-            exercise: exercise, keys: keys, ciphertext: ciphertext, signature: signature
+            id: id,
+            type: type,
+            sender: sender,
+            recipients: recipients,
+            createdAt: createdAt,
+            tlp: tlp,
+            exercise: exercise,
+            keys: keys,
+            ciphertext: ciphertext,
+            signature: signature
         )
     }
 
@@ -164,11 +189,16 @@ public struct Envelope: Sendable, Equatable {
         let plaintext: Data
         do {
             var hpke = try HPKE.Recipient(
-                privateKey: key, ciphersuite: Self.ciphersuite, info: Self.contentKeyInfo, encapsulatedKey: sealed.encapsulatedKey
+                privateKey: key,
+                ciphersuite: Self.ciphersuite,
+                info: Self.contentKeyInfo,
+                encapsulatedKey: sealed.encapsulatedKey
             )
             let contentKey = SymmetricKey(data: try hpke.open(sealed.sealedContentKey, authenticating: Data(id.utf8)))
             plaintext = try ChaChaPoly.open(
-                ChaChaPoly.SealedBox(combined: ciphertext), using: contentKey, authenticating: Data(header.canonicalBytes)
+                ChaChaPoly.SealedBox(combined: ciphertext),
+                using: contentKey,
+                authenticating: Data(header.canonicalBytes)
             )
         } catch {
             throw .undecryptable
@@ -177,8 +207,16 @@ public struct Envelope: Sendable, Equatable {
     }
 
     init(
-        id: String, type: String, sender: ParticipantID, recipients: [ParticipantID], createdAt: String, tlp: TLP,
-        exercise: Bool, keys: [ParticipantID: SealedKey], ciphertext: Data, signature: Data
+        id: String,
+        type: String,
+        sender: ParticipantID,
+        recipients: [ParticipantID],
+        createdAt: String,
+        tlp: TLP,
+        exercise: Bool,
+        keys: [ParticipantID: SealedKey],
+        ciphertext: Data,
+        signature: Data
     ) {
         self.id = id
         self.type = type
@@ -209,17 +247,25 @@ public struct DeliveryReceipt: Sendable, Equatable {
     }
 
     public func signed(with key: Curve25519.Signing.PrivateKey) throws -> JSONValue {
-        try DocumentSignature.sign([
-            "type": .string(Self.type),
-            "envelope": .string(envelopeID),
-            "digest": .string(digest),
-            "recipient": .string(recipient.rawValue),
-            "receivedAt": .string(receivedAt),
-        ], with: key)
+        try DocumentSignature.sign(
+            [
+                "type": .string(Self.type),
+                "envelope": .string(envelopeID),
+                "digest": .string(digest),
+                "recipient": .string(recipient.rawValue),
+                "receivedAt": .string(receivedAt),
+            ],
+            with: key
+        )
     }
 
     /// Reads a receipt and verifies it was signed by the recipient's key for this very envelope.
-    public init(verifying document: JSONValue, for envelope: Envelope, from recipient: ParticipantID, key: Curve25519.Signing.PublicKey) throws(ProtocolError) {
+    public init(
+        verifying document: JSONValue,
+        for envelope: Envelope,
+        from recipient: ParticipantID,
+        key: Curve25519.Signing.PublicKey
+    ) throws(ProtocolError) {
         guard document["type"]?.stringValue == Self.type else { throw .malformed("not a receipt") }
         guard document["envelope"]?.stringValue == envelope.id, document["digest"]?.stringValue == envelope.digest,
             document["recipient"]?.stringValue == recipient.rawValue

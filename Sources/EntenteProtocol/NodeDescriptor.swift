@@ -44,8 +44,14 @@ public struct NodeDescriptor: Sendable, Equatable {
     public var sequence: Int64
 
     public init(
-        id: ParticipantID, name: String, kind: ParticipantKind, endpoint: String, keys: PublicKeys, pointsOfContact: [PointOfContact],
-        rotation: KeyRotation? = nil, sequence: Int64 = 0
+        id: ParticipantID,
+        name: String,
+        kind: ParticipantKind,
+        endpoint: String,
+        keys: PublicKeys,
+        pointsOfContact: [PointOfContact],
+        rotation: KeyRotation? = nil,
+        sequence: Int64 = 0
     ) {
         self.id = id
         self.name = name

@@ -35,7 +35,9 @@ public struct SignedDocumentHeader: Sendable {
     /// `noun` names the document in errors ("case event"); `extraMembers` are the members its kind adds.
     public init(_ document: JSONValue, type: String, noun: String, extraMembers: Set<String>) throws(DocumentError) {
         guard let members = document.objectValue else { throw .invalid("a \(noun) must be a JSON object") }
-        if let unknown = Set(members.keys).subtracting(Self.members.union(extraMembers)).sorted().first { throw .invalid("unknown member \(unknown)") }
+        if let unknown = Set(members.keys).subtracting(Self.members.union(extraMembers)).sorted().first {
+            throw .invalid("unknown member \(unknown)")
+        }
         guard document["type"]?.stringValue == type, document["v"]?.integerValue == 1 else { throw .invalid("not a version 1 \(noun)") }
         guard let id = document["id"]?.stringValue, UUIDv7.isValid(id) else { throw .invalid("id must be a lowercase UUIDv7") }
         guard let author = document["author"]?.stringValue.flatMap(ParticipantID.init) else { throw .invalid("author must be a participant id") }

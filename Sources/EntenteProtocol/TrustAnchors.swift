@@ -28,7 +28,8 @@ public struct TrustAnchors: Sendable, Equatable {
             return "\(participant) is not anchored: no pinned or expected fingerprint for it"
         }
         guard known.contains(keys.fingerprint) else {
-            return "\(participant) signed with fingerprint \(keys.fingerprint), which is not its anchored fingerprint \(known.map(\.description).sorted().joined(separator: " or "))"
+            return
+                "\(participant) signed with fingerprint \(keys.fingerprint), which is not its anchored fingerprint \(known.map(\.description).sorted().joined(separator: " or "))"
         }
         return nil
     }
@@ -44,9 +45,14 @@ public struct TrustAnchors: Sendable, Equatable {
     public func directory(exportedBy: ParticipantID) -> JSONValue {
         [
             "type": .string(Self.directoryType), "v": 1, "exportedBy": .string(exportedBy.rawValue),
-            "participants": .array(fingerprints.keys.sorted().map { participant in
-                ["id": .string(participant.rawValue), "fingerprints": .array((fingerprints[participant] ?? []).map(\.description).sorted().map(JSONValue.string))]
-            }),
+            "participants": .array(
+                fingerprints.keys.sorted().map { participant in
+                    [
+                        "id": .string(participant.rawValue),
+                        "fingerprints": .array((fingerprints[participant] ?? []).map(\.description).sorted().map(JSONValue.string)),
+                    ]
+                }
+            ),
         ]
     }
 

@@ -10,11 +10,23 @@ public enum CaseEnvelopes {
 
     /// Seals `events` to `recipients`, split over as many envelopes as their size needs.
     public static func seal(
-        _ events: [CaseEvent], to recipients: [ParticipantID], state: CaseState, identity: LocalIdentity, peers: PeerDirectory, now: Date
+        _ events: [CaseEvent],
+        to recipients: [ParticipantID],
+        state: CaseState,
+        identity: LocalIdentity,
+        peers: PeerDirectory,
+        now: Date
     ) async throws -> [Envelope] {
         try await DocumentEnvelopes.seal(
-            events.map(\.document), as: "events", type: envelopeType, to: recipients, tlp: state.tlp, exercise: state.exercise,
-            identity: identity, peers: peers, now: now
+            events.map(\.document),
+            as: "events",
+            type: envelopeType,
+            to: recipients,
+            tlp: state.tlp,
+            exercise: state.exercise,
+            identity: identity,
+            peers: peers,
+            now: now
         )
     }
 }

@@ -51,7 +51,8 @@ struct CaseEventIntake: Sendable {
                 throw ProtocolError.notAParticipant("\(entry.event.author) does not take part in case \(state.id)")
             }
         }
-        if state.stage != nil, !state.participants.contains(identity.id), !fresh.allSatisfy({ event in state.waiting.contains { $0.id == event.id } }) {
+        if state.stage != nil, !state.participants.contains(identity.id), !fresh.allSatisfy({ event in state.waiting.contains { $0.id == event.id } })
+        {
             throw ProtocolError.notAParticipant("\(identity.id) was not invited to case \(state.id)")
         }
     }

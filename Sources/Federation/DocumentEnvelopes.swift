@@ -10,8 +10,15 @@ enum DocumentEnvelopes {
     static let maximumPayloadBytes = 640 * 1024
 
     static func seal(
-        _ documents: [JSONValue], as member: String, type: String, to recipients: [ParticipantID], tlp: TLP, exercise: Bool,
-        identity: LocalIdentity, peers: PeerDirectory, now: Date
+        _ documents: [JSONValue],
+        as member: String,
+        type: String,
+        to recipients: [ParticipantID],
+        tlp: TLP,
+        exercise: Bool,
+        identity: LocalIdentity,
+        peers: PeerDirectory,
+        now: Date
     ) async throws -> [Envelope] {
         let recipients = Array(Set(recipients).subtracting([identity.id])).sorted()
         guard !recipients.isEmpty, !documents.isEmpty else { return [] }
@@ -25,10 +32,19 @@ enum DocumentEnvelopes {
         var batchBytes = 0
         func flush() throws {
             guard !batch.isEmpty else { return }
-            envelopes.append(try Envelope.seal(
-                payload: [member: .array(batch)], type: type, from: identity.id, signingKey: identity.keys.signing, to: keys,
-                tlp: tlp, exercise: exercise, id: UUIDv7.string(UUIDv7.generate(at: now)), createdAt: Timestamp.format(now)
-            ))
+            envelopes.append(
+                try Envelope.seal(
+                    payload: [member: .array(batch)],
+                    type: type,
+                    from: identity.id,
+                    signingKey: identity.keys.signing,
+                    to: keys,
+                    tlp: tlp,
+                    exercise: exercise,
+                    id: UUIDv7.string(UUIDv7.generate(at: now)),
+                    createdAt: Timestamp.format(now)
+                )
+            )
             batch = []
             batchBytes = 0
         }

@@ -33,7 +33,9 @@ public struct EnvelopeReceiver: Sendable {
     /// `admitSender` is asked once the sender's signature has verified, and not before: a
     /// sender's budget (rate, quota) is charged only for envelopes it really sent.
     public func receive(
-        _ envelope: Envelope, now: Date = Date(), admitSender: @Sendable (ParticipantID) async throws -> Void = { _ in }
+        _ envelope: Envelope,
+        now: Date = Date(),
+        admitSender: @Sendable (ParticipantID) async throws -> Void = { _ in }
     ) async throws -> Accepted {
         guard envelope.recipients.contains(identity.id) else { throw ProtocolError.notAddressedToThisNode(identity.id.rawValue) }
         guard let sender = await peers.peer(envelope.sender) else { throw ProtocolError.unknownSender(envelope.sender.rawValue) }
@@ -41,7 +43,9 @@ public struct EnvelopeReceiver: Sendable {
         try await admitSender(envelope.sender)
         let used = try await store.storedBytes(from: envelope.sender)
         if used + Int64(envelope.json.canonicalBytes.count) > storageQuota {
-            throw ProtocolError.quotaExceeded("\(identity.id) keeps at most \(storageQuota) bytes of envelopes for \(envelope.sender), and holds \(used); ask its operator")
+            throw ProtocolError.quotaExceeded(
+                "\(identity.id) keeps at most \(storageQuota) bytes of envelopes for \(envelope.sender), and holds \(used); ask its operator"
+            )
         }
         let content = try envelope.open(as: identity.id, with: identity.keys.agreement)
 
@@ -66,7 +70,12 @@ public struct EnvelopeReceiver: Sendable {
         default:
             throw ProtocolError.unsupportedType(envelope.type)
         }
-        let receipt = DeliveryReceipt(envelopeID: envelope.id, digest: envelope.digest, recipient: identity.id, receivedAt: Timestamp.format(storedAt))
+        let receipt = DeliveryReceipt(
+            envelopeID: envelope.id,
+            digest: envelope.digest,
+            recipient: identity.id,
+            receivedAt: Timestamp.format(storedAt)
+        )
         return Accepted(envelope: envelope, receipt: try receipt.signed(with: identity.keys.signing), isNew: storedAt == now)
     }
 }

@@ -16,8 +16,14 @@ public struct LocalIdentity: Sendable {
     public var descriptorSequence: Int64
 
     public init(
-        id: ParticipantID, name: String, kind: ParticipantKind, endpoint: String, keys: NodeKeys,
-        pointsOfContact: [PointOfContact], acknowledgementPolicy: AcknowledgementPolicy = .defaults, rotation: KeyRotation? = nil,
+        id: ParticipantID,
+        name: String,
+        kind: ParticipantKind,
+        endpoint: String,
+        keys: NodeKeys,
+        pointsOfContact: [PointOfContact],
+        acknowledgementPolicy: AcknowledgementPolicy = .defaults,
+        rotation: KeyRotation? = nil,
         descriptorSequence: Int64 = 0
     ) {
         self.id = id
@@ -33,8 +39,14 @@ public struct LocalIdentity: Sendable {
 
     public var descriptor: NodeDescriptor {
         NodeDescriptor(
-            id: id, name: name, kind: kind, endpoint: endpoint, keys: keys.publicKeys,
-            pointsOfContact: pointsOfContact, rotation: rotation, sequence: descriptorSequence
+            id: id,
+            name: name,
+            kind: kind,
+            endpoint: endpoint,
+            keys: keys.publicKeys,
+            pointsOfContact: pointsOfContact,
+            rotation: rotation,
+            sequence: descriptorSequence
         )
     }
 

@@ -1,7 +1,7 @@
+import CoreMetrics
 import EntenteProtocol
 import Foundation
 import Logging
-import CoreMetrics
 import Metrics
 import Storage
 
@@ -109,7 +109,10 @@ public actor OutboxWorker {
                     }
                     if !waiting {
                         let wait = try await store.nextOutboxAttempt(after: Date()).map { max(0, $0.timeIntervalSinceNow) } ?? 5
-                        group.addTask { await self.sleep(seconds: min(wait, 5)); return .woke }
+                        group.addTask {
+                            await self.sleep(seconds: min(wait, 5))
+                            return .woke
+                        }
                         waiting = true
                     }
                 } catch {
@@ -172,10 +175,14 @@ public actor OutboxWorker {
             let permanent = (error as? PeerClient.Failure)?.isPermanent ?? false
             let delay = permanent ? retry.maximum : retry.delay(afterAttempts: item.attempts)
             let retryAt = now.addingTimeInterval(RetryPolicy.seconds(delay))
-            logger.log(level: permanent ? .warning : .notice, "delivery failed; will retry", metadata: [
-                "envelope": "\(item.envelopeID)", "recipient": "\(item.recipient)", "attempt": "\(item.attempts + 1)",
-                "retryIn": "\(delay)", "error": "\(error)",
-            ])
+            logger.log(
+                level: permanent ? .warning : .notice,
+                "delivery failed; will retry",
+                metadata: [
+                    "envelope": "\(item.envelopeID)", "recipient": "\(item.recipient)", "attempt": "\(item.attempts + 1)",
+                    "retryIn": "\(delay)", "error": "\(error)",
+                ]
+            )
             try? await store.markAttemptFailed(item, error: "\(error)", retryAt: retryAt)
             return false
         }

@@ -92,7 +92,8 @@ public struct PeerClient: Sendable {
         let json = try? JSONValue(parsing: Array(bytes.readableBytesView))
         guard (200..<300).contains(Int(response.status.code)) else {
             throw Failure.rejected(
-                status: Int(response.status.code), code: json?["error"]?.stringValue ?? "http_\(response.status.code)",
+                status: Int(response.status.code),
+                code: json?["error"]?.stringValue ?? "http_\(response.status.code)",
                 message: json?["message"]?.stringValue ?? response.status.reasonPhrase
             )
         }

@@ -53,7 +53,12 @@ public actor PeerDirectory {
 
     /// Pins `descriptor` as the peer's identity. The caller has had its fingerprint confirmed.
     public func pin(_ descriptor: NodeDescriptor, document: JSONValue, now: Date) async throws -> Peer {
-        let record = PeerRecord(descriptor: descriptor, signedDescriptor: document, pinnedAt: peers[descriptor.id]?.record.pinnedAt ?? now, updatedAt: now)
+        let record = PeerRecord(
+            descriptor: descriptor,
+            signedDescriptor: document,
+            pinnedAt: peers[descriptor.id]?.record.pinnedAt ?? now,
+            updatedAt: now
+        )
         try await store.savePeer(record)
         let peer = Peer(record: record, descriptor: descriptor)
         peers[descriptor.id] = peer
@@ -74,7 +79,12 @@ public actor PeerDirectory {
     public func update(with descriptor: NodeDescriptor, document: JSONValue, now: Date, confirmedByOperator: Bool) async throws -> Update {
         guard let current = peers[descriptor.id] else { throw ProtocolError.unknownSender(descriptor.id.rawValue) }
         func refuse(_ reason: String) async throws -> Never {
-            try await store.raiseKeyAlert(peer: descriptor.id.rawValue, offeredFingerprint: descriptor.keys.fingerprint.digits, detail: reason, at: now)
+            try await store.raiseKeyAlert(
+                peer: descriptor.id.rawValue,
+                offeredFingerprint: descriptor.keys.fingerprint.digits,
+                detail: reason,
+                at: now
+            )
             throw ProtocolError.keyChangeRefused(reason)
         }
         let pinned = current.descriptor
@@ -100,7 +110,9 @@ public actor PeerDirectory {
         var changes: [String] = []
         if moved { changes.append("move from \(current.record.endpoint) to \(descriptor.endpoint)") }
         if rotated { changes.append("rotate its keys to fingerprint \(descriptor.keys.fingerprint) (signed by its pinned key)") }
-        let summary = "\(descriptor.id) asks to " + changes.joined(separator: " and ") + "; held until the operator confirms it (entente peer confirm \(descriptor.id))"
+        let summary =
+            "\(descriptor.id) asks to " + changes.joined(separator: " and ")
+            + "; held until the operator confirms it (entente peer confirm \(descriptor.id))"
         let change = PendingPeerChange(peer: descriptor.id.rawValue, descriptor: document.canonicalString, summary: summary, offeredAt: now)
         try await store.savePendingChange(change)
         pending[descriptor.id] = descriptor
@@ -113,7 +125,14 @@ public actor PeerDirectory {
         guard let descriptor = pending[id], let change = try await store.pendingChanges().first(where: { $0.peer == id.rawValue }) else {
             throw ProtocolError.unknownSender("\(id) has no change waiting for confirmation")
         }
-        guard case .applied(let peer) = try await update(with: descriptor, document: try JSONValue(parsing: change.descriptor), now: now, confirmedByOperator: true) else {
+        guard
+            case .applied(let peer) = try await update(
+                with: descriptor,
+                document: try JSONValue(parsing: change.descriptor),
+                now: now,
+                confirmedByOperator: true
+            )
+        else {
             preconditionFailure("a confirmed change is applied")
         }
         try await store.clearKeyAlerts(peer: id.rawValue)

@@ -41,7 +41,9 @@ struct RecordEntryIntake: Sendable {
         for member in [result.body.host] + result.body.members {
             let keys = try PublicKeys(json: member.keys)
             if let problem = anchors.problem(with: member.participant, keys) {
-                throw ProtocolError.unanchoredKey("the result of vote \(result.callEntry.id) lists keys for \(member.participant) that are not pinned here: \(problem)")
+                throw ProtocolError.unanchoredKey(
+                    "the result of vote \(result.callEntry.id) lists keys for \(member.participant) that are not pinned here: \(problem)"
+                )
             }
         }
     }

@@ -11,11 +11,23 @@ public enum RecordEnvelopes {
     static func tlp(of space: RecordSpace) -> TLP { space == .publicRecord ? .green : .amber }
 
     public static func seal(
-        _ entries: [RecordEntry], in space: RecordSpace, to recipients: [ParticipantID], identity: LocalIdentity, peers: PeerDirectory, now: Date
+        _ entries: [RecordEntry],
+        in space: RecordSpace,
+        to recipients: [ParticipantID],
+        identity: LocalIdentity,
+        peers: PeerDirectory,
+        now: Date
     ) async throws -> [Envelope] {
         try await DocumentEnvelopes.seal(
-            entries.map(\.document), as: "entries", type: envelopeType, to: recipients, tlp: tlp(of: space), exercise: false,
-            identity: identity, peers: peers, now: now
+            entries.map(\.document),
+            as: "entries",
+            type: envelopeType,
+            to: recipients,
+            tlp: tlp(of: space),
+            exercise: false,
+            identity: identity,
+            peers: peers,
+            now: now
         )
     }
 }

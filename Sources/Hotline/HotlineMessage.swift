@@ -35,9 +35,16 @@ public struct HotlineMessage: Sendable, Codable, Equatable {
     public var acknowledgeBy: String
 
     public init(
-        template: Template, priority: Priority, subject: String, body: String = "", language: String = "en",
-        fields: [String: String] = [:], attachments: [Attachment] = [], caseReference: String? = nil,
-        inReplyTo: String? = nil, acknowledgeBy: String
+        template: Template,
+        priority: Priority,
+        subject: String,
+        body: String = "",
+        language: String = "en",
+        fields: [String: String] = [:],
+        attachments: [Attachment] = [],
+        caseReference: String? = nil,
+        inReplyTo: String? = nil,
+        acknowledgeBy: String
     ) {
         self.template = template
         self.priority = priority

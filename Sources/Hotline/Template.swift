@@ -39,8 +39,12 @@ public enum Template: String, Sendable, Codable, CaseIterable {
         switch self {
         case .notification:
             [
-                Field("incidentType", "Type of incident", required: true,
-                      choices: ["ransomware", "ddos", "intrusion", "data-breach", "malware", "defacement", "supply-chain", "other"]),
+                Field(
+                    "incidentType",
+                    "Type of incident",
+                    required: true,
+                    choices: ["ransomware", "ddos", "intrusion", "data-breach", "malware", "defacement", "supply-chain", "other"]
+                ),
                 Field("firstObserved", "First observed (UTC)"),
                 Field("affectedSectors", "Affected sectors"),
                 Field("impact", "Impact"),
@@ -55,8 +59,12 @@ public enum Template: String, Sendable, Codable, CaseIterable {
             ]
         case .requestAssistance:
             [
-                Field("assistanceType", "Assistance requested", required: true,
-                      choices: ["logs", "indicators", "takedown", "investigation", "mitigation", "other"]),
+                Field(
+                    "assistanceType",
+                    "Assistance requested",
+                    required: true,
+                    choices: ["logs", "indicators", "takedown", "investigation", "mitigation", "other"]
+                ),
                 Field("details", "Details"),
                 Field("respondBy", "Respond by (UTC)"),
             ]

@@ -38,7 +38,8 @@ public enum CaseIntelligence {
         guard !objects.isEmpty, let report = state.report, producedBy.map({ $0 == state.owner }) ?? true else { return objects }
         let published = stixTime(state.timeline.last?.event.at ?? Timestamp.format(Date()))
         objects.append([
-            "type": "report", "spec_version": "2.1", "id": .string("report--" + uuid5(state.id)), "created": .string(stixTime(state.timeline.first?.event.at ?? "")),
+            "type": "report", "spec_version": "2.1", "id": .string("report--" + uuid5(state.id)),
+            "created": .string(stixTime(state.timeline.first?.event.at ?? "")),
             "modified": .string(published), "name": .string(report.title), "description": .string(report.summary), "published": .string(published),
             "report_types": ["threat-report"], "object_refs": .array(objects.compactMap { $0["id"] }),
             "object_marking_refs": [.string(TLPMarking.definitions[state.tlp]!)],
@@ -49,15 +50,16 @@ public enum CaseIntelligence {
     /// A STIX comparison for an indicator shared as (type, value): observable types with a
     /// `value` property map to it; hashes to `file:hashes`.
     static func pattern(type: String, value: String) -> String {
-        let path = switch type.lowercased() {
-        case "sha256", "sha-256": "file:hashes.'SHA-256'"
-        case "md5": "file:hashes.MD5"
-        case "sha1", "sha-1": "file:hashes.'SHA-1'"
-        case "ipv4-addr", "ipv6-addr", "domain-name", "url", "email-addr", "mac-addr": "\(type.lowercased()):value"
-        case "ip", "ipv4": "ipv4-addr:value"
-        case "domain": "domain-name:value"
-        default: "x-entente-observable:value"
-        }
+        let path =
+            switch type.lowercased() {
+            case "sha256", "sha-256": "file:hashes.'SHA-256'"
+            case "md5": "file:hashes.MD5"
+            case "sha1", "sha-1": "file:hashes.'SHA-1'"
+            case "ipv4-addr", "ipv6-addr", "domain-name", "url", "email-addr", "mac-addr": "\(type.lowercased()):value"
+            case "ip", "ipv4": "ipv4-addr:value"
+            case "domain": "domain-name:value"
+            default: "x-entente-observable:value"
+            }
         return STIXComparisons.pattern([(path, value)])
     }
 
@@ -72,7 +74,11 @@ public enum CaseIntelligence {
         bytes = Array(Insecure.SHA1.hash(data: bytes).prefix(16))
         bytes[6] = (bytes[6] & 0x0F) | 0x50
         bytes[8] = (bytes[8] & 0x3F) | 0x80
-        return UUID(uuid: (bytes[0], bytes[1], bytes[2], bytes[3], bytes[4], bytes[5], bytes[6], bytes[7], bytes[8], bytes[9], bytes[10], bytes[11],
-                           bytes[12], bytes[13], bytes[14], bytes[15])).uuidString.lowercased()
+        return UUID(
+            uuid: (
+                bytes[0], bytes[1], bytes[2], bytes[3], bytes[4], bytes[5], bytes[6], bytes[7], bytes[8], bytes[9], bytes[10], bytes[11],
+                bytes[12], bytes[13], bytes[14], bytes[15]
+            )
+        ).uuidString.lowercased()
     }
 }

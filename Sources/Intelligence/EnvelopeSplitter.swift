@@ -30,24 +30,38 @@ public struct EnvelopeSplitter: Sendable {
                 guard current.count <= maximumObjectBytes else { throw STIXError("an object is larger than \(maximumObjectBytes) bytes") }
             }
             if inString {
-                if escaped { escaped = false } else if byte == 0x5C { escaped = true } else if byte == 0x22 { inString = false; readingKey = false }
-                else if readingKey { key.append(byte) }
+                if escaped {
+                    escaped = false
+                } else if byte == 0x5C {
+                    escaped = true
+                } else if byte == 0x22 {
+                    inString = false
+                    readingKey = false
+                } else if readingKey {
+                    key.append(byte)
+                }
                 continue
             }
             switch byte {
-            case 0x22: // "
+            case 0x22:  // "
                 inString = true
-                if depth == 1 && !inObjects { readingKey = true; key = [] }
-            case 0x7B, 0x5B: // { [
+                if depth == 1 && !inObjects {
+                    readingKey = true
+                    key = []
+                }
+            case 0x7B, 0x5B:  // { [
                 if depth == 0 && byte != 0x7B { throw STIXError("an envelope is a JSON object") }
-                if depth == 1 && byte == 0x5B && key == Array("objects".utf8) { inObjects = true; sawObjects = true }
+                if depth == 1 && byte == 0x5B && key == Array("objects".utf8) {
+                    inObjects = true
+                    sawObjects = true
+                }
                 depth += 1
                 if depth == 3 && inObjects {
                     guard byte == 0x7B else { throw STIXError("objects must hold STIX objects") }
                     capturing = true
                     current = [byte]
                 }
-            case 0x7D, 0x5D: // } ]
+            case 0x7D, 0x5D:  // } ]
                 depth -= 1
                 guard depth >= 0 else { throw STIXError("unbalanced brackets") }
                 if depth == 2 && capturing {

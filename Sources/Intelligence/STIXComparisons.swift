@@ -99,14 +99,19 @@ enum STIXComparisons {
     static func comparisons(of observable: JSONValue, referring others: [String: JSONValue]) -> [Comparison] {
         guard let members = observable.objectValue, let objectType = members["type"]?.stringValue else { return [] }
         var found: [Comparison] = []
-        for (property, value) in members.sorted(by: { $0.key < $1.key }) where !["type", "id", "spec_version", "protocols", "is_multipart", "defanged"].contains(property) {
+        for (property, value) in members.sorted(by: { $0.key < $1.key })
+        where !["type", "id", "spec_version", "protocols", "is_multipart", "defanged"].contains(property) {
             if property == "hashes", let hashes = value.objectValue {
-                found += hashes.sorted { $0.key < $1.key }.compactMap { algorithm, hash in hash.stringValue.map { ("\(objectType):hashes.\(quote(algorithm))", $0) } }
+                found += hashes.sorted { $0.key < $1.key }.compactMap { algorithm, hash in
+                    hash.stringValue.map { ("\(objectType):hashes.\(quote(algorithm))", $0) }
+                }
             } else if property.hasSuffix("_ref"), let target = value.stringValue.flatMap({ others[$0] }) {
                 if let type = target["type"]?.stringValue { found.append(("\(objectType):\(property).type", type)) }
                 if let text = target["value"]?.stringValue { found.append(("\(objectType):\(property).value", text)) }
             } else if property.hasSuffix("_refs"), let targets = value.arrayValue {
-                found += targets.compactMap { $0.stringValue.flatMap { others[$0]?["value"]?.stringValue } }.map { ("\(objectType):\(property)[*].value", $0) }
+                found += targets.compactMap { $0.stringValue.flatMap { others[$0]?["value"]?.stringValue } }.map {
+                    ("\(objectType):\(property)[*].value", $0)
+                }
             } else if let text = value.stringValue {
                 found.append(("\(objectType):\(property)", text))
             } else if let number = value.integerValue {
@@ -117,5 +122,7 @@ enum STIXComparisons {
     }
 
     static func quote(_ name: String) -> String { name.allSatisfy { $0.isLetter || $0.isNumber || $0 == "_" } ? name : "'\(name)'" }
-    static func unquote(_ name: String) -> String { name.hasPrefix("'") && name.hasSuffix("'") && name.count >= 2 ? String(name.dropFirst().dropLast()) : name }
+    static func unquote(_ name: String) -> String {
+        name.hasPrefix("'") && name.hasSuffix("'") && name.count >= 2 ? String(name.dropFirst().dropLast()) : name
+    }
 }

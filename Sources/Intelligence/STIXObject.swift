@@ -62,7 +62,8 @@ public enum STIXValidation {
         }
 
         let isObservable = cyberObservables.contains(type)
-        let created = members["created"]?.stringValue, modified = members["modified"]?.stringValue
+        let created = members["created"]?.stringValue
+        let modified = members["modified"]?.stringValue
         if !isObservable {
             guard let created else { throw STIXError("\(id): created is required") }
             try timestamp(created, "\(id): created")
@@ -95,7 +96,9 @@ public enum STIXValidation {
         }
         var recipients: [String] = []
         if let named = members["x_entente_recipients"] {
-            guard let list = named.arrayValue, list.count <= 256 else { throw STIXError("\(id): x_entente_recipients is a list of at most 256 names") }
+            guard let list = named.arrayValue, list.count <= 256 else {
+                throw STIXError("\(id): x_entente_recipients is a list of at most 256 names")
+            }
             for entry in list {
                 guard let name = entry.stringValue, TLPPolicy.isRecipientName(name) else {
                     throw STIXError("\(id): x_entente_recipients holds names of 1 to 64 letters, digits, dots, hyphens or underscores")
@@ -105,14 +108,25 @@ public enum STIXValidation {
         }
         let tlp = TLPMarking.strictest(markingRefs)
         if tlp == .red, recipients.isEmpty { throw STIXError("\(id): a TLP:RED object names its recipients in x_entente_recipients") }
-        return STIXObject(id: id, type: type, specVersion: specVersion, created: created, modified: isObservable ? nil : modified ?? created,
-                          tlp: tlp, recipients: recipients, document: json, text: text)
+        return STIXObject(
+            id: id,
+            type: type,
+            specVersion: specVersion,
+            created: created,
+            modified: isObservable ? nil : modified ?? created,
+            tlp: tlp,
+            recipients: recipients,
+            document: json,
+            text: text
+        )
     }
 
     private static func typeRules(_ type: String, _ id: String, _ members: [String: JSONValue]) throws(STIXError) {
         switch type {
         case "indicator":
-            guard let pattern = members["pattern"]?.stringValue, !pattern.isEmpty else { throw STIXError("\(id): pattern must be a non-empty string") }
+            guard let pattern = members["pattern"]?.stringValue, !pattern.isEmpty else {
+                throw STIXError("\(id): pattern must be a non-empty string")
+            }
             if members["pattern_type"]?.stringValue == "stix" { try STIXPattern.check(pattern, id) }
             try timestamp(members["valid_from"]?.stringValue ?? "", "\(id): valid_from")
         case "malware":
@@ -120,13 +134,17 @@ public enum STIXValidation {
             if isFamily, members["name"] == nil { throw STIXError("\(id): a malware family requires name") }
         case "relationship":
             for property in ["source_ref", "target_ref"] {
-                guard let ref = members[property]?.stringValue, ref.contains("--") else { throw STIXError("\(id): \(property) must be an identifier") }
+                guard let ref = members[property]?.stringValue, ref.contains("--") else {
+                    throw STIXError("\(id): \(property) must be an identifier")
+                }
             }
         case "report":
             try timestamp(members["published"]?.stringValue ?? "", "\(id): published")
             guard let refs = members["object_refs"]?.arrayValue, !refs.isEmpty else { throw STIXError("\(id): object_refs must be a non-empty list") }
         case "sighting":
-            guard let ref = members["sighting_of_ref"]?.stringValue, ref.contains("--") else { throw STIXError("\(id): sighting_of_ref must be an identifier") }
+            guard let ref = members["sighting_of_ref"]?.stringValue, ref.contains("--") else {
+                throw STIXError("\(id): sighting_of_ref must be an identifier")
+            }
         default: break
         }
     }
@@ -158,7 +176,10 @@ public enum STIXValidation {
     /// Milliseconds since 1970 of a STIX timestamp (any fraction precision), or nil.
     public static func milliseconds(_ text: String) -> Int64? {
         let utf8 = Array(text.utf8)
-        guard utf8.count >= 20, utf8.last == 90 /* Z */, utf8[4] == 45, utf8[7] == 45, utf8[10] == 84, utf8[13] == 58, utf8[16] == 58 else { return nil }
+        // 90 is Z; 45 '-', 84 'T', 58 ':'.
+        guard utf8.count >= 20, utf8.last == 90, utf8[4] == 45, utf8[7] == 45, utf8[10] == 84, utf8[13] == 58, utf8[16] == 58 else {
+            return nil
+        }
         func number(_ range: Range<Int>) -> Int? {
             var value = 0
             for byte in utf8[range] {
@@ -181,7 +202,15 @@ public enum STIXValidation {
         } else if utf8[19] != 90 {
             return nil
         }
-        var components = DateComponents(timeZone: TimeZone(identifier: "UTC"), year: year, month: month, day: day, hour: hour, minute: minute, second: second)
+        var components = DateComponents(
+            timeZone: TimeZone(identifier: "UTC"),
+            year: year,
+            month: month,
+            day: day,
+            hour: hour,
+            minute: minute,
+            second: second
+        )
         components.calendar = Calendar(identifier: .gregorian)
         guard let date = components.date, components.isValidDate else { return nil }
         return Int64(date.timeIntervalSince1970) * 1000 + Int64(fraction)
@@ -199,12 +228,17 @@ enum STIXPattern {
             if character == "'" && previous != "\\" { inQuote.toggle() }
             if !inQuote {
                 if character == "[" { depth += 1 }
-                if character == "]" { depth -= 1; if depth < 0 { break } }
+                if character == "]" {
+                    depth -= 1
+                    if depth < 0 { break }
+                }
             }
             previous = character
         }
-        guard depth == 0, !inQuote, pattern.contains("["), pattern.contains("=") || pattern.contains(" MATCHES ") || pattern.contains(" LIKE ")
-                || pattern.contains(" IN ") || pattern.contains(">") || pattern.contains("<") || pattern.contains(" ISSUBSET ") || pattern.contains(" ISSUPERSET ")
+        guard depth == 0, !inQuote, pattern.contains("["),
+            pattern.contains("=") || pattern.contains(" MATCHES ") || pattern.contains(" LIKE ")
+                || pattern.contains(" IN ") || pattern.contains(">") || pattern.contains("<") || pattern.contains(" ISSUBSET ")
+                || pattern.contains(" ISSUPERSET ")
         else { throw STIXError("\(id): pattern is not a STIX pattern: \(pattern.prefix(100))") }
     }
 }

@@ -15,8 +15,15 @@ public enum Sightings {
         /// Who may read a TLP:RED sighting.
         public var recipients: [String]
 
-        public init(sightingOf: String, count: Int = 1, firstSeen: Date? = nil, lastSeen: Date? = nil, note: String = "", tlp: TLP = .amber,
-                    recipients: [String] = []) {
+        public init(
+            sightingOf: String,
+            count: Int = 1,
+            firstSeen: Date? = nil,
+            lastSeen: Date? = nil,
+            note: String = "",
+            tlp: TLP = .amber,
+            recipients: [String] = []
+        ) {
             self.sightingOf = sightingOf
             self.count = count
             self.firstSeen = firstSeen
@@ -43,7 +50,9 @@ public enum Sightings {
 
     /// The sighting for a report; refused with the reason when the report does not make sense.
     public static func sighting(_ report: Report, by participant: ParticipantID, id: UUID = UUID(), at now: Date) throws(STIXError) -> JSONValue {
-        guard report.sightingOf.contains("--"), report.sightingOf.utf8.count <= 300 else { throw STIXError("a sighting is of a STIX object identifier") }
+        guard report.sightingOf.contains("--"), report.sightingOf.utf8.count <= 300 else {
+            throw STIXError("a sighting is of a STIX object identifier")
+        }
         guard (1...999_999_999).contains(report.count) else { throw STIXError("count must be between 1 and 999,999,999") }
         guard report.note.utf8.count <= 10_000 else { throw STIXError("the note is at most 10,000 bytes") }
         if let first = report.firstSeen, let last = report.lastSeen, last < first { throw STIXError("last seen is before first seen") }

@@ -81,9 +81,10 @@ public enum TLPPolicy {
     /// A name a TLP:RED object may address: an account or username of this node, or a participant id.
     /// The character set keeps names apart in storage, where a list of them is one column.
     public static func isRecipientName(_ name: String) -> Bool {
-        (1...64).contains(name.utf8.count) && name.utf8.allSatisfy { byte in
-            (65...90).contains(byte) || (97...122).contains(byte) || (48...57).contains(byte) || byte == 45 || byte == 46 || byte == 95
-        }
+        (1...64).contains(name.utf8.count)
+            && name.utf8.allSatisfy { byte in
+                (65...90).contains(byte) || (97...122).contains(byte) || (48...57).contains(byte) || byte == 45 || byte == 46 || byte == 95
+            }
     }
 
     static func rank(_ tlp: TLP) -> Int {

@@ -95,14 +95,18 @@ public struct PublicRecord: Sendable {
 
     /// proposed → agreed (by the other side) → in progress → completed; withdrawn from any open step.
     static func check(
-        _ next: CapacityProgress.Status, after current: CapacityProgress.Status, by author: ParticipantID, proposer: ParticipantID
+        _ next: CapacityProgress.Status,
+        after current: CapacityProgress.Status,
+        by author: ParticipantID,
+        proposer: ParticipantID
     ) throws(DocumentError) {
-        let allowed: Bool = switch (current, next) {
-        case (.proposed, .agreed): author != proposer
-        case (.agreed, .inProgress), (.agreed, .completed), (.inProgress, .completed): true
-        case (.proposed, .withdrawn), (.agreed, .withdrawn), (.inProgress, .withdrawn): true
-        default: false
-        }
+        let allowed: Bool =
+            switch (current, next) {
+            case (.proposed, .agreed): author != proposer
+            case (.agreed, .inProgress), (.agreed, .completed), (.inProgress, .completed): true
+            case (.proposed, .withdrawn), (.agreed, .withdrawn), (.inProgress, .withdrawn): true
+            default: false
+            }
         guard allowed else {
             if current == .proposed, next == .agreed { throw .refused("the other side agrees to a match, not the one that proposed it") }
             throw .refused("a match that is \(current.rawValue) cannot become \(next.rawValue)")

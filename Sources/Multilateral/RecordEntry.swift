@@ -13,7 +13,10 @@ public enum RecordSpace: Sendable, Hashable, CustomStringConvertible {
     case agreement(String)
 
     public init?(_ text: String) {
-        if text == "public" { self = .publicRecord; return }
+        if text == "public" {
+            self = .publicRecord
+            return
+        }
         let parts = text.split(separator: ":", maxSplits: 1).map(String.init)
         guard parts.count == 2, UUIDv7.isValid(parts[1]) else { return nil }
         switch parts[0] {
@@ -43,12 +46,20 @@ public enum RecordSpace: Sendable, Hashable, CustomStringConvertible {
 /// What an entry says; each kind belongs to one sort of space and has one body type.
 public enum RecordKind: String, Sendable, Codable, CaseIterable {
     // A forum's life: charter, tabled texts, amendments, votes and their published result.
-    case forum, proposal, amendment, amendmentDecision = "amendment-decision", voteCall = "vote-call", ballot, result
+    case forum, proposal, amendment
+    case amendmentDecision = "amendment-decision"
+    case voteCall = "vote-call"
+    case ballot, result
     // An agreement: its text and obligations, then each party's signature.
-    case agreement, agreementSignature = "agreement-signature"
+    case agreement
+    case agreementSignature = "agreement-signature"
     // The public record: norms, commitments, alleged breaches, CBM implementation, capacity building.
-    case norm, commitment, allegation, cbmStatus = "cbm-status"
-    case capacityRequest = "capacity-request", capacityOffer = "capacity-offer", capacityMatch = "capacity-match", capacityProgress = "capacity-progress"
+    case norm, commitment, allegation
+    case cbmStatus = "cbm-status"
+    case capacityRequest = "capacity-request"
+    case capacityOffer = "capacity-offer"
+    case capacityMatch = "capacity-match"
+    case capacityProgress = "capacity-progress"
 
     var opensSpace: Bool { self == .forum || self == .agreement }
 
@@ -88,15 +99,21 @@ public struct RecordEntry: Sendable, Equatable {
 
     /// Writes and signs a new entry; an entry that opens a space (`forum`, `agreement`) names it by its own id.
     public static func sign(
-        _ kind: RecordKind, body: JSONValue, in space: RecordSpace?, author: ParticipantID, by: Person,
-        key: Curve25519.Signing.PrivateKey, now: Date = Date()
+        _ kind: RecordKind,
+        body: JSONValue,
+        in space: RecordSpace?,
+        author: ParticipantID,
+        by: Person,
+        key: Curve25519.Signing.PrivateKey,
+        now: Date = Date()
     ) throws(DocumentError) -> RecordEntry {
         let id = UUIDv7.string(UUIDv7.generate(at: now))
-        let space: RecordSpace = switch kind {
-        case .forum: .forum(id)
-        case .agreement: .agreement(id)
-        default: space ?? .publicRecord
-        }
+        let space: RecordSpace =
+            switch kind {
+            case .forum: .forum(id)
+            case .agreement: .agreement(id)
+            default: space ?? .publicRecord
+            }
         let document: JSONValue = [
             "type": .string(documentType), "v": 1, "id": .string(id), "space": .string(space.description),
             "author": .string(author.rawValue), "at": .string(Timestamp.format(now)),

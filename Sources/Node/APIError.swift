@@ -57,16 +57,17 @@ public struct APIError: HTTPResponseError, CustomStringConvertible {
     }
 
     static func from(_ error: ProtocolError) -> APIError {
-        let status: HTTPResponse.Status = switch error {
-        case .tooLarge: .contentTooLarge
-        case .badSignature: .unauthorized
-        case .unknownSender, .notAParticipant, .unanchoredKey: .forbidden
-        case .notAddressedToThisNode: .misdirectedRequest
-        case .undecryptable, .unsupportedType: .unprocessableContent
-        case .keyChangeRefused, .idConflict, .awaitingHistory, .keyChangePending: .conflict
-        case .quotaExceeded: .tooManyRequests
-        case .malformed, .unsupportedVersion, .unsigned: .badRequest
-        }
+        let status: HTTPResponse.Status =
+            switch error {
+            case .tooLarge: .contentTooLarge
+            case .badSignature: .unauthorized
+            case .unknownSender, .notAParticipant, .unanchoredKey: .forbidden
+            case .notAddressedToThisNode: .misdirectedRequest
+            case .undecryptable, .unsupportedType: .unprocessableContent
+            case .keyChangeRefused, .idConflict, .awaitingHistory, .keyChangePending: .conflict
+            case .quotaExceeded: .tooManyRequests
+            case .malformed, .unsupportedVersion, .unsigned: .badRequest
+            }
         return APIError(status, error.code, error.description)
     }
 }
@@ -74,7 +75,8 @@ public struct APIError: HTTPResponseError, CustomStringConvertible {
 enum JSONResponse {
     static func make(_ value: JSONValue, status: HTTPResponse.Status = .ok) -> Response {
         Response(
-            status: status, headers: [.contentType: "application/json; charset=utf-8"],
+            status: status,
+            headers: [.contentType: "application/json; charset=utf-8"],
             body: ResponseBody(byteBuffer: ByteBuffer(bytes: value.canonicalBytes))
         )
     }

@@ -42,25 +42,33 @@ enum CaseRepresentation {
     static func full(_ state: CaseState, for participant: ParticipantID, escalations: [CaseEscalation], now: Date, role: Role) throws -> JSONValue {
         guard case .object(var members) = summary(state, now: now, role: role) else { preconditionFailure("an object") }
         members["report"] = try state.report.map { try JSONValue(encoding: $0) } ?? .null
-        members["timeline"] = .array(state.timeline.map { entry in
-            event(entry.event, role: role).merging(["step": .number(Double(entry.step.rawValue)), "refusal": entry.refusal.map(JSONValue.string) ?? .null])
-        })
+        members["timeline"] = .array(
+            state.timeline.map { entry in
+                event(entry.event, role: role).merging([
+                    "step": .number(Double(entry.step.rawValue)), "refusal": entry.refusal.map(JSONValue.string) ?? .null,
+                ])
+            }
+        )
         members["waiting"] = .array(state.waiting.map { event($0, role: role) })
-        members["due"] = .array(state.dueItems.map { item in
-            [
-                "id": .string(item.id), "kind": .string(item.kind.rawValue), "event": .string(item.eventID),
-                "askedBy": .string(item.askedBy.rawValue), "owedBy": .string(item.owedBy.rawValue), "dueBy": .string(item.dueBy),
-                "desk": .string(item.desk.rawValue), "summary": .string(item.summary),
-                "overdue": .bool(item.isOverdue(atMilliseconds: now.unixMilliseconds)),
-            ]
-        })
-        members["statements"] = .array(state.statements.map { record in
-            [
-                "id": .string(record.event.id), "title": .string(record.statement.title), "text": .string(record.statement.text),
-                "proposedBy": .string(record.event.author.rawValue), "attribution": record.statement.attribution.map(JSONValue.string) ?? .null,
-                "signers": .array(record.signers.map { .string($0.rawValue) }),
-            ]
-        })
+        members["due"] = .array(
+            state.dueItems.map { item in
+                [
+                    "id": .string(item.id), "kind": .string(item.kind.rawValue), "event": .string(item.eventID),
+                    "askedBy": .string(item.askedBy.rawValue), "owedBy": .string(item.owedBy.rawValue), "dueBy": .string(item.dueBy),
+                    "desk": .string(item.desk.rawValue), "summary": .string(item.summary),
+                    "overdue": .bool(item.isOverdue(atMilliseconds: now.unixMilliseconds)),
+                ]
+            }
+        )
+        members["statements"] = .array(
+            state.statements.map { record in
+                [
+                    "id": .string(record.event.id), "title": .string(record.statement.title), "text": .string(record.statement.text),
+                    "proposedBy": .string(record.event.author.rawValue), "attribution": record.statement.attribution.map(JSONValue.string) ?? .null,
+                    "signers": .array(record.signers.map { .string($0.rawValue) }),
+                ]
+            }
+        )
         members["escalations"] = .array(escalations.map(escalation))
         members["possibleActions"] = .array(state.possibleActions(for: participant).map { .string($0.rawValue) })
         return .object(members)

@@ -34,13 +34,27 @@ public struct CaseService: Sendable {
 
     /// Opens a case with its report; nobody else hears of it until the owner notifies them.
     public func open(_ report: CaseAction.Report, by person: CaseEvent.Person, now: Date = Date()) async throws -> CaseEvent {
-        let event = try signing { try CaseEvent.sign(.report(report), caseID: nil, owner: identity.id, author: identity.id, after: [], by: person, key: identity.keys.signing, now: now) }
+        let event = try signing {
+            try CaseEvent.sign(
+                .report(report),
+                caseID: nil,
+                owner: identity.id,
+                author: identity.id,
+                after: [],
+                by: person,
+                key: identity.keys.signing,
+                now: now
+            )
+        }
         return try await store.updateCase(event.caseID) { held in
             let state = held.adding([event])
-            return (state, {
-                try await store.recordOutgoing(caseEvents: [event], envelopes: [], now: now)
-                return event
-            })
+            return (
+                state,
+                {
+                    try await store.recordOutgoing(caseEvents: [event], envelopes: [], now: now)
+                    return event
+                }
+            )
         }
     }
 
@@ -53,13 +67,27 @@ public struct CaseService: Sendable {
     }
 
     private func write(
-        _ action: CaseAction, in before: CaseState, by person: CaseEvent.Person, now: Date
+        _ action: CaseAction,
+        in before: CaseState,
+        by person: CaseEvent.Person,
+        now: Date
     ) async throws -> (state: CaseState, commit: @Sendable () async throws -> CaseEvent) {
-        guard let owner = before.owner, before.participants.contains(identity.id) else { throw ServiceFailure.notFound("no case \(before.id) on this node") }
+        guard let owner = before.owner, before.participants.contains(identity.id) else {
+            throw ServiceFailure.notFound("no case \(before.id) on this node")
+        }
         try speaking.check(.caseEvent(action.kind), role: person.role)
         try checkDueTimes(of: action, now: now)
         let event = try signing {
-            try CaseEvent.sign(action, caseID: before.id, owner: owner, author: identity.id, after: before.heads, by: person, key: identity.keys.signing, now: now)
+            try CaseEvent.sign(
+                action,
+                caseID: before.id,
+                owner: owner,
+                author: identity.id,
+                after: before.heads,
+                by: person,
+                key: identity.keys.signing,
+                now: now
+            )
         }
         var after = before
         do { try after.apply(event) } catch {
@@ -70,7 +98,9 @@ public struct CaseService: Sendable {
         }
         let newcomers = after.participants.filter { !before.participants.contains($0) }
         for participant in after.participants where participant != identity.id {
-            guard await peers.peer(participant) != nil else { throw ServiceFailure.invalid("\(participant) is not a peer of this node: pin it before writing to it") }
+            guard await peers.peer(participant) != nil else {
+                throw ServiceFailure.invalid("\(participant) is not a peer of this node: pin it before writing to it")
+            }
         }
         let history = before.timeline.map(\.event) + before.waiting
         var envelopes = try await CaseEnvelopes.seal([event], to: before.participants, state: after, identity: identity, peers: peers, now: now)
@@ -78,10 +108,13 @@ public struct CaseService: Sendable {
         // The event follows every head and is signed now: it sorts last unless a participant
         // dated an event ahead of this node's clock, and then the case is refolded in memory.
         let state = before.adding([event])
-        return (state, { [envelopes] in
-            try await store.recordOutgoing(caseEvents: [event], envelopes: envelopes, now: now)
-            return event
-        })
+        return (
+            state,
+            { [envelopes] in
+                try await store.recordOutgoing(caseEvents: [event], envelopes: envelopes, now: now)
+                return event
+            }
+        )
     }
 
     /// Co-signs a proposed joint statement with this node's key.
@@ -94,7 +127,12 @@ public struct CaseService: Sendable {
     }
 
     /// Proposes a joint statement and signs it first.
-    public func propose(_ statement: CaseAction.Statement, in caseID: String, by person: CaseEvent.Person, now: Date = Date()) async throws -> CaseEvent {
+    public func propose(
+        _ statement: CaseAction.Statement,
+        in caseID: String,
+        by person: CaseEvent.Person,
+        now: Date = Date()
+    ) async throws -> CaseEvent {
         let event = try await record(.statement(statement), in: caseID, by: person, now: now)
         try await cosign(statement: event.id, in: caseID, by: person, now: now)
         return event
@@ -135,9 +173,13 @@ public struct CaseService: Sendable {
         for state in try await cases(limit: 1000) where state.isOpen {
             for item in state.dueItems where item.owedBy == identity.id && item.desk == policy.fromDesk && item.isOverdue(atMilliseconds: threshold) {
                 let escalation = CaseEscalation(
-                    itemID: item.id, caseID: state.id, owedBy: item.owedBy.rawValue,
-                    dueAt: Date(unixMilliseconds: Timestamp.milliseconds(item.dueBy) ?? 0), raisedAt: now,
-                    summary: "\(item.summary) — asked by \(item.askedBy) in “\(state.title)”, due \(item.dueBy), not answered by the \(policy.fromDesk.rawValue) desk"
+                    itemID: item.id,
+                    caseID: state.id,
+                    owedBy: item.owedBy.rawValue,
+                    dueAt: Date(unixMilliseconds: Timestamp.milliseconds(item.dueBy) ?? 0),
+                    raisedAt: now,
+                    summary:
+                        "\(item.summary) — asked by \(item.askedBy) in “\(state.title)”, due \(item.dueBy), not answered by the \(policy.fromDesk.rawValue) desk"
                 )
                 if try await store.raiseEscalation(escalation) { raised.append(escalation) }
             }
@@ -146,12 +188,13 @@ public struct CaseService: Sendable {
     }
 
     private func checkDueTimes(of action: CaseAction, now: Date) throws {
-        let dueTimes: [String] = switch action {
-        case .notification(let notification): [notification.respondBy]
-        case .request(let request): [request.dueBy]
-        case .followUp(let followUp): followUp.actions.map(\.dueBy)
-        default: []
-        }
+        let dueTimes: [String] =
+            switch action {
+            case .notification(let notification): [notification.respondBy]
+            case .request(let request): [request.dueBy]
+            case .followUp(let followUp): followUp.actions.map(\.dueBy)
+            default: []
+            }
         for due in dueTimes where (Timestamp.milliseconds(due) ?? 0) <= now.unixMilliseconds {
             throw ServiceFailure.invalid("due time \(due) is not in the future")
         }

@@ -47,11 +47,21 @@ public struct DrillService: Sendable {
             let inject = scenario.injects[due.inject - 1]
             for recipient in due.recipients {
                 // Sent and marked sent in one transaction: a crash between the two cannot send it twice.
-                _ = try await hotline.send(.init(
-                    to: [recipient], template: .freeText, priority: inject.priority, subject: inject.subject, body: inject.body,
-                    tlp: .green, exercise: true
-                ), composedBy: "drill “\(name)”, inject \(due.inject)", role: nil,
-                   inject: .init(drill: due.drill, inject: due.inject, recipient: recipient), now: now)
+                _ = try await hotline.send(
+                    .init(
+                        to: [recipient],
+                        template: .freeText,
+                        priority: inject.priority,
+                        subject: inject.subject,
+                        body: inject.body,
+                        tlp: .green,
+                        exercise: true
+                    ),
+                    composedBy: "drill “\(name)”, inject \(due.inject)",
+                    role: nil,
+                    inject: .init(drill: due.drill, inject: due.inject, recipient: recipient),
+                    now: now
+                )
                 sent += 1
             }
         }
@@ -63,7 +73,13 @@ public struct DrillService: Sendable {
         let scenario = try Self.scenario(stored)
         let subjects = Dictionary(uniqueKeysWithValues: scenario.injects.enumerated().map { ($0.offset + 1, $0.element.subject) })
         let deliveries = try await store.drillDeliveries(id, subjects: subjects)
-        return Drill(id: id, scenario: scenario, startAt: stored.startAt, createdBy: stored.createdBy, report: AfterActionReport(deliveries: deliveries))
+        return Drill(
+            id: id,
+            scenario: scenario,
+            startAt: stored.startAt,
+            createdBy: stored.createdBy,
+            report: AfterActionReport(deliveries: deliveries)
+        )
     }
 
     public func drills() async throws -> [Drill] {

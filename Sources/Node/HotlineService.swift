@@ -33,9 +33,19 @@ public struct HotlineService: Sendable {
         public var answersExerciseAsReal: Bool
 
         public init(
-            to: [ParticipantID], template: Template, priority: Priority, subject: String, body: String = "", language: String = "en",
-            fields: [String: String] = [:], attachments: [HotlineMessage.Attachment] = [], caseReference: String? = nil,
-            inReplyTo: String? = nil, tlp: TLP = .amber, exercise: Bool = false, answersExerciseAsReal: Bool = false
+            to: [ParticipantID],
+            template: Template,
+            priority: Priority,
+            subject: String,
+            body: String = "",
+            language: String = "en",
+            fields: [String: String] = [:],
+            attachments: [HotlineMessage.Attachment] = [],
+            caseReference: String? = nil,
+            inReplyTo: String? = nil,
+            tlp: TLP = .amber,
+            exercise: Bool = false,
+            answersExerciseAsReal: Bool = false
         ) {
             self.to = to
             self.template = template
@@ -60,7 +70,13 @@ public struct HotlineService: Sendable {
     /// nil when the node itself sends (a drill's scheduled inject, a communication check).
     @discardableResult
     /// `inject` is the drill inject this message carries (to its one recipient), marked sent with it.
-    public func send(_ draft: Draft, composedBy: String?, role: Role?, inject: NodeStore.InjectDelivery? = nil, now: Date = Date()) async throws -> [String] {
+    public func send(
+        _ draft: Draft,
+        composedBy: String?,
+        role: Role?,
+        inject: NodeStore.InjectDelivery? = nil,
+        now: Date = Date()
+    ) async throws -> [String] {
         if let role, draft.priority == .flash { try speaking.check(.flashNotification, role: role.rawValue) }
         var draft = draft
         let recipients = Array(Set(draft.to)).sorted()
@@ -70,7 +86,9 @@ public struct HotlineService: Sendable {
             guard await peers.peer(recipient) != nil else { throw ServiceFailure.invalid("\(recipient) is not a peer of this node") }
         }
         if let inReplyTo = draft.inReplyTo {
-            guard let original = try await store.message(inReplyTo) else { throw ServiceFailure.invalid("inReplyTo \(inReplyTo) is not a message on this node") }
+            guard let original = try await store.message(inReplyTo) else {
+                throw ServiceFailure.invalid("inReplyTo \(inReplyTo) is not a message on this node")
+            }
             // An answer to a drill that went out unmarked would read as a real flash notification.
             if original.exercise, !draft.answersExerciseAsReal { draft.exercise = true }
         }
@@ -81,14 +99,28 @@ public struct HotlineService: Sendable {
         }
         var ids: [String] = []
         for (seconds, group) in byDeadline.sorted(by: { $0.value[0] < $1.value[0] }) {
-            ids.append(try await seal(draft, to: group, acknowledgeBy: now.addingTimeInterval(TimeInterval(seconds)), composedBy: composedBy, inject: inject, now: now))
+            ids.append(
+                try await seal(
+                    draft,
+                    to: group,
+                    acknowledgeBy: now.addingTimeInterval(TimeInterval(seconds)),
+                    composedBy: composedBy,
+                    inject: inject,
+                    now: now
+                )
+            )
         }
         await outbox.wake()
         return ids
     }
 
     private func seal(
-        _ draft: Draft, to recipients: [ParticipantID], acknowledgeBy: Date, composedBy: String?, inject: NodeStore.InjectDelivery?, now: Date
+        _ draft: Draft,
+        to recipients: [ParticipantID],
+        acknowledgeBy: Date,
+        composedBy: String?,
+        inject: NodeStore.InjectDelivery?,
+        now: Date
     ) async throws -> String {
         var keys: [(id: ParticipantID, key: Curve25519.KeyAgreement.PublicKey)] = []
         for recipient in recipients {
@@ -96,15 +128,28 @@ public struct HotlineService: Sendable {
             keys.append((recipient, peer.descriptor.keys.agreement))
         }
         let message = HotlineMessage(
-            template: draft.template, priority: draft.priority, subject: draft.subject, body: draft.body, language: draft.language,
-            fields: draft.fields.filter { !$0.value.isEmpty }, attachments: draft.attachments, caseReference: draft.caseReference,
-            inReplyTo: draft.inReplyTo, acknowledgeBy: Timestamp.format(acknowledgeBy)
+            template: draft.template,
+            priority: draft.priority,
+            subject: draft.subject,
+            body: draft.body,
+            language: draft.language,
+            fields: draft.fields.filter { !$0.value.isEmpty },
+            attachments: draft.attachments,
+            caseReference: draft.caseReference,
+            inReplyTo: draft.inReplyTo,
+            acknowledgeBy: Timestamp.format(acknowledgeBy)
         )
         do { try message.validate() } catch { throw ServiceFailure.invalid(error.description) }
         let envelope = try Envelope.seal(
-            payload: try JSONValue(encoding: message), type: HotlineMessage.envelopeType, from: identity.id,
-            signingKey: identity.keys.signing, to: keys, tlp: draft.tlp, exercise: draft.exercise,
-            id: UUIDv7.string(UUIDv7.generate(at: now)), createdAt: Timestamp.format(now)
+            payload: try JSONValue(encoding: message),
+            type: HotlineMessage.envelopeType,
+            from: identity.id,
+            signingKey: identity.keys.signing,
+            to: keys,
+            tlp: draft.tlp,
+            exercise: draft.exercise,
+            id: UUIDv7.string(UUIDv7.generate(at: now)),
+            createdAt: Timestamp.format(now)
         )
         try await store.recordOutgoing(envelope, message: message, composedBy: composedBy, inject: inject, now: now)
         return envelope.id
@@ -120,9 +165,15 @@ public struct HotlineService: Sendable {
         }
         let acknowledgement = Acknowledgement(messageID: messageID, acknowledgedBy: person, role: role, acknowledgedAt: Timestamp.format(now))
         let envelope = try Envelope.seal(
-            payload: try JSONValue(encoding: acknowledgement), type: Acknowledgement.envelopeType, from: identity.id,
-            signingKey: identity.keys.signing, to: [(sender, peer.descriptor.keys.agreement)], tlp: message.tlp,
-            exercise: message.exercise, id: UUIDv7.string(UUIDv7.generate(at: now)), createdAt: Timestamp.format(now)
+            payload: try JSONValue(encoding: acknowledgement),
+            type: Acknowledgement.envelopeType,
+            from: identity.id,
+            signingKey: identity.keys.signing,
+            to: [(sender, peer.descriptor.keys.agreement)],
+            tlp: message.tlp,
+            exercise: message.exercise,
+            id: UUIDv7.string(UUIDv7.generate(at: now)),
+            createdAt: Timestamp.format(now)
         )
         guard try await store.recordAcknowledgement(of: messageID, by: "\(person) (\(role))", envelope: envelope, now: now) else {
             throw ServiceFailure.conflict("message \(messageID) is already acknowledged")
@@ -131,18 +182,31 @@ public struct HotlineService: Sendable {
     }
 
     /// Sends a communication check to each peer (or the named ones); returns the message ids.
-    public func sendCommunicationChecks(to targets: [ParticipantID]? = nil, composedBy: String?, exercise: Bool = false, now: Date = Date()) async throws -> [String: String] {
+    public func sendCommunicationChecks(
+        to targets: [ParticipantID]? = nil,
+        composedBy: String?,
+        exercise: Bool = false,
+        now: Date = Date()
+    ) async throws -> [String: String] {
         let all = await peers.all().map(\.record.id)
         let recipients = targets ?? all
         guard !recipients.isEmpty else { throw ServiceFailure.invalid("this node has no peers to check") }
         var sent: [String: String] = [:]
         for recipient in recipients {
-            sent[recipient.rawValue] = try await send(Draft(
-                to: [recipient], template: .communicationCheck, priority: .urgent,
-                subject: "Communication check from \(identity.name)",
-                body: "Please acknowledge this message to confirm that your Point of Contact is reachable.",
-                tlp: .green, exercise: exercise
-            ), composedBy: composedBy, role: nil, now: now)[0]
+            sent[recipient.rawValue] = try await send(
+                Draft(
+                    to: [recipient],
+                    template: .communicationCheck,
+                    priority: .urgent,
+                    subject: "Communication check from \(identity.name)",
+                    body: "Please acknowledge this message to confirm that your Point of Contact is reachable.",
+                    tlp: .green,
+                    exercise: exercise
+                ),
+                composedBy: composedBy,
+                role: nil,
+                now: now
+            )[0]
         }
         return sent
     }
@@ -167,7 +231,8 @@ public struct HotlineService: Sendable {
         let peer: PeerDirectory.Peer
         if await peers.peer(descriptor.id) != nil {
             // The operator typed the fingerprint: that confirms a new endpoint or keys.
-            guard case .applied(let updated) = try await peers.update(with: descriptor, document: document, now: now, confirmedByOperator: true) else {
+            guard case .applied(let updated) = try await peers.update(with: descriptor, document: document, now: now, confirmedByOperator: true)
+            else {
                 preconditionFailure("a confirmed change is applied")
             }
             peer = updated
@@ -191,7 +256,9 @@ public struct HotlineService: Sendable {
     /// The operator takes the endpoint or keys a peer asked for; what it owes that peer is retried at once.
     public func confirmPeer(_ id: ParticipantID, now: Date = Date()) async throws -> PeerDirectory.Peer {
         let peer: PeerDirectory.Peer
-        do { peer = try await peers.confirmPending(id, now: now) } catch ProtocolError.unknownSender(let detail) { throw ServiceFailure.notFound(detail) }
+        do { peer = try await peers.confirmPending(id, now: now) } catch ProtocolError.unknownSender(let detail) {
+            throw ServiceFailure.notFound(detail)
+        }
         try await store.retryOutboxNow(recipient: id.rawValue, now: now)
         await outbox.wake()
         return peer

@@ -59,7 +59,8 @@ public struct IntelligenceService: Sendable {
 
     /// Creates (or replaces) an account; returns its token, shown once.
     public func saveAccount(name: String, relation: Reader.Relation, read: [String], write: [String], now: Date = Date()) async throws -> String {
-        guard (2...64).contains(name.utf8.count), name.utf8.allSatisfy({ (97...122).contains($0) || (48...57).contains($0) || $0 == 45 || $0 == 46 }) else {
+        guard (2...64).contains(name.utf8.count), name.utf8.allSatisfy({ (97...122).contains($0) || (48...57).contains($0) || $0 == 45 || $0 == 46 })
+        else {
             throw ServiceFailure.invalid("an account name is 2 to 64 lowercase letters, digits, dots and hyphens")
         }
         let known = Set(try await store.collections().map(\.id))
@@ -72,7 +73,12 @@ public struct IntelligenceService: Sendable {
     }
 
     /// Validates each object and stores the valid ones in one transaction.
-    public func add(_ objects: [(json: JSONValue, source: String?)], to collection: TAXIICollection, by principal: Principal, now: Date = Date()) async throws -> AddResult {
+    public func add(
+        _ objects: [(json: JSONValue, source: String?)],
+        to collection: TAXIICollection,
+        by principal: Principal,
+        now: Date = Date()
+    ) async throws -> AddResult {
         var result = AddResult()
         var valid: [STIXObject] = []
         for (json, source) in objects {
@@ -94,13 +100,21 @@ public struct IntelligenceService: Sendable {
             let refused = candidates.filter { owners[$0.id].map { $0 != principal.owner } ?? false }
             let accepted = candidates.filter { owners[$0.id].map { $0 == principal.owner } ?? true }
             if !accepted.isEmpty {
-                try await store.addSTIXObjects(accepted, to: collection, fromThisNode: principal.writesForThisNode, source: principal.subscription,
-                                               owner: principal.owner, now: now)
+                try await store.addSTIXObjects(
+                    accepted,
+                    to: collection,
+                    fromThisNode: principal.writesForThisNode,
+                    source: principal.subscription,
+                    owner: principal.owner,
+                    now: now
+                )
             }
             return (accepted, refused.map { ($0, owners[$0.id] ?? "") })
         }
         for (object, owner) in refused {
-            result.failures.append((object.id, object.version, "\(object.id) was written by \(Self.describe(owner)): only its producer adds versions of it"))
+            result.failures.append(
+                (object.id, object.version, "\(object.id) was written by \(Self.describe(owner)): only its producer adds versions of it")
+            )
         }
         result.successes = stored.map { ($0.id, $0.version) }
         return result
@@ -116,7 +130,9 @@ public struct IntelligenceService: Sendable {
     public func delete(_ query: STIXQuery, by principal: Principal) async throws -> Int {
         try await writes.withLock {
             let deleted = try await store.deleteSTIXObject(query, owner: principal.isOperator ? nil : principal.owner)
-            if deleted == 0, let id = query.objectID, let owner = try await store.stixOwners(of: [id], in: query.collection)[id], owner != principal.owner {
+            if deleted == 0, let id = query.objectID, let owner = try await store.stixOwners(of: [id], in: query.collection)[id],
+                owner != principal.owner
+            {
                 throw ServiceFailure.forbidden("\(id) was written by \(Self.describe(owner)): only its producer deletes it")
             }
             return deleted
@@ -135,9 +151,16 @@ public struct IntelligenceService: Sendable {
     public static let maximumMISPBytes = 64 << 20
 
     /// Imports a MISP event as STIX, by the misp-stix mapping; TLP:RED parts name the importer.
-    public func importMISP(_ json: JSONValue, into collection: TAXIICollection, by principal: Principal, now: Date = Date()) async throws -> MISPImport {
+    public func importMISP(
+        _ json: JSONValue,
+        into collection: TAXIICollection,
+        by principal: Principal,
+        now: Date = Date()
+    ) async throws -> MISPImport {
         let conversion: MISPEvent.Conversion
-        do throws(STIXError) { conversion = try MISPEvent.stix(from: json, recipients: [principal.name]) } catch { throw ServiceFailure.invalid(error.description) }
+        do throws(STIXError) { conversion = try MISPEvent.stix(from: json, recipients: [principal.name]) } catch {
+            throw ServiceFailure.invalid(error.description)
+        }
         let added = try await add(conversion.objects.map { ($0, nil) }, to: collection, by: principal, now: now)
         return MISPImport(report: conversion.report, added: added, skipped: conversion.skipped)
     }
@@ -155,7 +178,9 @@ public struct IntelligenceService: Sendable {
         if let report {
             try await load([report])
             guard let found = objects.first else { throw ServiceFailure.notFound("no report \(report) in collection \(collection.title)") }
-            try await load((found["object_refs"]?.arrayValue ?? []).compactMap(\.stringValue) + [found["created_by_ref"]?.stringValue].compactMap { $0 })
+            try await load(
+                (found["object_refs"]?.arrayValue ?? []).compactMap(\.stringValue) + [found["created_by_ref"]?.stringValue].compactMap { $0 }
+            )
         } else {
             var query = STIXQuery(collection: collection.id, reader: reader, limit: 1000)
             while objects.count < MISPEvent.maximumAttributes * 4 {
@@ -167,21 +192,37 @@ public struct IntelligenceService: Sendable {
         }
         // Observed data brings the observables it refers to, wherever they are in the collection.
         let held = Set(objects.compactMap { $0["id"]?.stringValue })
-        let observables = objects.filter { $0["type"]?.stringValue == "observed-data" }.flatMap { ($0["object_refs"]?.arrayValue ?? []).compactMap(\.stringValue) }
+        let observables = objects.filter { $0["type"]?.stringValue == "observed-data" }.flatMap {
+            ($0["object_refs"]?.arrayValue ?? []).compactMap(\.stringValue)
+        }
         try await load(observables.filter { !held.contains($0) })
         do throws(STIXError) {
-            return try MISPEvent.event(from: objects, report: report, uuid: CaseIntelligence.uuid5("collection/" + collection.id), info: collection.title)
+            return try MISPEvent.event(
+                from: objects,
+                report: report,
+                uuid: CaseIntelligence.uuid5("collection/" + collection.id),
+                info: collection.title
+            )
         } catch { throw ServiceFailure.invalid(error.description) }
     }
 
     /// A TLP:RED sighting that names nobody is for its author alone.
-    public func reportSighting(_ report: Sightings.Report, in collection: TAXIICollection, by principal: Principal, now: Date = Date()) async throws -> String {
+    public func reportSighting(
+        _ report: Sightings.Report,
+        in collection: TAXIICollection,
+        by principal: Principal,
+        now: Date = Date()
+    ) async throws -> String {
         var report = report
         if report.tlp == .red, report.recipients.isEmpty { report.recipients = [principal.name] }
-        let sighted = try await store.stixObjects(STIXQuery(collection: collection.id, reader: principal.reader, objectID: report.sightingOf, limit: 1))
+        let sighted = try await store.stixObjects(
+            STIXQuery(collection: collection.id, reader: principal.reader, objectID: report.sightingOf, limit: 1)
+        )
         guard !sighted.objects.isEmpty else { throw ServiceFailure.notFound("no object \(report.sightingOf) in collection \(collection.title)") }
         let sighting: JSONValue
-        do throws(STIXError) { sighting = try Sightings.sighting(report, by: identity.id, at: now) } catch { throw ServiceFailure.invalid(error.description) }
+        do throws(STIXError) { sighting = try Sightings.sighting(report, by: identity.id, at: now) } catch {
+            throw ServiceFailure.invalid(error.description)
+        }
         var objects = [(json: sighting, source: String?.none)]
         let identityID = Sightings.identityID(of: identity.id)
         let held = try await store.stixObjects(STIXQuery(collection: collection.id, reader: principal.reader, objectID: identityID, limit: 1))

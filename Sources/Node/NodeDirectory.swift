@@ -36,7 +36,11 @@ public struct NodeDirectory: Sendable {
         public var acknowledgementDeadlines: [String: Int]
 
         public init(
-            id: ParticipantID, name: String, kind: ParticipantKind, url: String, pointsOfContact: [PointOfContact],
+            id: ParticipantID,
+            name: String,
+            kind: ParticipantKind,
+            url: String,
+            pointsOfContact: [PointOfContact],
             acknowledgementDeadlines: [String: Int] = [:]
         ) {
             self.id = id
@@ -104,8 +108,13 @@ public struct NodeDirectory: Sendable {
             try KeyRotation(json: JSONValue(parsing: data))
         }
         var identity = LocalIdentity(
-            id: configuration.id, name: configuration.name, kind: configuration.kind, endpoint: configuration.url,
-            keys: keys, pointsOfContact: configuration.pointsOfContact, acknowledgementPolicy: configuration.acknowledgementPolicy,
+            id: configuration.id,
+            name: configuration.name,
+            kind: configuration.kind,
+            endpoint: configuration.url,
+            keys: keys,
+            pointsOfContact: configuration.pointsOfContact,
+            acknowledgementPolicy: configuration.acknowledgementPolicy,
             rotation: rotation
         )
         identity.descriptorSequence = try descriptorSequence(for: identity.descriptor.content)
@@ -120,7 +129,11 @@ public struct NodeDirectory: Sendable {
         let sequence = stored?["sequence"]?.integerValue ?? 0
         if stored?["content"]?.stringValue == digest { return sequence }
         let next = max(sequence + 1, Date().unixMilliseconds)
-        try write(Data((["sequence": .number(Double(next)), "content": .string(digest)] as JSONValue).canonicalBytes), to: descriptorSequenceFile, permissions: 0o600)
+        try write(
+            Data((["sequence": .number(Double(next)), "content": .string(digest)] as JSONValue).canonicalBytes),
+            to: descriptorSequenceFile,
+            permissions: 0o600
+        )
         return next
     }
 

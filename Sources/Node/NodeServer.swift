@@ -5,9 +5,9 @@ import Foundation
 import Hummingbird
 import HummingbirdCore
 import HummingbirdTLS
+import Logging
 import NIOCore
 import NIOSSL
-import Logging
 import ServiceLifecycle
 import Storage
 import WebInterface
@@ -108,8 +108,12 @@ public final class NodeServer: Sendable {
         let peers = try await PeerDirectory(store: store, acceptsSignedRotations: options.acceptsSignedRotations)
         let client = PeerClient(http: httpClient)
         let outbox = OutboxWorker(
-            store: store, peers: peers, client: client, retry: options.retry,
-            metrics: OutboxWorker.DeliveryMetrics(factory: metrics.factory), logger: logger
+            store: store,
+            peers: peers,
+            client: client,
+            retry: options.retry,
+            metrics: OutboxWorker.DeliveryMetrics(factory: metrics.factory),
+            logger: logger
         )
         service = HotlineService(identity: identity, store: store, peers: peers, outbox: outbox, client: client, speaking: options.speaking)
         cases = CaseService(identity: identity, store: store, peers: peers, outbox: outbox, speaking: options.speaking)
@@ -126,14 +130,35 @@ public final class NodeServer: Sendable {
         let userLimiter = RateLimiter(options.userRateLimit)
         OperationsRoutes(service: service, metrics: metrics).register(on: router)
         FederationRoutes(
-            identity: identity, receiver: EnvelopeReceiver(identity: identity, peers: service.peers, store: store, storageQuota: options.peerStorageQuota),
-            service: service, limiter: RateLimiter(options.peerRateLimit), sourceLimiter: RateLimiter(options.sourceRateLimit), metrics: metrics
+            identity: identity,
+            receiver: EnvelopeReceiver(identity: identity, peers: service.peers, store: store, storageQuota: options.peerStorageQuota),
+            service: service,
+            limiter: RateLimiter(options.peerRateLimit),
+            sourceLimiter: RateLimiter(options.sourceRateLimit),
+            metrics: metrics
         ).register(on: router)
         TAXIIRoutes(intelligence: intelligence, operatorToken: operatorToken, limiter: userLimiter).register(on: router)
-        APIRoutes(service: service, cases: cases, records: records, drills: drills, intelligence: intelligence, subscriptions: subscriptions, operatorToken: operatorToken, limiter: userLimiter, passwordHasher: options.passwordHasher).register(on: router)
+        APIRoutes(
+            service: service,
+            cases: cases,
+            records: records,
+            drills: drills,
+            intelligence: intelligence,
+            subscriptions: subscriptions,
+            operatorToken: operatorToken,
+            limiter: userLimiter,
+            passwordHasher: options.passwordHasher
+        ).register(on: router)
         try WebRoutes(
-            service: service, cases: cases, records: records, drills: drills, intelligence: intelligence, pages: try await Pages.load(), limiter: userLimiter,
-            secureCookies: options.secureCookies ?? identity.endpoint.hasPrefix("https://"), passwordHasher: options.passwordHasher
+            service: service,
+            cases: cases,
+            records: records,
+            drills: drills,
+            intelligence: intelligence,
+            pages: try await Pages.load(),
+            limiter: userLimiter,
+            secureCookies: options.secureCookies ?? identity.endpoint.hasPrefix("https://"),
+            passwordHasher: options.passwordHasher
         ).register(on: router)
         return router
     }
@@ -141,28 +166,44 @@ public final class NodeServer: Sendable {
     func makeApplication(onRunning: @escaping @Sendable (Int) async -> Void) async throws -> some ApplicationProtocol {
         let router = try await makeRouter()
         let background = BackgroundWork(
-            service: service, cases: cases, checkInterval: options.checkInterval, descriptorRefreshInterval: options.descriptorRefreshInterval,
-            escalation: options.caseEscalation, escalationCheckInterval: options.escalationCheckInterval,
-            drills: drills, drillCheckInterval: options.drillCheckInterval,
-            subscriptions: subscriptions, subscriptionInterval: options.subscriptionInterval, logger: logger
+            service: service,
+            cases: cases,
+            checkInterval: options.checkInterval,
+            descriptorRefreshInterval: options.descriptorRefreshInterval,
+            escalation: options.caseEscalation,
+            escalationCheckInterval: options.escalationCheckInterval,
+            drills: drills,
+            drillCheckInterval: options.drillCheckInterval,
+            subscriptions: subscriptions,
+            subscriptionInterval: options.subscriptionInterval,
+            logger: logger
         )
         var configuration = ApplicationConfiguration(address: .hostname(options.host, port: options.port), serverName: "Entente")
         configuration.reuseAddress = true
         configuration.availableConnectionsDelegate = MaximumAvailableConnections(options.maximumConnections)
         return Application(
-            router: router, server: try httpServer(), configuration: configuration, services: [background],
-            onServerRunning: { channel in await onRunning(channel.localAddress?.port ?? 0) }, logger: logger
+            router: router,
+            server: try httpServer(),
+            configuration: configuration,
+            services: [background],
+            onServerRunning: { channel in await onRunning(channel.localAddress?.port ?? 0) },
+            logger: logger
         )
     }
 
     /// HTTP/1.1 with request deadlines, over TLS when the node has a certificate.
     func httpServer() throws -> HTTPServerBuilder {
         let timeouts = RequestDeadlineHandler.Timeouts(
-            header: TimeAmount(options.requestHeaderTimeout), body: TimeAmount(options.requestBodyTimeout), idle: TimeAmount(options.idleTimeout)
+            header: TimeAmount(options.requestHeaderTimeout),
+            body: TimeAmount(options.requestBodyTimeout),
+            idle: TimeAmount(options.idleTimeout)
         )
-        let http1 = HTTPServerBuilder.http1(configuration: .init(
-            additionalChannelHandlers: [RequestDeadlineHandler(timeouts)], idleTimeout: TimeAmount(options.idleTimeout)
-        ))
+        let http1 = HTTPServerBuilder.http1(
+            configuration: .init(
+                additionalChannelHandlers: [RequestDeadlineHandler(timeouts)],
+                idleTimeout: TimeAmount(options.idleTimeout)
+            )
+        )
         guard let tls = options.tls else { return http1 }
         let configuration = TLSConfiguration.makeServerConfiguration(
             certificateChain: try NIOSSLCertificate.fromPEMFile(tls.certificateChain).map { .certificate($0) },
@@ -180,7 +221,9 @@ public final class NodeServer: Sendable {
             await onRunning(port)
         }
         let group = ServiceGroup(
-            services: [application], gracefulShutdownSignals: handleSignals ? [.sigterm, .sigint] : [], logger: logger
+            services: [application],
+            gracefulShutdownSignals: handleSignals ? [.sigterm, .sigint] : [],
+            logger: logger
         )
         await runState.set(group)
         do {
@@ -259,9 +302,12 @@ struct BackgroundWork: Service {
                     group.addTask {
                         await every(escalationCheckInterval, "case escalation") {
                             for raised in try await cases.escalateOverdue(escalation) {
-                                logger.warning("overdue case item escalated", metadata: [
-                                    "case": "\(raised.caseID)", "item": "\(raised.itemID)", "to": "\(escalation.toRole.rawValue)",
-                                ])
+                                logger.warning(
+                                    "overdue case item escalated",
+                                    metadata: [
+                                        "case": "\(raised.caseID)", "item": "\(raised.itemID)", "to": "\(escalation.toRole.rawValue)",
+                                    ]
+                                )
                             }
                         }
                     }
@@ -277,7 +323,10 @@ struct BackgroundWork: Service {
                         await every(descriptorRefreshInterval, "descriptor refresh") {
                             for peer in await service.peers.all() {
                                 do { _ = try await service.refreshPeer(peer.record.id) } catch {
-                                    logger.warning("could not refresh a peer's descriptor", metadata: ["peer": "\(peer.record.id)", "error": "\(error)"])
+                                    logger.warning(
+                                        "could not refresh a peer's descriptor",
+                                        metadata: ["peer": "\(peer.record.id)", "error": "\(error)"]
+                                    )
                                 }
                             }
                         }
@@ -302,7 +351,11 @@ struct BackgroundWork: Service {
 struct RequestLogMiddleware: RouterMiddleware {
     let metrics: NodeMetrics
 
-    func handle(_ request: Request, context: NodeRequestContext, next: (Request, NodeRequestContext) async throws -> Response) async throws -> Response {
+    func handle(
+        _ request: Request,
+        context: NodeRequestContext,
+        next: (Request, NodeRequestContext) async throws -> Response
+    ) async throws -> Response {
         let requestID = UUIDv7.string(UUIDv7.generate())
         var context = context
         context.logger[metadataKey: "request_id"] = "\(requestID)"
@@ -311,17 +364,23 @@ struct RequestLogMiddleware: RouterMiddleware {
         do {
             var response = try await next(request, context)
             response.headers[.init("X-Request-Id")!] = requestID
-            context.logger.info("request", metadata: [
-                "method": "\(request.method)", "path": "\(request.uri.path)", "status": "\(response.status.code)",
-                "duration": "\(ContinuousClock.now - started)",
-            ])
+            context.logger.info(
+                "request",
+                metadata: [
+                    "method": "\(request.method)", "path": "\(request.uri.path)", "status": "\(response.status.code)",
+                    "duration": "\(ContinuousClock.now - started)",
+                ]
+            )
             return response
         } catch let error as any HTTPResponseError {
             var response = try error.response(from: request, context: context)
             response.headers[.init("X-Request-Id")!] = requestID
-            context.logger.info("request refused", metadata: [
-                "method": "\(request.method)", "path": "\(request.uri.path)", "status": "\(response.status.code)", "error": "\(error)",
-            ])
+            context.logger.info(
+                "request refused",
+                metadata: [
+                    "method": "\(request.method)", "path": "\(request.uri.path)", "status": "\(response.status.code)", "error": "\(error)",
+                ]
+            )
             return response
         } catch {
             context.logger.error("request failed", metadata: ["method": "\(request.method)", "path": "\(request.uri.path)", "error": "\(error)"])

@@ -21,7 +21,9 @@ public struct PasswordHasher: Sendable {
     public func hash(_ password: String) throws -> String {
         let salt = Data((0..<16).map { _ in UInt8.random(in: .min ... .max) })
         let derived = try derive(password, salt: salt, cost: cost, blockSize: blockSize, parallelism: parallelism)
-        return ["scrypt", String(cost), String(blockSize), String(parallelism), Base64URL.encode(salt), Base64URL.encode(derived)].joined(separator: "$")
+        return ["scrypt", String(cost), String(blockSize), String(parallelism), Base64URL.encode(salt), Base64URL.encode(derived)].joined(
+            separator: "$"
+        )
     }
 
     public static func verify(_ password: String, against stored: String) -> Bool {
@@ -36,8 +38,13 @@ public struct PasswordHasher: Sendable {
 
     func derive(_ password: String, salt: Data, cost: Int, blockSize: Int, parallelism: Int) throws -> Data {
         let key = try KDF.Scrypt.deriveKey(
-            from: Data(password.utf8), salt: salt, outputByteCount: 32, rounds: cost, blockSize: blockSize,
-            parallelism: parallelism, maxMemory: 256 * cost * blockSize * parallelism + (1 << 20)
+            from: Data(password.utf8),
+            salt: salt,
+            outputByteCount: 32,
+            rounds: cost,
+            blockSize: blockSize,
+            parallelism: parallelism,
+            maxMemory: 256 * cost * blockSize * parallelism + (1 << 20)
         )
         return key.withUnsafeBytes { Data($0) }
     }

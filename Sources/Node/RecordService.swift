@@ -18,9 +18,12 @@ public struct RecordService: Sendable {
     /// Writes one entry if its space's rules allow it now; `space` is ignored for a
     /// forum's charter or an agreement's text, which open their own.
     @discardableResult
-    public func write(_ kind: RecordKind, body: JSONValue, in space: RecordSpace?, by person: Person, now: Date = Date()) async throws -> RecordEntry {
+    public func write(_ kind: RecordKind, body: JSONValue, in space: RecordSpace?, by person: Person, now: Date = Date()) async throws -> RecordEntry
+    {
         try speaking.check(.recordEntry(kind), role: person.role)
-        let signed = try failure { () throws(DocumentError) in try RecordEntry.sign(kind, body: body, in: space, author: identity.id, by: person, key: identity.keys.signing, now: now) }
+        let signed = try failure { () throws(DocumentError) in
+            try RecordEntry.sign(kind, body: body, in: space, author: identity.id, by: person, key: identity.keys.signing, now: now)
+        }
         let entry = try await store.updateRecordSpace(signed.space) { held in
             var after = held
             try failure { () throws(DocumentError) in try check(signed, on: &after) }
@@ -28,10 +31,13 @@ public struct RecordService: Sendable {
             let envelopes = try await RecordEnvelopes.seal([signed], in: signed.space, to: recipients, identity: identity, peers: peers, now: now)
             // Signed now, the entry sorts last unless a member dated one ahead of this node's clock; then the space is refolded in memory.
             let state = held.sortsLast(signed) ? after : held.adding([signed])
-            return (state, {
-                try await store.recordOutgoing(recordEntries: [signed], envelopes: envelopes, now: now)
-                return signed
-            })
+            return (
+                state,
+                {
+                    try await store.recordOutgoing(recordEntries: [signed], envelopes: envelopes, now: now)
+                    return signed
+                }
+            )
         }
         await outbox.wake()
         return entry
@@ -57,14 +63,21 @@ public struct RecordService: Sendable {
             throw ServiceFailure.notFound("no vote \(callID) in forum \(forumID)")
         }
         guard forum.host == identity.id else { throw ServiceFailure.conflict("only the chair, \(forum.host?.rawValue ?? "?"), publishes a result") }
-        guard now.unixMilliseconds > call.call.deadlineMilliseconds else { throw ServiceFailure.conflict("the vote is open until \(call.call.deadline)") }
+        guard now.unixMilliseconds > call.call.deadlineMilliseconds else {
+            throw ServiceFailure.conflict("the vote is open until \(call.call.deadline)")
+        }
         var members: [VoteResult.Member] = []
         for member in forum.members { members.append(VoteResult.Member(participant: member, keys: try await keys(of: member))) }
         let text = proposal.versions.first { $0.number == call.call.version }?.text ?? proposal.current.text
         let body = try failure { () throws(DocumentError) in
             try VoteResult.body(
-                forumName: forum.name, proposalTitle: proposal.proposal.title, text: text, callEntry: call.entry,
-                host: VoteResult.Member(participant: identity.id, keys: identity.keys.publicKeys), members: members, ballots: proposal.ballots
+                forumName: forum.name,
+                proposalTitle: proposal.proposal.title,
+                text: text,
+                callEntry: call.entry,
+                host: VoteResult.Member(participant: identity.id, keys: identity.keys.publicKeys),
+                members: members,
+                ballots: proposal.ballots
             )
         }
         return try await write(.result, body: try body.json, in: .forum(forumID), by: person, now: now)
@@ -74,11 +87,19 @@ public struct RecordService: Sendable {
     @discardableResult
     public func signAgreement(_ agreementID: String, by person: Person, now: Date = Date()) async throws -> RecordEntry {
         guard let digest = try await agreement(agreementID).digest else { throw ServiceFailure.notFound("no agreement \(agreementID)") }
-        return try await write(.agreementSignature, body: try AgreementSignature(agreementDigest: digest).json, in: .agreement(agreementID), by: person, now: now)
+        return try await write(
+            .agreementSignature,
+            body: try AgreementSignature(agreementDigest: digest).json,
+            in: .agreement(agreementID),
+            by: person,
+            now: now
+        )
     }
 
     public func forum(_ id: String) async throws -> ForumState {
-        guard let state = try await store.recordSpaceState(.forum(id)).forum, state.host != nil else { throw ServiceFailure.notFound("no forum \(id) on this node") }
+        guard let state = try await store.recordSpaceState(.forum(id)).forum, state.host != nil else {
+            throw ServiceFailure.notFound("no forum \(id) on this node")
+        }
         return state
     }
 
@@ -88,7 +109,9 @@ public struct RecordService: Sendable {
     }
 
     public func agreement(_ id: String) async throws -> AgreementState {
-        guard let state = try await store.recordSpaceState(.agreement(id)).agreement, state.agreement != nil else { throw ServiceFailure.notFound("no agreement \(id) on this node") }
+        guard let state = try await store.recordSpaceState(.agreement(id)).agreement, state.agreement != nil else {
+            throw ServiceFailure.notFound("no agreement \(id) on this node")
+        }
         return state
     }
 
@@ -99,7 +122,9 @@ public struct RecordService: Sendable {
 
     public func agreementBook() async throws -> AgreementBook { try await store.agreementBook() }
 
-    public func publicRecord() async throws -> PublicRecord { try await store.recordSpaceState(.publicRecord).publicRecord ?? PublicRecord(entries: []) }
+    public func publicRecord() async throws -> PublicRecord {
+        try await store.recordSpaceState(.publicRecord).publicRecord ?? PublicRecord(entries: [])
+    }
 
     /// This node and every pinned peer: the rows of the norms and CBM matrices.
     public func participants() async -> [ParticipantID] { [identity.id] + (await peers.all().map(\.record.id)) }
@@ -131,7 +156,9 @@ public struct RecordService: Sendable {
     private func audience(of state: RecordSpaceState) async throws -> [ParticipantID] {
         guard let audience = state.audience else { return await peers.all().map(\.record.id) }
         for participant in audience where participant != identity.id {
-            guard await peers.peer(participant) != nil else { throw ServiceFailure.invalid("\(participant) is not a peer of this node: pin it first") }
+            guard await peers.peer(participant) != nil else {
+                throw ServiceFailure.invalid("\(participant) is not a peer of this node: pin it first")
+            }
         }
         return audience
     }

@@ -34,15 +34,17 @@ enum Representation {
             "acknowledgedBy": message.acknowledgedBy.map(JSONValue.string) ?? .null,
         ]
         if message.direction == .outgoing {
-            members["deliveries"] = .array(message.deliveries.map { delivery in
-                [
-                    "recipient": .string(delivery.recipient),
-                    "deliveredAt": delivery.deliveredAt.map { .string(Timestamp.format($0)) } ?? .null,
-                    "acknowledgedAt": delivery.acknowledgedAt.map { .string(Timestamp.format($0)) } ?? .null,
-                    "acknowledgedBy": delivery.acknowledgedBy.map(JSONValue.string) ?? .null,
-                    "receipt": delivery.receipt.flatMap { try? JSONValue(parsing: $0) } ?? .null,
-                ]
-            })
+            members["deliveries"] = .array(
+                message.deliveries.map { delivery in
+                    [
+                        "recipient": .string(delivery.recipient),
+                        "deliveredAt": delivery.deliveredAt.map { .string(Timestamp.format($0)) } ?? .null,
+                        "acknowledgedAt": delivery.acknowledgedAt.map { .string(Timestamp.format($0)) } ?? .null,
+                        "acknowledgedBy": delivery.acknowledgedBy.map(JSONValue.string) ?? .null,
+                        "receipt": delivery.receipt.flatMap { try? JSONValue(parsing: $0) } ?? .null,
+                    ]
+                }
+            )
         }
         return .object(members)
     }
@@ -83,7 +85,8 @@ enum Representation {
         let offered = try? NodeDescriptor(verifying: JSONValue(parsing: change.descriptor))
         return [
             "peer": .string(change.peer), "summary": .string(change.summary), "offeredAt": .string(Timestamp.format(change.offeredAt)),
-            "endpoint": offered.map { .string($0.endpoint) } ?? .null, "fingerprint": offered.map { .string($0.keys.fingerprint.description) } ?? .null,
+            "endpoint": offered.map { .string($0.endpoint) } ?? .null,
+            "fingerprint": offered.map { .string($0.keys.fingerprint.description) } ?? .null,
         ]
     }
 
@@ -108,12 +111,14 @@ enum Representation {
         return [
             "participants": .array(report.participants.map(summary)),
             "days": .array(report.days.map(summary)),
-            "checks": .array(report.checks.map { check in
-                [
-                    "id": .string(check.messageID), "peer": .string(check.peer), "sentAt": .string(Timestamp.format(check.sentAt)),
-                    "roundTripMs": milliseconds(check.roundTrip), "timeToAnswerMs": milliseconds(check.timeToAnswer),
-                ]
-            }),
+            "checks": .array(
+                report.checks.map { check in
+                    [
+                        "id": .string(check.messageID), "peer": .string(check.peer), "sentAt": .string(Timestamp.format(check.sentAt)),
+                        "roundTripMs": milliseconds(check.roundTrip), "timeToAnswerMs": milliseconds(check.timeToAnswer),
+                    ]
+                }
+            ),
         ]
     }
 }

@@ -25,9 +25,20 @@ public struct SubscriptionService: Sendable {
             throw ServiceFailure.invalid("the peer collection's URL must be http(s)://…/collections/{id}/")
         }
         guard try await store.collection(collection) != nil else { throw ServiceFailure.invalid("no local collection \(collection)") }
-        guard !account.isEmpty, !token.isEmpty, account.utf8.count <= 200, token.utf8.count <= 500 else { throw ServiceFailure.invalid("an account and its token are required") }
-        let subscription = TAXIISubscription(id: UUID().uuidString.lowercased(), url: url, account: account, token: token, collection: collection,
-                                             cursor: nil, fetched: 0, lastRun: nil, lastError: nil)
+        guard !account.isEmpty, !token.isEmpty, account.utf8.count <= 200, token.utf8.count <= 500 else {
+            throw ServiceFailure.invalid("an account and its token are required")
+        }
+        let subscription = TAXIISubscription(
+            id: UUID().uuidString.lowercased(),
+            url: url,
+            account: account,
+            token: token,
+            collection: collection,
+            cursor: nil,
+            fetched: 0,
+            lastRun: nil,
+            lastError: nil
+        )
         try await store.createSubscription(subscription, now: now)
         return subscription
     }
@@ -65,20 +76,28 @@ public struct SubscriptionService: Sendable {
                 let sightedHere = Set(documents.compactMap { $0.json?["sighting_of_ref"]?.stringValue })
                 let fromPeer = try await store.objects(sightedHere, in: subscription.collection, from: subscription.id)
                 let returning = documents.compactMap { document in
-                    Sightings.mayReturn(document.tlp) && document.json?["sighting_of_ref"]?.stringValue.map(fromPeer.contains) == true ? document.json : nil
+                    Sightings.mayReturn(document.tlp) && document.json?["sighting_of_ref"]?.stringValue.map(fromPeer.contains) == true
+                        ? document.json : nil
                 }
-                var accepted = 0, refused: [String] = []
+                var accepted = 0
+                var refused: [String] = []
                 if !returning.isEmpty {
                     var query = STIXQuery(collection: subscription.collection, reader: Sightings.producer, limit: Self.pageSize)
                     query.ids = Array(Set(returning.flatMap(Sightings.identities)))
-                    let identities = query.ids.isEmpty ? [] : try await store.stixObjects(query).objects.compactMap { try? JSONValue(parsing: Array($0.document.utf8)) }
+                    let identities =
+                        query.ids.isEmpty
+                        ? [] : try await store.stixObjects(query).objects.compactMap { try? JSONValue(parsing: Array($0.document.utf8)) }
                     refused = try await send(identities + returning, to: subscription)
                     accepted = returning.count - refused.filter { $0.hasPrefix("sighting--") }.count
                 }
                 cursor = last.dateAdded
                 returned += accepted
-                try await store.recordSightingsReturned(subscription.id, cursor: cursor, returned: accepted,
-                                                        error: refused.isEmpty ? nil : "the peer refused: " + refused.joined(separator: "; "))
+                try await store.recordSightingsReturned(
+                    subscription.id,
+                    cursor: cursor,
+                    returned: accepted,
+                    error: refused.isEmpty ? nil : "the peer refused: " + refused.joined(separator: "; ")
+                )
                 if candidates.count < Self.pageSize { break }
             }
         } catch {
@@ -98,7 +117,11 @@ public struct SubscriptionService: Sendable {
     }
 
     /// Sends a TAXII request with the subscription's credentials; the answer's JSON and headers, or what the peer said instead.
-    func exchange(_ request: HTTPClientRequest, with subscription: TAXIISubscription, expecting statuses: Set<HTTPResponseStatus>) async throws -> (JSONValue, HTTPHeaders) {
+    func exchange(
+        _ request: HTTPClientRequest,
+        with subscription: TAXIISubscription,
+        expecting statuses: Set<HTTPResponseStatus>
+    ) async throws -> (JSONValue, HTTPHeaders) {
         var request = request
         request.headers.add(name: "Accept", value: TAXIIRoutes.taxiiMediaType)
         request.headers.add(name: "Authorization", value: "Basic " + Data("\(subscription.account):\(subscription.token)".utf8).base64EncodedString())
@@ -113,8 +136,13 @@ public struct SubscriptionService: Sendable {
     /// Pulls one subscription until the peer has nothing newer; failures are recorded, not thrown.
     public func pull(_ subscription: TAXIISubscription, now: Date = Date()) async throws -> Int {
         guard let collection = try await store.collection(subscription.collection) else { return 0 }
-        let source = IntelligenceService.Principal(name: "subscription:" + subscription.account, relation: .partner, grants: [:], isOperator: false,
-                                                   subscription: subscription.id)
+        let source = IntelligenceService.Principal(
+            name: "subscription:" + subscription.account,
+            relation: .partner,
+            grants: [:],
+            isOperator: false,
+            subscription: subscription.id
+        )
         var cursor = subscription.cursor
         var next: String?
         var stored = 0
@@ -146,11 +174,19 @@ public struct SubscriptionService: Sendable {
     func fetch(_ subscription: TAXIISubscription, addedAfter: String?, next: String?) async throws -> Page {
         var components = URLComponents(string: subscription.url + "objects/")!
         var query = [URLQueryItem(name: "limit", value: String(Self.pageSize))]
-        if let next { query.append(URLQueryItem(name: "next", value: next)) } else if let addedAfter { query.append(URLQueryItem(name: "added_after", value: addedAfter)) }
+        if let next {
+            query.append(URLQueryItem(name: "next", value: next))
+        } else if let addedAfter {
+            query.append(URLQueryItem(name: "added_after", value: addedAfter))
+        }
         components.queryItems = query
         let (envelope, headers) = try await exchange(HTTPClientRequest(url: components.string!), with: subscription, expecting: [.ok])
         let objects = (envelope["objects"]?.arrayValue ?? []).map { ($0, String?.none) }
-        return Page(objects: objects, more: envelope["more"]?.boolValue ?? false, next: envelope["next"]?.stringValue,
-                    lastAdded: headers.first(name: "X-TAXII-Date-Added-Last"))
+        return Page(
+            objects: objects,
+            more: envelope["more"]?.boolValue ?? false,
+            next: envelope["next"]?.stringValue,
+            lastAdded: headers.first(name: "X-TAXII-Date-Added-Last")
+        )
     }
 }

@@ -28,10 +28,14 @@ extension NodeStore {
         var inserted = 0
         for event in events {
             let isNew = try await insertSignedDocumentOnce(
-                into: "case_events", id: event.id, document: event.document.canonicalString,
+                into: "case_events",
+                id: event.id,
+                document: event.document.canonicalString,
                 columns: ["case_id", "author", "kind", "at", "stored_at"],
-                values: [.text(event.caseID), .text(event.author.rawValue), .text(event.action.kind.rawValue),
-                         .integer(event.atMilliseconds), .integer(now.unixMilliseconds)],
+                values: [
+                    .text(event.caseID), .text(event.author.rawValue), .text(event.action.kind.rawValue),
+                    .integer(event.atMilliseconds), .integer(now.unixMilliseconds),
+                ],
                 db: db
             )
             if isNew { inserted += 1 }
@@ -58,7 +62,8 @@ extension NodeStore {
 
     /// Checks and stores a change to a case, alone among case changes (`DocumentLedger.update`).
     public func updateCase<Result: Sendable>(
-        _ caseID: String, _ decide: @Sendable (CaseState) async throws -> (state: CaseState, commit: @Sendable () async throws -> Result)
+        _ caseID: String,
+        _ decide: @Sendable (CaseState) async throws -> (state: CaseState, commit: @Sendable () async throws -> Result)
     ) async throws -> Result {
         try await cases.update(caseID, load: { try await loadCaseState(caseID) }, decide)
     }
@@ -75,7 +80,8 @@ extension NodeStore {
     /// How many events of `author` this node holds in `caseID`.
     public func caseEventCount(_ caseID: String, author: String) async throws -> Int64 {
         try await database.query(
-            "SELECT COUNT(*) AS n FROM case_events WHERE case_id = ? AND author = ?", [.text(caseID), .text(author)]
+            "SELECT COUNT(*) AS n FROM case_events WHERE case_id = ? AND author = ?",
+            [.text(caseID), .text(author)]
         ).first?.integer("n") ?? 0
     }
 
@@ -96,7 +102,8 @@ extension NodeStore {
     /// Case ids, most recently active first.
     public func caseIDs(limit: Int = 200) async throws -> [String] {
         try await database.query(
-            "SELECT case_id, MAX(stored_at) AS last FROM case_events GROUP BY case_id ORDER BY last DESC, case_id LIMIT ?", [.integer(Int64(limit))]
+            "SELECT case_id, MAX(stored_at) AS last FROM case_events GROUP BY case_id ORDER BY last DESC, case_id LIMIT ?",
+            [.integer(Int64(limit))]
         ).map { try $0.text("case_id") }
     }
 
@@ -114,21 +121,30 @@ extension NodeStore {
             INSERT INTO case_escalations (item_id, case_id, owed_by, due_at, raised_at, summary) VALUES (?, ?, ?, ?, ?, ?)
             ON CONFLICT (item_id) DO NOTHING RETURNING item_id
             """,
-            [.text(escalation.itemID), .text(escalation.caseID), .text(escalation.owedBy), .integer(escalation.dueAt.unixMilliseconds),
-             .integer(escalation.raisedAt.unixMilliseconds), .text(escalation.summary)]
+            [
+                .text(escalation.itemID), .text(escalation.caseID), .text(escalation.owedBy), .integer(escalation.dueAt.unixMilliseconds),
+                .integer(escalation.raisedAt.unixMilliseconds), .text(escalation.summary),
+            ]
         )).isEmpty
     }
 
     public func escalations(caseID: String? = nil, limit: Int = 200) async throws -> [CaseEscalation] {
-        let rows = if let caseID {
-            try await database.query("SELECT * FROM case_escalations WHERE case_id = ? ORDER BY raised_at DESC LIMIT ?", [.text(caseID), .integer(Int64(limit))])
-        } else {
-            try await database.query("SELECT * FROM case_escalations ORDER BY raised_at DESC LIMIT ?", [.integer(Int64(limit))])
-        }
+        let rows =
+            if let caseID {
+                try await database.query(
+                    "SELECT * FROM case_escalations WHERE case_id = ? ORDER BY raised_at DESC LIMIT ?",
+                    [.text(caseID), .integer(Int64(limit))]
+                )
+            } else {
+                try await database.query("SELECT * FROM case_escalations ORDER BY raised_at DESC LIMIT ?", [.integer(Int64(limit))])
+            }
         return try rows.map { row in
             CaseEscalation(
-                itemID: try row.text("item_id"), caseID: try row.text("case_id"), owedBy: try row.text("owed_by"),
-                dueAt: Date(unixMilliseconds: try row.integer("due_at")), raisedAt: Date(unixMilliseconds: try row.integer("raised_at")),
+                itemID: try row.text("item_id"),
+                caseID: try row.text("case_id"),
+                owedBy: try row.text("owed_by"),
+                dueAt: Date(unixMilliseconds: try row.integer("due_at")),
+                raisedAt: Date(unixMilliseconds: try row.integer("raised_at")),
                 summary: try row.text("summary")
             )
         }

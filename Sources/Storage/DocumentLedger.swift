@@ -48,7 +48,8 @@ public final class DocumentLedger<Scope: Hashable & Sendable, State: Sendable>: 
     /// returned, its documents are durable and the new state is kept; if it fails, whether
     /// it committed is unknown, and the scope is loaded afresh next time.
     public func update<Result: Sendable>(
-        _ scope: Scope, load: @Sendable () async throws -> State,
+        _ scope: Scope,
+        load: @Sendable () async throws -> State,
         _ decide: @Sendable (State) async throws -> (state: State, commit: @Sendable () async throws -> Result)
     ) async throws -> Result {
         try await writes.withLock {

@@ -30,7 +30,8 @@ public struct TAXIIAccount: Sendable, Equatable {
     public var grants: [String: (read: Bool, write: Bool)]
 
     public static func == (lhs: Self, rhs: Self) -> Bool {
-        lhs.name == rhs.name && lhs.relation == rhs.relation && lhs.grants.mapValues { [$0.read, $0.write] } == rhs.grants.mapValues { [$0.read, $0.write] }
+        lhs.name == rhs.name && lhs.relation == rhs.relation
+            && lhs.grants.mapValues { [$0.read, $0.write] } == rhs.grants.mapValues { [$0.read, $0.write] }
     }
 }
 
@@ -75,7 +76,10 @@ extension NodeStore {
     public func createCollection(_ collection: TAXIICollection, now: Date) async throws {
         try await database.query(
             "INSERT INTO taxii_collections (id, title, description, default_tlp, created_at) VALUES (?, ?, ?, ?, ?)",
-            [.text(collection.id), .text(collection.title), .text(collection.description), .text(collection.defaultTLP.rawValue), .integer(now.unixMilliseconds)]
+            [
+                .text(collection.id), .text(collection.title), .text(collection.description), .text(collection.defaultTLP.rawValue),
+                .integer(now.unixMilliseconds),
+            ]
         )
     }
 
@@ -88,19 +92,33 @@ extension NodeStore {
     }
 
     static func collection(_ row: SQLRow) throws -> TAXIICollection {
-        TAXIICollection(id: try row.text("id"), title: try row.text("title"), description: try row.text("description"),
-                        defaultTLP: TLP(rawValue: try row.text("default_tlp")) ?? .amber)
+        TAXIICollection(
+            id: try row.text("id"),
+            title: try row.text("title"),
+            description: try row.text("description"),
+            defaultTLP: TLP(rawValue: try row.text("default_tlp")) ?? .amber
+        )
     }
 
     /// Creates or replaces an account with its grants; the token is stored hashed.
-    public func saveAccount(name: String, relation: Reader.Relation, tokenHash: String, grants: [String: (read: Bool, write: Bool)], now: Date) async throws {
+    public func saveAccount(
+        name: String,
+        relation: Reader.Relation,
+        tokenHash: String,
+        grants: [String: (read: Bool, write: Bool)],
+        now: Date
+    ) async throws {
         try await database.transaction { db in
             try await db.query("DELETE FROM taxii_accounts WHERE name = ?", [.text(name)])
-            try await db.query("INSERT INTO taxii_accounts (name, relation, token_hash, created_at) VALUES (?, ?, ?, ?)",
-                               [.text(name), .text(relation.rawValue), .text(tokenHash), .integer(now.unixMilliseconds)])
+            try await db.query(
+                "INSERT INTO taxii_accounts (name, relation, token_hash, created_at) VALUES (?, ?, ?, ?)",
+                [.text(name), .text(relation.rawValue), .text(tokenHash), .integer(now.unixMilliseconds)]
+            )
             for (collection, grant) in grants {
-                try await db.query("INSERT INTO taxii_grants (account, collection, can_read, can_write) VALUES (?, ?, ?, ?)",
-                                   [.text(name), .text(collection), SQLValue(grant.read), SQLValue(grant.write)])
+                try await db.query(
+                    "INSERT INTO taxii_grants (account, collection, can_read, can_write) VALUES (?, ?, ?, ?)",
+                    [.text(name), .text(collection), SQLValue(grant.read), SQLValue(grant.write)]
+                )
             }
         }
     }
@@ -134,20 +152,31 @@ extension NodeStore {
     /// `source` is the subscription that brought them, if any.
     /// `owner` is who may later add versions of these objects and delete them (see `stixOwners`).
     public func addSTIXObjects(
-        _ objects: [STIXObject], to collection: TAXIICollection, fromThisNode: Bool, source: String? = nil, owner: String = "here", now: Date
+        _ objects: [STIXObject],
+        to collection: TAXIICollection,
+        fromThisNode: Bool,
+        source: String? = nil,
+        owner: String = "here",
+        now: Date
     ) async throws {
         try await database.transaction { db in
-            var clock = max(now.unixMilliseconds * 1000, (try await db.query(
-                "SELECT MAX(date_added) AS last FROM stix_objects WHERE collection = ?", [.text(collection.id)]
-            ).first?.optionalInteger("last") ?? 0) + 1)
+            var clock = max(
+                now.unixMilliseconds * 1000,
+                (try await db.query(
+                    "SELECT MAX(date_added) AS last FROM stix_objects WHERE collection = ?",
+                    [.text(collection.id)]
+                ).first?.optionalInteger("last") ?? 0) + 1
+            )
             for chunk in stride(from: 0, to: objects.count, by: 400).map({ objects[$0..<min($0 + 400, objects.count)] }) {
                 var values: [SQLValue] = []
                 for object in chunk {
-                    values += [.text(collection.id), .text(object.id), .text(object.version ?? ""),
-                               .integer(object.version.flatMap(STIXTime.microseconds) ?? clock), .integer(clock), .text(object.type),
-                               .text(object.specVersion), .text((object.tlp ?? collection.defaultTLP).rawValue),
-                               .text("," + object.recipients.joined(separator: ",") + ","), SQLValue(fromThisNode), SQLValue(source), .text(owner),
-                               .text(object.text)]
+                    values += [
+                        .text(collection.id), .text(object.id), .text(object.version ?? ""),
+                        .integer(object.version.flatMap(STIXTime.microseconds) ?? clock), .integer(clock), .text(object.type),
+                        .text(object.specVersion), .text((object.tlp ?? collection.defaultTLP).rawValue),
+                        .text("," + object.recipients.joined(separator: ",") + ","), SQLValue(fromThisNode), SQLValue(source), .text(owner),
+                        .text(object.text),
+                    ]
                     clock += 1
                 }
                 let rows = Array(repeating: "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, 1, ?)", count: chunk.count).joined(separator: ", ")
@@ -171,8 +200,10 @@ extension NodeStore {
     }
 
     static func markFirstAndLast(_ id: String, in collection: String, _ db: any SQLExecutor) async throws {
-        let versions = try await db.query("SELECT version, version_us FROM stix_objects WHERE collection = ? AND id = ? ORDER BY version_us, version",
-                                          [.text(collection), .text(id)])
+        let versions = try await db.query(
+            "SELECT version, version_us FROM stix_objects WHERE collection = ? AND id = ? ORDER BY version_us, version",
+            [.text(collection), .text(id)]
+        )
         guard let first = versions.first, let last = versions.last else { return }
         try await db.query(
             "UPDATE stix_objects SET earliest = CASE WHEN version = ? THEN 1 ELSE 0 END, latest = CASE WHEN version = ? THEN 1 ELSE 0 END WHERE collection = ? AND id = ?",
@@ -191,9 +222,15 @@ extension NodeStore {
     }
 
     static func storedObject(_ row: SQLRow) throws -> StoredSTIXObject {
-        StoredSTIXObject(id: try row.text("id"), type: try row.text("type"), version: try row.text("version"), dateAdded: try row.integer("date_added"),
-                         tlp: TLP(rawValue: try row.text("tlp")) ?? .red, recipients: try row.text("recipients").split(separator: ",").map(String.init),
-                         document: try row.text("document"))
+        StoredSTIXObject(
+            id: try row.text("id"),
+            type: try row.text("type"),
+            version: try row.text("version"),
+            dateAdded: try row.integer("date_added"),
+            tlp: TLP(rawValue: try row.text("tlp")) ?? .red,
+            recipients: try row.text("recipients").split(separator: ",").map(String.init),
+            document: try row.text("document")
+        )
     }
 
     /// Sightings written on this node (every version), oldest added first, added after `cursor`.
@@ -211,10 +248,12 @@ extension NodeStore {
     public func objects(_ ids: Set<String>, in collection: String, from source: String) async throws -> Set<String> {
         guard !ids.isEmpty else { return [] }
         let placeholders = Array(repeating: "?", count: ids.count).joined(separator: ", ")
-        return Set(try await database.query(
-            "SELECT DISTINCT id FROM stix_objects WHERE collection = ? AND source = ? AND id IN (\(placeholders))",
-            [.text(collection), .text(source)] + ids.sorted().map(SQLValue.text)
-        ).map { try $0.text("id") })
+        return Set(
+            try await database.query(
+                "SELECT DISTINCT id FROM stix_objects WHERE collection = ? AND source = ? AND id IN (\(placeholders))",
+                [.text(collection), .text(source)] + ids.sorted().map(SQLValue.text)
+            ).map { try $0.text("id") }
+        )
     }
 
     /// Who owns each of `ids` already held in the collection (whatever the reader may see).
@@ -225,7 +264,8 @@ extension NodeStore {
             let batch = Array(unique[start..<min(start + 400, unique.count)])
             let placeholders = Array(repeating: "?", count: batch.count).joined(separator: ", ")
             for row in try await database.query(
-                "SELECT DISTINCT id, owner FROM stix_objects WHERE collection = ? AND id IN (\(placeholders))", [.text(collection)] + batch.map(SQLValue.text)
+                "SELECT DISTINCT id, owner FROM stix_objects WHERE collection = ? AND id IN (\(placeholders))",
+                [.text(collection)] + batch.map(SQLValue.text)
             ) { owners[try row.text("id")] = try row.text("owner") }
         }
         return owners
@@ -250,21 +290,43 @@ extension NodeStore {
     static func filter(_ query: STIXQuery) -> (String, [SQLValue]) {
         let access = TLPPolicy.access(for: query.reader)
         func list(_ values: [String]) -> String { Array(repeating: "?", count: values.count).joined(separator: ", ") }
-        let always = access.always.map(\.rawValue).sorted(), fromHere = access.fromThisNodeOnly.map(\.rawValue).sorted()
+        let always = access.always.map(\.rawValue).sorted()
+        let fromHere = access.fromThisNodeOnly.map(\.rawValue).sorted()
         var clauses = ["collection = ?"]
         var values: [SQLValue] = [.text(query.collection)]
         // Exact and case-sensitive on both databases, unlike LIKE (wildcards; SQLite ignores ASCII case):
         // the list contains ",name," when removing that substring changes it.
         var tlp = ["(tlp = 'red' AND replace(recipients, ?, '') <> recipients)"]
         values.append(.text("," + query.reader.name + ","))
-        if !always.isEmpty { tlp.append("tlp IN (\(list(always)))"); values += always.map(SQLValue.text) }
-        if !fromHere.isEmpty { tlp.append("(from_here = 1 AND tlp IN (\(list(fromHere))))"); values += fromHere.map(SQLValue.text) }
+        if !always.isEmpty {
+            tlp.append("tlp IN (\(list(always)))")
+            values += always.map(SQLValue.text)
+        }
+        if !fromHere.isEmpty {
+            tlp.append("(from_here = 1 AND tlp IN (\(list(fromHere))))")
+            values += fromHere.map(SQLValue.text)
+        }
         clauses.append("(" + tlp.joined(separator: " OR ") + ")")
-        if let id = query.objectID { clauses.append("id = ?"); values.append(.text(id)) }
-        if let after = query.addedAfter { clauses.append("date_added > ?"); values.append(.integer(after)) }
-        if !query.ids.isEmpty { clauses.append("id IN (\(list(query.ids)))"); values += query.ids.map(SQLValue.text) }
-        if !query.types.isEmpty { clauses.append("type IN (\(list(query.types)))"); values += query.types.map(SQLValue.text) }
-        if !query.specVersions.isEmpty { clauses.append("spec_version IN (\(list(query.specVersions)))"); values += query.specVersions.map(SQLValue.text) }
+        if let id = query.objectID {
+            clauses.append("id = ?")
+            values.append(.text(id))
+        }
+        if let after = query.addedAfter {
+            clauses.append("date_added > ?")
+            values.append(.integer(after))
+        }
+        if !query.ids.isEmpty {
+            clauses.append("id IN (\(list(query.ids)))")
+            values += query.ids.map(SQLValue.text)
+        }
+        if !query.types.isEmpty {
+            clauses.append("type IN (\(list(query.types)))")
+            values += query.types.map(SQLValue.text)
+        }
+        if !query.specVersions.isEmpty {
+            clauses.append("spec_version IN (\(list(query.specVersions)))")
+            values += query.specVersions.map(SQLValue.text)
+        }
         if !query.versions.contains("all") {
             var versions: [String] = []
             for token in query.versions {
@@ -272,7 +334,10 @@ extension NodeStore {
                 case "last": versions.append("latest = 1")
                 case "first": versions.append("earliest = 1")
                 default:
-                    if let microseconds = Int64(token) { versions.append("version_us = ?"); values.append(.integer(microseconds)) }
+                    if let microseconds = Int64(token) {
+                        versions.append("version_us = ?")
+                        values.append(.integer(microseconds))
+                    }
                 }
             }
             clauses.append(versions.isEmpty ? "1 = 0" : "(" + versions.joined(separator: " OR ") + ")")
@@ -283,12 +348,16 @@ extension NodeStore {
     // MARK: Status
 
     public func saveStatus(id: String, collection: String, account: String, document: String, now: Date) async throws {
-        try await database.query("INSERT INTO taxii_status (id, collection, account, created_at, document) VALUES (?, ?, ?, ?, ?)",
-                                 [.text(id), .text(collection), .text(account), .integer(now.unixMilliseconds), .text(document)])
+        try await database.query(
+            "INSERT INTO taxii_status (id, collection, account, created_at, document) VALUES (?, ?, ?, ?, ?)",
+            [.text(id), .text(collection), .text(account), .integer(now.unixMilliseconds), .text(document)]
+        )
     }
 
     public func status(_ id: String, account: String) async throws -> String? {
-        try await database.query("SELECT document FROM taxii_status WHERE id = ? AND account = ?", [.text(id), .text(account)]).first?.text("document")
+        try await database.query("SELECT document FROM taxii_status WHERE id = ? AND account = ?", [.text(id), .text(account)]).first?.text(
+            "document"
+        )
     }
 }
 
@@ -313,7 +382,17 @@ public struct TAXIISubscription: Sendable, Equatable {
     /// Why sightings did not go back on the last run, if they did not.
     public var sightingsError: String?
 
-    public init(id: String, url: String, account: String, token: String, collection: String, cursor: String?, fetched: Int64, lastRun: Date?, lastError: String?) {
+    public init(
+        id: String,
+        url: String,
+        account: String,
+        token: String,
+        collection: String,
+        cursor: String?,
+        fetched: Int64,
+        lastRun: Date?,
+        lastError: String?
+    ) {
         self.id = id
         self.url = url
         self.account = account
@@ -330,17 +409,26 @@ extension NodeStore {
     public func createSubscription(_ subscription: TAXIISubscription, now: Date) async throws {
         try await database.query(
             "INSERT INTO taxii_subscriptions (id, url, account, token, collection, cursor, fetched, created_at) VALUES (?, ?, ?, ?, ?, NULL, 0, ?)",
-            [.text(subscription.id), .text(subscription.url), .text(subscription.account), .text(subscription.token), .text(subscription.collection),
-             .integer(now.unixMilliseconds)]
+            [
+                .text(subscription.id), .text(subscription.url), .text(subscription.account), .text(subscription.token),
+                .text(subscription.collection),
+                .integer(now.unixMilliseconds),
+            ]
         )
     }
 
     public func subscriptions() async throws -> [TAXIISubscription] {
         try await database.query("SELECT * FROM taxii_subscriptions ORDER BY created_at, id").map { row in
             var subscription = TAXIISubscription(
-                id: try row.text("id"), url: try row.text("url"), account: try row.text("account"), token: try row.text("token"),
-                collection: try row.text("collection"), cursor: try row.optionalText("cursor"), fetched: try row.integer("fetched"),
-                lastRun: try row.optionalInteger("last_run").map(Date.init(unixMilliseconds:)), lastError: try row.optionalText("last_error")
+                id: try row.text("id"),
+                url: try row.text("url"),
+                account: try row.text("account"),
+                token: try row.text("token"),
+                collection: try row.text("collection"),
+                cursor: try row.optionalText("cursor"),
+                fetched: try row.integer("fetched"),
+                lastRun: try row.optionalInteger("last_run").map(Date.init(unixMilliseconds:)),
+                lastError: try row.optionalText("last_error")
             )
             subscription.sightingsCursor = try row.integer("sightings_cursor")
             subscription.sightingsReturned = try row.integer("sightings_returned")

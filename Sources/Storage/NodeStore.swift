@@ -1,6 +1,6 @@
+import Cases
 import EntenteProtocol
 import Foundation
-import Cases
 import Hotline
 import Logging
 import Multilateral
@@ -47,8 +47,10 @@ public struct NodeStore: Sendable {
             ON CONFLICT (id) DO UPDATE SET name = excluded.name, kind = excluded.kind, endpoint = excluded.endpoint,
                 fingerprint = excluded.fingerprint, descriptor = excluded.descriptor, updated_at = excluded.updated_at
             """,
-            [.text(peer.id.rawValue), .text(peer.name), .text(peer.kind.rawValue), .text(peer.endpoint), .text(peer.fingerprint),
-             .text(peer.descriptor), .integer(peer.pinnedAt.unixMilliseconds), .integer(peer.updatedAt.unixMilliseconds)]
+            [
+                .text(peer.id.rawValue), .text(peer.name), .text(peer.kind.rawValue), .text(peer.endpoint), .text(peer.fingerprint),
+                .text(peer.descriptor), .integer(peer.pinnedAt.unixMilliseconds), .integer(peer.updatedAt.unixMilliseconds),
+            ]
         )
     }
 
@@ -68,8 +70,10 @@ public struct NodeStore: Sendable {
     static func peer(_ row: SQLRow) throws -> PeerRecord {
         let descriptor = try row.text("descriptor")
         var record = PeerRecord(
-            descriptor: try NodeDescriptor(verifying: JSONValue(parsing: descriptor)), signedDescriptor: try JSONValue(parsing: descriptor),
-            pinnedAt: Date(unixMilliseconds: try row.integer("pinned_at")), updatedAt: Date(unixMilliseconds: try row.integer("updated_at"))
+            descriptor: try NodeDescriptor(verifying: JSONValue(parsing: descriptor)),
+            signedDescriptor: try JSONValue(parsing: descriptor),
+            pinnedAt: Date(unixMilliseconds: try row.integer("pinned_at")),
+            updatedAt: Date(unixMilliseconds: try row.integer("updated_at"))
         )
         record.endpoint = try row.text("endpoint")
         return record
@@ -84,16 +88,22 @@ public struct NodeStore: Sendable {
         guard updated.isEmpty else { return }
         try await database.query(
             "INSERT INTO key_alerts (id, peer_id, raised_at, last_raised_at, offered_fingerprint, detail) VALUES (?, ?, ?, ?, ?, ?)",
-            [.text(UUIDv7.string(UUIDv7.generate(at: now))), .text(peer), .integer(now.unixMilliseconds), .integer(now.unixMilliseconds),
-             .text(offeredFingerprint), .text(detail)]
+            [
+                .text(UUIDv7.string(UUIDv7.generate(at: now))), .text(peer), .integer(now.unixMilliseconds), .integer(now.unixMilliseconds),
+                .text(offeredFingerprint), .text(detail),
+            ]
         )
     }
 
     public func keyAlerts(limit: Int = 200) async throws -> [KeyAlert] {
         try await database.query("SELECT * FROM key_alerts ORDER BY last_raised_at DESC LIMIT ?", [.integer(Int64(limit))]).map { row in
             KeyAlert(
-                id: try row.text("id"), peer: try row.text("peer_id"), raisedAt: Date(unixMilliseconds: try row.integer("raised_at")),
-                offeredFingerprint: try row.text("offered_fingerprint"), detail: try row.text("detail"), count: try row.integer("count"),
+                id: try row.text("id"),
+                peer: try row.text("peer_id"),
+                raisedAt: Date(unixMilliseconds: try row.integer("raised_at")),
+                offeredFingerprint: try row.text("offered_fingerprint"),
+                detail: try row.text("detail"),
+                count: try row.integer("count"),
                 lastRaisedAt: Date(unixMilliseconds: try row.integer("last_raised_at"))
             )
         }
@@ -122,8 +132,12 @@ public struct NodeStore: Sendable {
 
     public func pendingChanges() async throws -> [PendingPeerChange] {
         try await database.query("SELECT * FROM peer_changes ORDER BY peer_id").map { row in
-            PendingPeerChange(peer: try row.text("peer_id"), descriptor: try row.text("descriptor"), summary: try row.text("summary"),
-                              offeredAt: Date(unixMilliseconds: try row.integer("offered_at")))
+            PendingPeerChange(
+                peer: try row.text("peer_id"),
+                descriptor: try row.text("descriptor"),
+                summary: try row.text("summary"),
+                offeredAt: Date(unixMilliseconds: try row.integer("offered_at"))
+            )
         }
     }
 
@@ -135,14 +149,21 @@ public struct NodeStore: Sendable {
 
     /// Records an outgoing hotline message and queues it for every recipient, atomically;
     /// `inject` is the drill inject it carries, marked sent in the same transaction.
-    public func recordOutgoing(_ envelope: Envelope, message: HotlineMessage, composedBy: String?, inject: InjectDelivery? = nil, now: Date) async throws {
+    public func recordOutgoing(
+        _ envelope: Envelope,
+        message: HotlineMessage,
+        composedBy: String?,
+        inject: InjectDelivery? = nil,
+        now: Date
+    ) async throws {
         try await database.transaction { db in
             if let inject { try await Self.markSent(inject, messageID: envelope.id, at: now, in: db) }
             try await Self.insertEnvelope(envelope, direction: .outgoing, now: now, into: db)
             try await Self.insertMessage(envelope, message, direction: .outgoing, composedBy: composedBy, now: now, into: db)
             for recipient in envelope.recipients {
                 try await db.query(
-                    "INSERT INTO deliveries (message_id, recipient) VALUES (?, ?)", [.text(envelope.id), .text(recipient.rawValue)]
+                    "INSERT INTO deliveries (message_id, recipient) VALUES (?, ?)",
+                    [.text(envelope.id), .text(recipient.rawValue)]
                 )
                 try await Self.enqueue(envelope, to: recipient, now: now, into: db)
             }
@@ -199,8 +220,10 @@ public struct NodeStore: Sendable {
             let acknowledgedAt = Timestamp.milliseconds(acknowledgement.acknowledgedAt) ?? now.unixMilliseconds
             try await db.query(
                 "UPDATE deliveries SET acked_at = ?, acked_by = ? WHERE message_id = ? AND recipient = ? AND acked_at IS NULL",
-                [.integer(acknowledgedAt), .text("\(acknowledgement.acknowledgedBy) (\(acknowledgement.role))"),
-                 .text(acknowledgement.messageID), .text(envelope.sender.rawValue)]
+                [
+                    .integer(acknowledgedAt), .text("\(acknowledgement.acknowledgedBy) (\(acknowledgement.role))"),
+                    .text(acknowledgement.messageID), .text(envelope.sender.rawValue),
+                ]
             )
             return now
         }
@@ -242,7 +265,12 @@ public struct NodeStore: Sendable {
     /// Inserts a signed document into `table` (keyed by `id`, with a `document` column) unless it is
     /// already held. `false` for a byte-identical copy; the same id with other bytes is refused.
     static func insertSignedDocumentOnce(
-        into table: String, id: String, document: String, columns: [String], values: [SQLValue], db: any SQLExecutor
+        into table: String,
+        id: String,
+        document: String,
+        columns: [String],
+        values: [SQLValue],
+        db: any SQLExecutor
     ) async throws -> Bool {
         let names = (["id", "document"] + columns).joined(separator: ", ")
         let placeholders = Array(repeating: "?", count: columns.count + 2).joined(separator: ", ")
@@ -266,13 +294,20 @@ public struct NodeStore: Sendable {
     }
 
     static func envelopeBinds(_ envelope: Envelope, now: Date) -> [SQLValue] {
-        [.text(envelope.id), .text(envelope.type), .text(envelope.sender.rawValue),
-         .integer(Timestamp.milliseconds(envelope.createdAt) ?? now.unixMilliseconds), .integer(now.unixMilliseconds),
-         .text(envelope.json.canonicalString)]
+        [
+            .text(envelope.id), .text(envelope.type), .text(envelope.sender.rawValue),
+            .integer(Timestamp.milliseconds(envelope.createdAt) ?? now.unixMilliseconds), .integer(now.unixMilliseconds),
+            .text(envelope.json.canonicalString),
+        ]
     }
 
     static func insertMessage(
-        _ envelope: Envelope, _ message: HotlineMessage, direction: Direction, composedBy: String?, now: Date, into db: any SQLExecutor
+        _ envelope: Envelope,
+        _ message: HotlineMessage,
+        direction: Direction,
+        composedBy: String?,
+        now: Date,
+        into db: any SQLExecutor
     ) async throws {
         try await db.query(
             """
@@ -280,13 +315,15 @@ public struct NodeStore: Sendable {
                 attachments, case_ref, in_reply_to, tlp, exercise, sent_at, received_at, ack_by, composed_by)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """,
-            [.text(envelope.id), .text(direction.rawValue), .text(envelope.sender.rawValue),
-             .text(try JSONValue(encoding: envelope.recipients).canonicalString), .text(message.template.rawValue),
-             .text(message.priority.rawValue), .text(message.subject), .text(message.body), .text(message.language),
-             .text(try JSONValue(encoding: message.fields).canonicalString), .text(try JSONValue(encoding: message.attachments).canonicalString),
-             SQLValue(message.caseReference), SQLValue(message.inReplyTo), .text(envelope.tlp.rawValue), SQLValue(envelope.exercise),
-             .integer(Timestamp.milliseconds(envelope.createdAt) ?? now.unixMilliseconds), .integer(now.unixMilliseconds),
-             .integer(Timestamp.milliseconds(message.acknowledgeBy) ?? now.unixMilliseconds), SQLValue(composedBy)]
+            [
+                .text(envelope.id), .text(direction.rawValue), .text(envelope.sender.rawValue),
+                .text(try JSONValue(encoding: envelope.recipients).canonicalString), .text(message.template.rawValue),
+                .text(message.priority.rawValue), .text(message.subject), .text(message.body), .text(message.language),
+                .text(try JSONValue(encoding: message.fields).canonicalString), .text(try JSONValue(encoding: message.attachments).canonicalString),
+                SQLValue(message.caseReference), SQLValue(message.inReplyTo), .text(envelope.tlp.rawValue), SQLValue(envelope.exercise),
+                .integer(Timestamp.milliseconds(envelope.createdAt) ?? now.unixMilliseconds), .integer(now.unixMilliseconds),
+                .integer(Timestamp.milliseconds(message.acknowledgeBy) ?? now.unixMilliseconds), SQLValue(composedBy),
+            ]
         )
     }
 
@@ -311,8 +348,11 @@ public struct NodeStore: Sendable {
             [.integer(now.unixMilliseconds), .integer(Int64(perRecipient)), .integer(Int64(limit))]
         ).map { row in
             OutboxItem(
-                envelopeID: try row.text("envelope_id"), recipient: try row.text("recipient"), wire: try row.text("wire"),
-                attempts: try row.integer("attempts"), enqueuedAt: Date(unixMilliseconds: try row.integer("enqueued_at"))
+                envelopeID: try row.text("envelope_id"),
+                recipient: try row.text("recipient"),
+                wire: try row.text("wire"),
+                attempts: try row.integer("attempts"),
+                enqueuedAt: Date(unixMilliseconds: try row.integer("enqueued_at"))
             )
         }
     }
@@ -334,7 +374,10 @@ public struct NodeStore: Sendable {
             """
         )
         return try rows.map { row in
-            (try row.text("recipient"), try row.integer("queued"), Date(unixMilliseconds: try row.integer("next_at")), try row.optionalText("last_error"))
+            (
+                try row.text("recipient"), try row.integer("queued"), Date(unixMilliseconds: try row.integer("next_at")),
+                try row.optionalText("last_error")
+            )
         }
     }
 
@@ -400,7 +443,7 @@ public struct NodeStore: Sendable {
             let replies = try await withDeliveries(
                 database.query("SELECT * FROM messages WHERE in_reply_to IN (\(placeholders)) ORDER BY sent_at", binds).map(Self.message)
             ).filter { !seen.contains($0.id) }
-            replies.forEach { seen.insert($0.id) }
+            seen.formUnion(replies.map(\.id))
             thread += replies
             frontier = replies.map(\.id)
         }
@@ -412,17 +455,20 @@ public struct NodeStore: Sendable {
         guard !outgoing.isEmpty else { return messages }
         let placeholders = Array(repeating: "?", count: outgoing.count).joined(separator: ", ")
         let rows = try await database.query(
-            "SELECT * FROM deliveries WHERE message_id IN (\(placeholders)) ORDER BY recipient", outgoing.map(SQLValue.text)
+            "SELECT * FROM deliveries WHERE message_id IN (\(placeholders)) ORDER BY recipient",
+            outgoing.map(SQLValue.text)
         )
         var byMessage: [String: [Delivery]] = [:]
         for row in rows {
-            byMessage[try row.text("message_id"), default: []].append(Delivery(
-                recipient: try row.text("recipient"),
-                deliveredAt: try row.optionalInteger("delivered_at").map(Date.init(unixMilliseconds:)),
-                receipt: try row.optionalText("receipt"),
-                acknowledgedAt: try row.optionalInteger("acked_at").map(Date.init(unixMilliseconds:)),
-                acknowledgedBy: try row.optionalText("acked_by")
-            ))
+            byMessage[try row.text("message_id"), default: []].append(
+                Delivery(
+                    recipient: try row.text("recipient"),
+                    deliveredAt: try row.optionalInteger("delivered_at").map(Date.init(unixMilliseconds:)),
+                    receipt: try row.optionalText("receipt"),
+                    acknowledgedAt: try row.optionalInteger("acked_at").map(Date.init(unixMilliseconds:)),
+                    acknowledgedBy: try row.optionalText("acked_by")
+                )
+            )
         }
         return messages.map { message in
             var message = message
@@ -442,36 +488,50 @@ public struct NodeStore: Sendable {
         else { throw StorageError.unexpectedColumn("direction, template, priority or tlp") }
         let acknowledgeBy = try row.integer("ack_by")
         return StoredMessage(
-            id: try row.text("id"), direction: direction, sender: try row.text("sender"),
+            id: try row.text("id"),
+            direction: direction,
+            sender: try row.text("sender"),
             recipients: try decode("recipients", as: [String].self),
             content: HotlineMessage(
-                template: template, priority: priority, subject: try row.text("subject"), body: try row.text("body"),
-                language: try row.text("language"), fields: try decode("fields", as: [String: String].self),
+                template: template,
+                priority: priority,
+                subject: try row.text("subject"),
+                body: try row.text("body"),
+                language: try row.text("language"),
+                fields: try decode("fields", as: [String: String].self),
                 attachments: try decode("attachments", as: [HotlineMessage.Attachment].self),
-                caseReference: try row.optionalText("case_ref"), inReplyTo: try row.optionalText("in_reply_to"),
+                caseReference: try row.optionalText("case_ref"),
+                inReplyTo: try row.optionalText("in_reply_to"),
                 acknowledgeBy: Timestamp.format(milliseconds: acknowledgeBy)
             ),
-            tlp: tlp, exercise: try row.bool("exercise"),
-            sentAt: Date(unixMilliseconds: try row.integer("sent_at")), receivedAt: Date(unixMilliseconds: try row.integer("received_at")),
+            tlp: tlp,
+            exercise: try row.bool("exercise"),
+            sentAt: Date(unixMilliseconds: try row.integer("sent_at")),
+            receivedAt: Date(unixMilliseconds: try row.integer("received_at")),
             acknowledgeBy: Date(unixMilliseconds: acknowledgeBy),
             acknowledgedAt: try row.optionalInteger("acked_at").map(Date.init(unixMilliseconds:)),
-            acknowledgedBy: try row.optionalText("acked_by"), composedBy: try row.optionalText("composed_by"), deliveries: []
+            acknowledgedBy: try row.optionalText("acked_by"),
+            composedBy: try row.optionalText("composed_by"),
+            deliveries: []
         )
     }
 
     /// Messages past their acknowledgement deadline without one: incoming ones
     /// this node owes an answer to, outgoing ones a peer owes an answer to.
     public func overdueCounts(now: Date) async throws -> (incoming: Int64, outgoing: Int64) {
-        let incoming = try await database.query(
-            "SELECT COUNT(*) AS n FROM messages WHERE direction = 'in' AND acked_at IS NULL AND ack_by < ?", [.integer(now.unixMilliseconds)]
-        ).first?.integer("n") ?? 0
-        let outgoing = try await database.query(
-            """
-            SELECT COUNT(DISTINCT m.id) AS n FROM messages m JOIN deliveries d ON d.message_id = m.id
-            WHERE m.direction = 'out' AND d.acked_at IS NULL AND m.ack_by < ?
-            """,
-            [.integer(now.unixMilliseconds)]
-        ).first?.integer("n") ?? 0
+        let incoming =
+            try await database.query(
+                "SELECT COUNT(*) AS n FROM messages WHERE direction = 'in' AND acked_at IS NULL AND ack_by < ?",
+                [.integer(now.unixMilliseconds)]
+            ).first?.integer("n") ?? 0
+        let outgoing =
+            try await database.query(
+                """
+                SELECT COUNT(DISTINCT m.id) AS n FROM messages m JOIN deliveries d ON d.message_id = m.id
+                WHERE m.direction = 'out' AND d.acked_at IS NULL AND m.ack_by < ?
+                """,
+                [.integer(now.unixMilliseconds)]
+            ).first?.integer("n") ?? 0
         return (incoming, outgoing)
     }
 
@@ -486,7 +546,9 @@ public struct NodeStore: Sendable {
             [.integer(Int64(limit))]
         ).map { row in
             CommunicationCheck(
-                messageID: try row.text("id"), peer: try row.text("recipient"), sentAt: Date(unixMilliseconds: try row.integer("sent_at")),
+                messageID: try row.text("id"),
+                peer: try row.text("recipient"),
+                sentAt: Date(unixMilliseconds: try row.integer("sent_at")),
                 deliveredAt: try row.optionalInteger("delivered_at").map(Date.init(unixMilliseconds:)),
                 acknowledgedAt: try row.optionalInteger("acked_at").map(Date.init(unixMilliseconds:))
             )
@@ -516,7 +578,12 @@ public struct NodeStore: Sendable {
 
     static func user(_ row: SQLRow) throws -> UserRecord {
         guard let role = Role(rawValue: try row.text("role")) else { throw StorageError.unexpectedColumn("role") }
-        return UserRecord(username: try row.text("username"), displayName: try row.text("display_name"), role: role, passwordHash: try row.text("password_hash"))
+        return UserRecord(
+            username: try row.text("username"),
+            displayName: try row.text("display_name"),
+            role: role,
+            passwordHash: try row.text("password_hash")
+        )
     }
 
     public func createSession(tokenHash: String, username: String, csrfToken: String, now: Date, expiresAt: Date) async throws {
@@ -532,7 +599,11 @@ public struct NodeStore: Sendable {
             "SELECT username, csrf_token, expires_at FROM sessions WHERE token_hash = ? AND expires_at > ?",
             [.text(tokenHash), .integer(now.unixMilliseconds)]
         ).first.map { row in
-            SessionRecord(username: try row.text("username"), csrfToken: try row.text("csrf_token"), expiresAt: Date(unixMilliseconds: try row.integer("expires_at")))
+            SessionRecord(
+                username: try row.text("username"),
+                csrfToken: try row.text("csrf_token"),
+                expiresAt: Date(unixMilliseconds: try row.integer("expires_at"))
+            )
         }
     }
 
@@ -546,7 +617,8 @@ public struct NodeStore: Sendable {
     /// The person a personal API token belongs to.
     public func user(apiTokenHash: String) async throws -> UserRecord? {
         try await database.query(
-            "SELECT u.* FROM api_tokens t JOIN users u ON u.username = t.username WHERE t.token_hash = ?", [.text(apiTokenHash)]
+            "SELECT u.* FROM api_tokens t JOIN users u ON u.username = t.username WHERE t.token_hash = ?",
+            [.text(apiTokenHash)]
         ).first.map(Self.user)
     }
 

@@ -27,10 +27,14 @@ extension NodeStore {
     static func insertRecordEntries(_ entries: [RecordEntry], now: Date, into db: any SQLExecutor) async throws {
         for entry in entries {
             _ = try await insertSignedDocumentOnce(
-                into: "record_entries", id: entry.id, document: entry.document.canonicalString,
+                into: "record_entries",
+                id: entry.id,
+                document: entry.document.canonicalString,
                 columns: ["space", "author", "kind", "at", "stored_at"],
-                values: [.text(entry.space.description), .text(entry.author.rawValue), .text(entry.kind.rawValue),
-                         .integer(entry.atMilliseconds), .integer(now.unixMilliseconds)],
+                values: [
+                    .text(entry.space.description), .text(entry.author.rawValue), .text(entry.kind.rawValue),
+                    .integer(entry.atMilliseconds), .integer(now.unixMilliseconds),
+                ],
                 db: db
             )
         }
@@ -43,7 +47,9 @@ extension NodeStore {
 
     /// Every entry held in `space`, in time order.
     public func recordEntries(in space: RecordSpace) async throws -> [RecordEntry] {
-        try await database.query("SELECT document FROM record_entries WHERE space = ? ORDER BY at, id", [.text(space.description)]).map(Self.recordEntry)
+        try await database.query("SELECT document FROM record_entries WHERE space = ? ORDER BY at, id", [.text(space.description)]).map(
+            Self.recordEntry
+        )
     }
 
     /// The space's state as the entries held give it (kept in memory by `records`).
@@ -66,7 +72,8 @@ extension NodeStore {
     /// Every forum's or every agreement's entries, grouped by space (`sort` is "forum" or "agreement").
     public func recordEntries(ofEvery sort: String) async throws -> [String: [RecordEntry]] {
         let rows = try await database.query(
-            "SELECT document FROM record_entries WHERE space LIKE ? ORDER BY at, id", [.text("\(sort):%")]
+            "SELECT document FROM record_entries WHERE space LIKE ? ORDER BY at, id",
+            [.text("\(sort):%")]
         )
         return Dictionary(grouping: try rows.map(Self.recordEntry)) { $0.space.openingEntryID ?? "" }
     }
@@ -83,14 +90,19 @@ extension NodeStore {
         try await database.transaction { db in
             try await db.query(
                 "INSERT INTO drills (id, name, scenario, created_by, created_at, started_at) VALUES (?, ?, ?, ?, ?, ?)",
-                [.text(id), .text(scenario.name), .text(document), SQLValue(createdBy), .integer(now.unixMilliseconds), .integer(startAt.unixMilliseconds)]
+                [
+                    .text(id), .text(scenario.name), .text(document), SQLValue(createdBy), .integer(now.unixMilliseconds),
+                    .integer(startAt.unixMilliseconds),
+                ]
             )
             for (position, inject) in scenario.injects.enumerated() {
                 for recipient in inject.to {
                     try await db.query(
                         "INSERT INTO drill_injects (drill_id, inject, recipient, due_at) VALUES (?, ?, ?, ?)",
-                        [.text(id), .integer(Int64(position + 1)), .text(recipient.rawValue),
-                         .integer(startAt.unixMilliseconds + Int64(inject.offsetSeconds) * 1000)]
+                        [
+                            .text(id), .integer(Int64(position + 1)), .text(recipient.rawValue),
+                            .integer(startAt.unixMilliseconds + Int64(inject.offsetSeconds) * 1000),
+                        ]
                     )
                 }
             }
@@ -116,8 +128,12 @@ extension NodeStore {
 
     static func drill(_ row: SQLRow) throws -> StoredDrill {
         StoredDrill(
-            id: try row.text("id"), name: try row.text("name"), scenario: try row.text("scenario"), createdBy: try row.optionalText("created_by"),
-            createdAt: Date(unixMilliseconds: try row.integer("created_at")), startAt: Date(unixMilliseconds: try row.integer("started_at"))
+            id: try row.text("id"),
+            name: try row.text("name"),
+            scenario: try row.text("scenario"),
+            createdBy: try row.optionalText("created_by"),
+            createdAt: Date(unixMilliseconds: try row.integer("created_at")),
+            startAt: Date(unixMilliseconds: try row.integer("started_at"))
         )
     }
 
@@ -129,7 +145,8 @@ extension NodeStore {
         )
         var due: [(drill: String, inject: Int, recipients: [ParticipantID])] = []
         for row in rows {
-            let drill = try row.text("drill_id"), inject = Int(try row.integer("inject"))
+            let drill = try row.text("drill_id")
+            let inject = Int(try row.integer("inject"))
             guard let recipient = ParticipantID(try row.text("recipient")) else { continue }
             if let last = due.last, last.drill == drill, last.inject == inject {
                 due[due.count - 1].recipients.append(recipient)
@@ -160,9 +177,14 @@ extension NodeStore {
             UPDATE drill_injects SET sent_at = ?, message_id = ?
             WHERE drill_id = ? AND inject = ? AND recipient = ? AND sent_at IS NULL RETURNING inject
             """,
-            [.integer(at.unixMilliseconds), .text(messageID), .text(delivery.drill), .integer(Int64(delivery.inject)), .text(delivery.recipient.rawValue)]
+            [
+                .integer(at.unixMilliseconds), .text(messageID), .text(delivery.drill), .integer(Int64(delivery.inject)),
+                .text(delivery.recipient.rawValue),
+            ]
         )
-        guard !marked.isEmpty else { throw StorageError.notFound("an unsent inject \(delivery.inject) of drill \(delivery.drill) to \(delivery.recipient)") }
+        guard !marked.isEmpty else {
+            throw StorageError.notFound("an unsent inject \(delivery.inject) of drill \(delivery.drill) to \(delivery.recipient)")
+        }
     }
 
     /// Each inject at each recipient, with the hotline's record of its acknowledgement.
@@ -181,9 +203,14 @@ extension NodeStore {
             guard let recipient = ParticipantID(try row.text("recipient")) else { return nil }
             let inject = Int(try row.integer("inject"))
             return AfterActionReport.Delivery(
-                inject: inject, recipient: recipient, subject: subjects[inject] ?? "", dueAt: try row.integer("due_at"),
-                sentAt: try row.optionalInteger("sent_at"), messageID: try row.optionalText("message_id"),
-                acknowledgeBy: try row.optionalInteger("ack_by"), acknowledgedAt: try row.optionalInteger("acked_at")
+                inject: inject,
+                recipient: recipient,
+                subject: subjects[inject] ?? "",
+                dueAt: try row.integer("due_at"),
+                sentAt: try row.optionalInteger("sent_at"),
+                messageID: try row.optionalText("message_id"),
+                acknowledgeBy: try row.optionalInteger("ack_by"),
+                acknowledgedAt: try row.optionalInteger("acked_at")
             )
         }
     }

@@ -60,7 +60,10 @@ public struct PendingPeerChange: Sendable, Equatable {
     }
 }
 
-public enum Direction: String, Sendable { case incoming = "in", outgoing = "out" }
+public enum Direction: String, Sendable {
+    case incoming = "in"
+    case outgoing = "out"
+}
 
 /// One recipient's view of an outgoing message: its signed receipt and a person's acknowledgement.
 public struct Delivery: Sendable, Equatable {

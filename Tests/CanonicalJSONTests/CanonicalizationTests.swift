@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import CanonicalJSON
 
 @Suite("RFC 8785 canonicalization")
@@ -37,7 +38,8 @@ struct CanonicalizationTests {
 
     @Test func sortsMembersByUTF16CodeUnits() throws {
         // RFC 8785 §3.2.3's sorting example.
-        let input = #"{"\u20ac":"Euro Sign","\r":"Carriage Return","\ufb33":"Hebrew Letter Dalet With Dagesh","1":"One","\ud83d\ude00":"Emoji: Grinning Face","\u0080":"Control","\u00f6":"Latin Small Letter O With Diaeresis"}"#
+        let input =
+            #"{"\u20ac":"Euro Sign","\r":"Carriage Return","\ufb33":"Hebrew Letter Dalet With Dagesh","1":"One","\ud83d\ude00":"Emoji: Grinning Face","\u0080":"Control","\u00f6":"Latin Small Letter O With Diaeresis"}"#
         let names = try JSONValue(parsing: input).canonicalString
         let order = ["\r", "1", "\u{80}", "ö", "€", "😀", "דּ"].map { JSONValue.string($0).canonicalString }
         var position = names.startIndex

@@ -11,13 +11,19 @@ import Testing
         try story.write("EST", .notification(.init(participants: [Scenario.id("LVA")], message: "Concern.", respondBy: story.time(after: 3600))))
         #expect(story.state.stage == .notified)
         #expect(story.state.participants == [Scenario.id("EST"), Scenario.id("LVA")])
-        try story.write("LVA", .consultation(.init(with: [Scenario.id("EST")], heldAt: story.time(after: 0), minutes: "Call.", outcome: "Investigate.")))
+        try story.write(
+            "LVA",
+            .consultation(.init(with: [Scenario.id("EST")], heldAt: story.time(after: 0), minutes: "Call.", outcome: "Investigate."))
+        )
         #expect(story.state.stage == .inConsultation)
         try story.write("EST", .referral(.init(forum: "OSCE", reason: "Support.")))
         #expect(story.state.stage == .referred)
         try story.write("EST", .resolution(.init(outcome: "Agreed protocol.")))
         #expect(story.state.stage == .resolved)
-        try story.write("EST", .followUp(.init(actions: [.init(id: "t", action: "Training", owner: Scenario.id("LVA"), dueBy: story.time(after: 9999))])))
+        try story.write(
+            "EST",
+            .followUp(.init(actions: [.init(id: "t", action: "Training", owner: Scenario.id("LVA"), dueBy: story.time(after: 9999))]))
+        )
         #expect(story.state.stage == .followUp)
         try story.write("LVA", .followUpDone(.init(action: "t", note: "Held.")))
         try story.write("EST", .closure(.init(outcome: "Resolved by cooperation.")))
@@ -35,50 +41,92 @@ import Testing
 
         func refusal(_ author: String, _ action: CaseAction) throws -> DocumentError? {
             let event = try CaseEvent.sign(
-                action, caseID: story.caseID, owner: story.owner, author: Scenario.id(author), after: state.heads,
-                by: .init(name: "x", role: "diplomatic-poc"), key: story.keys[Scenario.id(author)]!
+                action,
+                caseID: story.caseID,
+                owner: story.owner,
+                author: Scenario.id(author),
+                after: state.heads,
+                by: .init(name: "x", role: "diplomatic-poc"),
+                key: story.keys[Scenario.id(author)]!
             )
-            do { try state.apply(event); return nil } catch { return error }
+            do {
+                try state.apply(event)
+                return nil
+            } catch { return error }
         }
         // Refer before anybody was notified; resolve or close too early.
         #expect(try refusal("EST", .referral(.init(forum: "UN", reason: "r")))?.description.contains("after notification") == true)
         #expect(try refusal("EST", .closure(.init(outcome: "done")))?.description.contains("after its resolution") == true)
         // A stranger writes into the case.
-        #expect(try refusal("FIN", .evidence(.init(description: "d", indicators: [.init(type: "domain-name", value: "x.example")], tlp: .green)))
-            == .notAParticipant("FIN is not a participant of this case"))
+        #expect(
+            try refusal("FIN", .evidence(.init(description: "d", indicators: [.init(type: "domain-name", value: "x.example")], tlp: .green)))
+                == .notAParticipant("FIN is not a participant of this case")
+        )
         #expect(try refusal("EST", .notification(.init(participants: [Scenario.id("LVA")], message: "m", respondBy: story.time(after: 1)))) == nil)
         // Only the owner invites, resolves and closes; nobody is invited twice.
-        #expect(try refusal("LVA", .notification(.init(participants: [Scenario.id("FIN")], message: "m", respondBy: story.time(after: 1))))?
-            .description.contains("only the case's owner") == true)
-        #expect(try refusal("EST", .notification(.init(participants: [Scenario.id("LVA")], message: "m", respondBy: story.time(after: 1))))?
-            .description.contains("already take part") == true)
+        #expect(
+            try refusal("LVA", .notification(.init(participants: [Scenario.id("FIN")], message: "m", respondBy: story.time(after: 1))))?
+                .description.contains("only the case's owner") == true
+        )
+        #expect(
+            try refusal("EST", .notification(.init(participants: [Scenario.id("LVA")], message: "m", respondBy: story.time(after: 1))))?
+                .description.contains("already take part") == true
+        )
         #expect(try refusal("LVA", .resolution(.init(outcome: "o")))?.description.contains("only the case's owner") == true)
-        #expect(try refusal("EST", .request(.init(to: [Scenario.id("FIN")], asks: [.logs], details: "d", dueBy: story.time(after: 1))))?
-            .description.contains("not to FIN") == true)
+        #expect(
+            try refusal("EST", .request(.init(to: [Scenario.id("FIN")], asks: [.logs], details: "d", dueBy: story.time(after: 1))))?
+                .description.contains("not to FIN") == true
+        )
         #expect(try refusal("EST", .resolution(.init(outcome: "o"))) == nil)
-        #expect(try refusal("EST", .followUp(.init(actions: [.init(id: "a", action: "x", owner: Scenario.id("LVA"), dueBy: story.time(after: 1))]))) == nil)
+        #expect(
+            try refusal("EST", .followUp(.init(actions: [.init(id: "a", action: "x", owner: Scenario.id("LVA"), dueBy: story.time(after: 1))])))
+                == nil
+        )
         #expect(try refusal("EST", .closure(.init(outcome: "done")))?.description.contains("1 follow-up action(s) still open: a") == true)
         #expect(try refusal("EST", .followUpDone(.init(action: "a", note: "")))?.description.contains("owned by LVA") == true)
         #expect(try refusal("LVA", .followUpDone(.init(action: "a", note: ""))) == nil)
         #expect(try refusal("EST", .closure(.init(outcome: "done"))) == nil)
-        #expect(try refusal("LVA", .evidence(.init(description: "late", indicators: [.init(type: "t", value: "v")], tlp: .green)))?
-            .description == "the case is closed")
+        #expect(
+            try refusal("LVA", .evidence(.init(description: "late", indicators: [.init(type: "t", value: "v")], tlp: .green)))?
+                .description == "the case is closed"
+        )
     }
 
     @Test func invalidBodiesAreRefusedBeforeSigning() throws {
         let key = Curve25519Key.make()
         #expect(throws: DocumentError.self) {
-            try CaseEvent.sign(.request(.init(to: [], asks: [.logs], details: "d", dueBy: Timestamp.format(Date()))), caseID: nil,
-                               owner: Scenario.id("EST"), author: Scenario.id("EST"), after: [], by: .init(name: "n", role: "r"), key: key)
+            try CaseEvent.sign(
+                .request(.init(to: [], asks: [.logs], details: "d", dueBy: Timestamp.format(Date()))),
+                caseID: nil,
+                owner: Scenario.id("EST"),
+                author: Scenario.id("EST"),
+                after: [],
+                by: .init(name: "n", role: "r"),
+                key: key
+            )
         }
         #expect(throws: DocumentError.self) {
-            try CaseEvent.sign(.evidence(.init(description: "d", files: [.init(name: "f", sha256: "ABC", tlp: .red)], tlp: .red)), caseID: nil,
-                               owner: Scenario.id("EST"), author: Scenario.id("EST"), after: [], by: .init(name: "n", role: "r"), key: key)
+            try CaseEvent.sign(
+                .evidence(.init(description: "d", files: [.init(name: "f", sha256: "ABC", tlp: .red)], tlp: .red)),
+                caseID: nil,
+                owner: Scenario.id("EST"),
+                author: Scenario.id("EST"),
+                after: [],
+                by: .init(name: "n", role: "r"),
+                key: key
+            )
         }
         // A report must open its case, and nothing else may.
         #expect(throws: DocumentError.self) {
-            try CaseEvent.sign(.resolution(.init(outcome: "o")), caseID: nil, owner: Scenario.id("EST"), author: Scenario.id("EST"),
-                               after: [], by: .init(name: "n", role: "r"), key: key)
+            try CaseEvent.sign(
+                .resolution(.init(outcome: "o")),
+                caseID: nil,
+                owner: Scenario.id("EST"),
+                author: Scenario.id("EST"),
+                after: [],
+                by: .init(name: "n", role: "r"),
+                key: key
+            )
         }
     }
 
@@ -121,14 +169,29 @@ import Testing
     @Test func concurrentEventsAreOrderedTheSameEverywhere() throws {
         var story = Scenario(["EST", "LVA", "LTU"])
         try story.write("EST", Scenario.report())
-        let notification = try story.write("EST", .notification(.init(
-            participants: [Scenario.id("LVA"), Scenario.id("LTU")], message: "m", respondBy: story.time(after: 60))))
+        let notification = try story.write(
+            "EST",
+            .notification(
+                .init(
+                    participants: [Scenario.id("LVA"), Scenario.id("LTU")],
+                    message: "m",
+                    respondBy: story.time(after: 60)
+                )
+            )
+        )
         // LVA and LTU answer at the same moment without seeing each other's event.
         let heads = story.state.heads
         let answers = try ["LVA", "LTU"].map { author in
-            try CaseEvent.sign(.acknowledgement(.init(notification: notification.id)), caseID: story.caseID, owner: story.owner,
-                               author: Scenario.id(author), after: heads, by: .init(name: "n", role: "r"),
-                               key: story.keys[Scenario.id(author)]!, now: Scenario.start.addingTimeInterval(500))
+            try CaseEvent.sign(
+                .acknowledgement(.init(notification: notification.id)),
+                caseID: story.caseID,
+                owner: story.owner,
+                author: Scenario.id(author),
+                after: heads,
+                by: .init(name: "n", role: "r"),
+                key: story.keys[Scenario.id(author)]!,
+                now: Scenario.start.addingTimeInterval(500)
+            )
         }
         let one = CaseState(id: story.caseID, events: story.events + answers)
         let other = CaseState(id: story.caseID, events: answers.reversed() + story.events)
@@ -212,10 +275,18 @@ import Testing
     @Test func anEventDatedBeforeTheLatestIsNotAppendedButRefolded() throws {
         var story = Scenario(["EST", "LVA"])
         try story.write("EST", Scenario.report())
-        let notification = try story.write("EST", .notification(.init(participants: [Scenario.id("LVA")], message: "m", respondBy: story.time(after: 600))))
+        let notification = try story.write(
+            "EST",
+            .notification(.init(participants: [Scenario.id("LVA")], message: "m", respondBy: story.time(after: 600)))
+        )
         let late = try CaseEvent.sign(
-            .evidence(.init(description: "d", files: [], indicators: [.init(type: "ipv4-addr", value: "198.51.100.7")], tlp: .amber)), caseID: story.caseID, owner: story.owner,
-            author: Scenario.id("EST"), after: [story.events[0].id], by: .init(name: "n", role: "r"), key: story.keys[Scenario.id("EST")]!,
+            .evidence(.init(description: "d", files: [], indicators: [.init(type: "ipv4-addr", value: "198.51.100.7")], tlp: .amber)),
+            caseID: story.caseID,
+            owner: story.owner,
+            author: Scenario.id("EST"),
+            after: [story.events[0].id],
+            by: .init(name: "n", role: "r"),
+            key: story.keys[Scenario.id("EST")]!,
             now: Scenario.start.addingTimeInterval(1)
         )
         #expect(story.state.extended(with: [late]) == nil)

@@ -13,7 +13,8 @@ import Testing
         let signatures = try ["EST", "LVA", "LTU"].map { signer in
             let keys = story.nodeKeys[Scenario.id(signer)]!
             return JointStatement.Signature(
-                participant: Scenario.id(signer), keys: keys.publicKeys,
+                participant: Scenario.id(signer),
+                keys: keys.publicKeys,
                 signature: Base64URL.decode(try JointStatement.sign(body: body, as: Scenario.id(signer), with: keys))!
             )
         }
@@ -46,8 +47,11 @@ import Testing
     @Test func aSignatureCannotBeMovedToAnotherSigner() throws {
         let (statement, _) = try Self.exported()
         let moved = statement.signatures.map { signature in
-            JointStatement.Signature(participant: signature.participant == Scenario.id("LVA") ? Scenario.id("FIN") : signature.participant,
-                                     keys: signature.keys, signature: signature.signature)
+            JointStatement.Signature(
+                participant: signature.participant == Scenario.id("LVA") ? Scenario.id("FIN") : signature.participant,
+                keys: signature.keys,
+                signature: signature.signature
+            )
         }
         #expect(throws: DocumentError.self) { try JointStatement(verifying: JointStatement(body: statement.body, signatures: moved).fileBytes) }
         let dropped = JointStatement(body: statement.body, signatures: Array(statement.signatures.dropFirst()))

@@ -1,6 +1,7 @@
 import Crypto
 import Foundation
 import Testing
+
 @testable import EntenteProtocol
 
 struct Party {
@@ -23,8 +24,13 @@ let payload: JSONValue = ["template": "notification", "subject": "Ransomware at 
 
 func sealed(to recipients: [Party] = [latvia, lithuania], payload: JSONValue = payload) throws -> Envelope {
     try Envelope.seal(
-        payload: payload, type: "hotline.message", from: estonia.id, signingKey: estonia.keys.signing,
-        to: recipients.map { ($0.id, $0.keys.agreement.publicKey) }, tlp: .amber, exercise: true
+        payload: payload,
+        type: "hotline.message",
+        from: estonia.id,
+        signingKey: estonia.keys.signing,
+        to: recipients.map { ($0.id, $0.keys.agreement.publicKey) },
+        tlp: .amber,
+        exercise: true
     )
 }
 
@@ -53,20 +59,27 @@ struct EnvelopeTests {
     @Test(arguments: ["id", "type", "from", "to", "createdAt", "tlp", "exercise", "keys", "ciphertext"])
     func tamperingWithAnyMemberIsDetected(member: String) throws {
         let original = try sealed()
-        guard case .object(var members) = original.json else { Issue.record("not an object"); return }
-        members[member] = switch member {
-        case "id": .string(UUIDv7.string(UUIDv7.generate()))
-        case "type": "hotline.acknowledgement"
-        case "from": "LTU"
-        case "to": ["LTU", "LVA", "FIN"]
-        case "createdAt": "2020-01-01T00:00:00.000Z"
-        case "tlp": "clear"
-        case "exercise": false
-        case "keys": try sealed().json["keys"]!
-        default: try sealed().json["ciphertext"]!
+        guard case .object(var members) = original.json else {
+            Issue.record("not an object")
+            return
         }
+        members[member] =
+            switch member {
+            case "id": .string(UUIDv7.string(UUIDv7.generate()))
+            case "type": "hotline.acknowledgement"
+            case "from": "LTU"
+            case "to": ["LTU", "LVA", "FIN"]
+            case "createdAt": "2020-01-01T00:00:00.000Z"
+            case "tlp": "clear"
+            case "exercise": false
+            case "keys": try sealed().json["keys"]!
+            default: try sealed().json["ciphertext"]!
+            }
         let result = Result { try Envelope(json: .object(members)).verifySignature(with: estonia.keys.signing.publicKey) }
-        guard case .failure(let error as ProtocolError) = result else { Issue.record("tampered \(member) accepted"); return }
+        guard case .failure(let error as ProtocolError) = result else {
+            Issue.record("tampered \(member) accepted")
+            return
+        }
         #expect(error == .badSignature || error.code == "malformed")
     }
 
@@ -91,33 +104,54 @@ struct EnvelopeTests {
 
     @Test func receiptsBindTheEnvelopeAndTheRecipient() throws {
         let envelope = try sealed()
-        let receipt = try DeliveryReceipt(envelopeID: envelope.id, digest: envelope.digest, recipient: latvia.id, receivedAt: Timestamp.format(Date()))
-            .signed(with: latvia.keys.signing)
+        let receipt = try DeliveryReceipt(
+            envelopeID: envelope.id,
+            digest: envelope.digest,
+            recipient: latvia.id,
+            receivedAt: Timestamp.format(Date())
+        )
+        .signed(with: latvia.keys.signing)
         _ = try DeliveryReceipt(verifying: receipt, for: envelope, from: latvia.id, key: latvia.keys.signing.publicKey)
-        #expect(throws: ProtocolError.self) { try DeliveryReceipt(verifying: receipt, for: envelope, from: lithuania.id, key: lithuania.keys.signing.publicKey) }
-        #expect(throws: ProtocolError.badSignature) { try DeliveryReceipt(verifying: receipt, for: envelope, from: latvia.id, key: estonia.keys.signing.publicKey) }
+        #expect(throws: ProtocolError.self) {
+            try DeliveryReceipt(verifying: receipt, for: envelope, from: lithuania.id, key: lithuania.keys.signing.publicKey)
+        }
+        #expect(throws: ProtocolError.badSignature) {
+            try DeliveryReceipt(verifying: receipt, for: envelope, from: latvia.id, key: estonia.keys.signing.publicKey)
+        }
     }
 }
 
 @Suite("Published test vectors (docs/test-vectors)")
 struct TestVectorTests {
-    static let file = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../docs/test-vectors/envelope-v1.json").standardized
+    static let file = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../docs/test-vectors/envelope-v1.json")
+        .standardized
 
     /// `ENTENTE_WRITE_TEST_VECTORS=1 swift test --filter TestVectorTests` regenerates the file.
     @Test func envelopeVector() throws {
         if ProcessInfo.processInfo.environment["ENTENTE_WRITE_TEST_VECTORS"] == "1" {
             let envelope = try Envelope.seal(
-                payload: payload, type: "hotline.message", from: estonia.id, signingKey: estonia.keys.signing,
-                to: [(latvia.id, latvia.keys.agreement.publicKey)], tlp: .amber, exercise: true,
-                id: "01937b6e-7c00-7000-8000-000000000001", createdAt: "2026-11-22T12:00:00.000Z"
+                payload: payload,
+                type: "hotline.message",
+                from: estonia.id,
+                signingKey: estonia.keys.signing,
+                to: [(latvia.id, latvia.keys.agreement.publicKey)],
+                tlp: .amber,
+                exercise: true,
+                id: "01937b6e-7c00-7000-8000-000000000001",
+                createdAt: "2026-11-22T12:00:00.000Z"
             )
             let vector: JSONValue = [
-                "description": "An Entente v1 envelope from EST to LVA. Verify the signature with EST's signing key over signedBytes (the RFC 8785 form of the envelope without its signature), then open it with LVA's X25519 private key; the content is `payload`.",
-                "sender": ["id": "EST", "signingPublicKey": .string(Base64URL.encode(estonia.keys.signing.publicKey.rawRepresentation)),
-                           "agreementPublicKey": .string(Base64URL.encode(estonia.keys.agreement.publicKey.rawRepresentation)),
-                           "fingerprint": .string(estonia.keys.publicKeys.fingerprint.description)],
-                "recipient": ["id": "LVA", "agreementPrivateKey": .string(Base64URL.encode(latvia.keys.agreement.rawRepresentation)),
-                              "agreementPublicKey": .string(Base64URL.encode(latvia.keys.agreement.publicKey.rawRepresentation))],
+                "description":
+                    "An Entente v1 envelope from EST to LVA. Verify the signature with EST's signing key over signedBytes (the RFC 8785 form of the envelope without its signature), then open it with LVA's X25519 private key; the content is `payload`.",
+                "sender": [
+                    "id": "EST", "signingPublicKey": .string(Base64URL.encode(estonia.keys.signing.publicKey.rawRepresentation)),
+                    "agreementPublicKey": .string(Base64URL.encode(estonia.keys.agreement.publicKey.rawRepresentation)),
+                    "fingerprint": .string(estonia.keys.publicKeys.fingerprint.description),
+                ],
+                "recipient": [
+                    "id": "LVA", "agreementPrivateKey": .string(Base64URL.encode(latvia.keys.agreement.rawRepresentation)),
+                    "agreementPublicKey": .string(Base64URL.encode(latvia.keys.agreement.publicKey.rawRepresentation)),
+                ],
                 "payload": payload,
                 "signedBytes": .string(envelope.unsignedJSON.canonicalString),
                 "contentAssociatedData": .string(envelope.header.canonicalString),

@@ -1,14 +1,28 @@
 import Crypto
 import Foundation
 import Testing
+
 @testable import EntenteProtocol
 
 @Suite("Identity, descriptors and pinning")
 struct IdentityTests {
     func descriptor(_ party: Party, rotation: KeyRotation? = nil, keys: NodeKeys? = nil) -> NodeDescriptor {
         NodeDescriptor(
-            id: party.id, name: "Republic of Estonia", kind: .state, endpoint: "https://entente.example", keys: (keys ?? party.keys).publicKeys,
-            pointsOfContact: [PointOfContact(role: .technical, name: "CERT-EE", email: "cert@cert.example", languages: ["et", "en"], timeZone: "Europe/Tallinn", availability: .roundTheClock)],
+            id: party.id,
+            name: "Republic of Estonia",
+            kind: .state,
+            endpoint: "https://entente.example",
+            keys: (keys ?? party.keys).publicKeys,
+            pointsOfContact: [
+                PointOfContact(
+                    role: .technical,
+                    name: "CERT-EE",
+                    email: "cert@cert.example",
+                    languages: ["et", "en"],
+                    timeZone: "Europe/Tallinn",
+                    availability: .roundTheClock
+                )
+            ],
             rotation: rotation
         )
     }
@@ -35,14 +49,18 @@ struct IdentityTests {
         #expect(PinDecision.evaluate(descriptor(estonia), pinned: pinned) == .unchanged)
 
         let unsigned = descriptor(estonia, keys: newKeys)
-        guard case .refused = PinDecision.evaluate(unsigned, pinned: pinned) else { Issue.record("unsigned key change accepted"); return }
+        guard case .refused = PinDecision.evaluate(unsigned, pinned: pinned) else {
+            Issue.record("unsigned key change accepted")
+            return
+        }
 
         let rotation = try KeyRotation.sign(id: estonia.id, newKeys: newKeys.publicKeys, previous: estonia.keys)
         #expect(PinDecision.evaluate(descriptor(estonia, rotation: rotation, keys: newKeys), pinned: pinned) == .rotated(newKeys.publicKeys))
 
         let forged = try KeyRotation.sign(id: estonia.id, newKeys: newKeys.publicKeys, previous: latvia.keys)
         guard case .refused = PinDecision.evaluate(descriptor(estonia, rotation: forged, keys: newKeys), pinned: pinned) else {
-            Issue.record("rotation signed by another key accepted"); return
+            Issue.record("rotation signed by another key accepted")
+            return
         }
     }
 }

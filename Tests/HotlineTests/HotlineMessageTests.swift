@@ -1,6 +1,7 @@
 import EntenteProtocol
 import Foundation
 import Testing
+
 @testable import Hotline
 
 @Suite("Hotline messages")
@@ -55,6 +56,8 @@ struct HotlineMessageTests {
         let due = Date(timeIntervalSince1970: 1000)
         #expect(AcknowledgementState.of(acknowledgeBy: due, acknowledgedAt: nil, now: due.addingTimeInterval(-1)) == .awaiting)
         #expect(AcknowledgementState.of(acknowledgeBy: due, acknowledgedAt: nil, now: due.addingTimeInterval(1)) == .overdue)
-        #expect(AcknowledgementState.of(acknowledgeBy: due, acknowledgedAt: due.addingTimeInterval(5), now: due.addingTimeInterval(10)) == .acknowledged)
+        #expect(
+            AcknowledgementState.of(acknowledgeBy: due, acknowledgedAt: due.addingTimeInterval(5), now: due.addingTimeInterval(10)) == .acknowledged
+        )
     }
 }

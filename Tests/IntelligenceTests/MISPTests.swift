@@ -1,6 +1,7 @@
 import EntenteProtocol
 import Foundation
 import Testing
+
 @testable import Intelligence
 
 @Suite("MISP attributes and STIX")
@@ -42,8 +43,10 @@ struct MISPTests {
     }
 
     @Test func patternsOfAnotherShapeAreNotAttributes() {
-        for pattern in ["[ipv4-addr:value = '1.2.3.4'] OR [domain-name:value = 'x']", "[ipv4-addr:value = '1.2.3.4' AND domain-name:value = 'x']",
-                        "[file:size > 10]", "[url:value = 'unterminated]", "ipv4-addr:value = '1.2.3.4'", "[url:value = 'a\\x']"] {
+        for pattern in [
+            "[ipv4-addr:value = '1.2.3.4'] OR [domain-name:value = 'x']", "[ipv4-addr:value = '1.2.3.4' AND domain-name:value = 'x']",
+            "[file:size > 10]", "[url:value = 'unterminated]", "ipv4-addr:value = '1.2.3.4'", "[url:value = 'a\\x']",
+        ] {
             #expect(STIXComparisons.parse(pattern) == nil, "\(pattern)")
         }
     }
@@ -55,27 +58,43 @@ struct MISPTests {
     }
 
     @Test func anEventBecomesAReportOfItsAttributesMarkedNoWeakerThanMISP() throws {
-        let event: JSONValue = ["Event": [
-            "uuid": "5B7E3F2A-8C1D-4E2F-9A3B-6C5D4E3F2A1B", "info": "Campaign", "date": "2026-11-22", "Tag": [["name": "tlp:green"], ["name": "PAP:AMBER"]],
-            "Attribute": [
-                ["uuid": "91ae0a21-c7ae-4c7f-b84b-b84a7ce53d1f", "type": "domain", "value": "c2.example", "to_ids": true],
-                ["uuid": "518b4bcb-a86b-4783-9457-391d548b605b", "type": "md5", "value": "d41d8cd98f00b204e9800998ecf8427e", "to_ids": "1",
-                 "Tag": [["name": "tlp:red"]]],
-                ["uuid": "34cb1a7c-55ec-412a-8684-ba4a88d83a45", "type": "btc", "value": "1Boat", "to_ids": false],
-            ],
-            "Object": [["Attribute": [["uuid": "94a2b00f-bec3-4f8a-bea4-e4ccf0de776f", "type": "url", "value": "http://c2.example/", "to_ids": false]]]],
-        ]]
+        let event: JSONValue = [
+            "Event": [
+                "uuid": "5B7E3F2A-8C1D-4E2F-9A3B-6C5D4E3F2A1B", "info": "Campaign", "date": "2026-11-22",
+                "Tag": [["name": "tlp:green"], ["name": "PAP:AMBER"]],
+                "Attribute": [
+                    ["uuid": "91ae0a21-c7ae-4c7f-b84b-b84a7ce53d1f", "type": "domain", "value": "c2.example", "to_ids": true],
+                    [
+                        "uuid": "518b4bcb-a86b-4783-9457-391d548b605b", "type": "md5", "value": "d41d8cd98f00b204e9800998ecf8427e", "to_ids": "1",
+                        "Tag": [["name": "tlp:red"]],
+                    ],
+                    ["uuid": "34cb1a7c-55ec-412a-8684-ba4a88d83a45", "type": "btc", "value": "1Boat", "to_ids": false],
+                ],
+                "Object": [
+                    ["Attribute": [["uuid": "94a2b00f-bec3-4f8a-bea4-e4ccf0de776f", "type": "url", "value": "http://c2.example/", "to_ids": false]]]
+                ],
+            ]
+        ]
         let conversion = try MISPEvent.stix(from: event, recipients: ["kadri"])
         let objects = try conversion.objects.map { try STIXValidation.validate($0) }
-        #expect(objects.map(\.id) == ["indicator--91ae0a21-c7ae-4c7f-b84b-b84a7ce53d1f", "indicator--518b4bcb-a86b-4783-9457-391d548b605b",
-                                      "observed-data--94a2b00f-bec3-4f8a-bea4-e4ccf0de776f", "url--94a2b00f-bec3-4f8a-bea4-e4ccf0de776f",
-                                      "report--5b7e3f2a-8c1d-4e2f-9a3b-6c5d4e3f2a1b"])
+        #expect(
+            objects.map(\.id) == [
+                "indicator--91ae0a21-c7ae-4c7f-b84b-b84a7ce53d1f", "indicator--518b4bcb-a86b-4783-9457-391d548b605b",
+                "observed-data--94a2b00f-bec3-4f8a-bea4-e4ccf0de776f", "url--94a2b00f-bec3-4f8a-bea4-e4ccf0de776f",
+                "report--5b7e3f2a-8c1d-4e2f-9a3b-6c5d4e3f2a1b",
+            ]
+        )
         #expect(objects.map(\.tlp) == [.green, .red, .green, nil, .green])
         #expect(objects[1].recipients == ["kadri"])
         #expect(objects[4].document["labels"] == ["PAP:AMBER"])
         #expect(conversion.skipped == ["attribute 34cb1a7c-55ec-412a-8684-ba4a88d83a45: MISP type btc has no STIX mapping here"])
 
-        let (back, skipped) = try MISPEvent.event(from: conversion.objects, report: "report--5b7e3f2a-8c1d-4e2f-9a3b-6c5d4e3f2a1b", uuid: "unused", info: "unused")
+        let (back, skipped) = try MISPEvent.event(
+            from: conversion.objects,
+            report: "report--5b7e3f2a-8c1d-4e2f-9a3b-6c5d4e3f2a1b",
+            uuid: "unused",
+            info: "unused"
+        )
         #expect(skipped.isEmpty)
         #expect(back["Event"]?["uuid"] == "5b7e3f2a-8c1d-4e2f-9a3b-6c5d4e3f2a1b")
         #expect(back["Event"]?["Tag"] == [["name": "tlp:green"], ["name": "PAP:AMBER"]])
@@ -94,8 +113,10 @@ struct MISPTests {
     }
 
     @Test func whatIsNotAnEventIsRefusedWithItsReason() {
-        for (json, reason) in [(JSONValue.array([]), "not a MISP event"), (["Event": ["info": "x"]], "uuid"),
-                               (["Event": ["uuid": "5b7e3f2a-8c1d-4e2f-9a3b-6c5d4e3f2a1b", "info": "x"]], "neither a timestamp nor a date")] as [(JSONValue, String)] {
+        for (json, reason) in [
+            (JSONValue.array([]), "not a MISP event"), (["Event": ["info": "x"]], "uuid"),
+            (["Event": ["uuid": "5b7e3f2a-8c1d-4e2f-9a3b-6c5d4e3f2a1b", "info": "x"]], "neither a timestamp nor a date"),
+        ] as [(JSONValue, String)] {
             #expect { try MISPEvent.stix(from: json, recipients: []) } throws: { ($0 as? STIXError)?.description.contains(reason) == true }
         }
     }

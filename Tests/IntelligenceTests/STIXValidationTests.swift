@@ -46,10 +46,14 @@ struct STIXValidationTests {
 
     @Test func typesAndRequiredProperties() throws {
         #expect(throws: STIXError.self) { try STIXValidation.validate(with("type", "weapon")) }
-        let observable: JSONValue = ["type": "ipv4-addr", "spec_version": "2.1", "id": "ipv4-addr--ff26c055-6336-5bc5-b98d-13d6226742dd", "value": "198.51.100.7"]
+        let observable: JSONValue = [
+            "type": "ipv4-addr", "spec_version": "2.1", "id": "ipv4-addr--ff26c055-6336-5bc5-b98d-13d6226742dd", "value": "198.51.100.7",
+        ]
         #expect(try STIXValidation.validate(observable).version == nil)
-        let family: JSONValue = ["type": "malware", "spec_version": "2.1", "id": "malware--31b940d4-6f7f-459a-80ea-9c1f17b5891b",
-                                 "created": "2026-11-22T10:00:00Z", "modified": "2026-11-22T10:00:00Z", "is_family": true]
+        let family: JSONValue = [
+            "type": "malware", "spec_version": "2.1", "id": "malware--31b940d4-6f7f-459a-80ea-9c1f17b5891b",
+            "created": "2026-11-22T10:00:00Z", "modified": "2026-11-22T10:00:00Z", "is_family": true,
+        ]
         #expect(throws: STIXError.self) { try STIXValidation.validate(family) }
     }
 
@@ -81,7 +85,9 @@ struct STIXValidationTests {
     }
 
     @Test func theTLPRulesForEachReader() {
-        let member = Reader(name: "analyst", relation: .member), client = Reader(name: "soc", relation: .client), partner = Reader(name: "lva", relation: .partner)
+        let member = Reader(name: "analyst", relation: .member)
+        let client = Reader(name: "soc", relation: .client)
+        let partner = Reader(name: "lva", relation: .partner)
         for tlp in [TLP.clear, .green] {
             for reader in [member, client, partner] { #expect(TLPPolicy.allows(tlp, recipients: [], fromThisNode: false, reader: reader)) }
         }
@@ -109,7 +115,10 @@ struct EnvelopeSplitterTests {
                 index += chunk
             }
             try splitter.finish()
-            #expect(objects.map { String(decoding: $0, as: UTF8.self) } == [#"{"type":"a","n":"}]\"{"}"#, #"{"type":"b","list":[1,{"x":[]}]}"#], "chunk \(chunk)")
+            #expect(
+                objects.map { String(decoding: $0, as: UTF8.self) } == [#"{"type":"a","n":"}]\"{"}"#, #"{"type":"b","list":[1,{"x":[]}]}"#],
+                "chunk \(chunk)"
+            )
         }
     }
 

@@ -10,7 +10,14 @@ struct SightingsTests {
     let indicator = "indicator--0f8a3e06-7e5c-5e68-9d2b-2f1e4d8a7c01"
 
     @Test func aSightingIsValidSTIXNamingWhereItWasMade() throws {
-        let report = Sightings.Report(sightingOf: indicator, count: 3, firstSeen: now.addingTimeInterval(-3600), lastSeen: now, note: "two ministries", tlp: .amber)
+        let report = Sightings.Report(
+            sightingOf: indicator,
+            count: 3,
+            firstSeen: now.addingTimeInterval(-3600),
+            lastSeen: now,
+            note: "two ministries",
+            tlp: .amber
+        )
         let sighting = try STIXValidation.validate(try Sightings.sighting(report, by: latvia, at: now))
         #expect(sighting.type == "sighting" && sighting.tlp == .amber)
         #expect(sighting.document["sighting_of_ref"]?.stringValue == indicator)
@@ -30,7 +37,13 @@ struct SightingsTests {
     @Test(arguments: [
         (Sightings.Report(sightingOf: "not-an-id"), "identifier"),
         (Sightings.Report(sightingOf: "indicator--0f8a3e06-7e5c-5e68-9d2b-2f1e4d8a7c01", count: 0), "count"),
-        (Sightings.Report(sightingOf: "indicator--0f8a3e06-7e5c-5e68-9d2b-2f1e4d8a7c01", firstSeen: Date(timeIntervalSince1970: 10), lastSeen: Date(timeIntervalSince1970: 5)), "before"),
+        (
+            Sightings.Report(
+                sightingOf: "indicator--0f8a3e06-7e5c-5e68-9d2b-2f1e4d8a7c01",
+                firstSeen: Date(timeIntervalSince1970: 10),
+                lastSeen: Date(timeIntervalSince1970: 5)
+            ), "before"
+        ),
         (Sightings.Report(sightingOf: "indicator--0f8a3e06-7e5c-5e68-9d2b-2f1e4d8a7c01", note: String(repeating: "x", count: 10_001)), "10,000"),
     ])
     func nonsenseIsRefusedWithItsReason(report: Sightings.Report, reason: String) {

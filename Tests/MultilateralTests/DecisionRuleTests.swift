@@ -165,7 +165,12 @@ struct DecisionRuleTests {
     func callRules() throws {
         var forum = try ForumFixture()
         let current = forum.state.proposal(forum.proposalID)!.current
-        let byMember = try forum.write("EST", .voteCall, VoteCall(proposal: forum.proposalID, version: 1, textDigest: current.digest, rule: .silenceProcedure, deadline: forum.time(500)), at: 50)
+        let byMember = try forum.write(
+            "EST",
+            .voteCall,
+            VoteCall(proposal: forum.proposalID, version: 1, textDigest: current.digest, rule: .silenceProcedure, deadline: forum.time(500)),
+            at: 50
+        )
         #expect(forum.state.refusals.map(\.entry.id) == [byMember.id])
         #expect(throws: DocumentError.self) { try DecisionRule(method: .silence, quorumPercent: 50).validate() }
     }

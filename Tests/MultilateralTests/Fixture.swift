@@ -37,8 +37,13 @@ struct ForumFixture {
     mutating func write(_ author: String, _ kind: RecordKind, _ body: some RecordBody, at seconds: Int) throws -> RecordEntry {
         let space: RecordSpace? = kind == .forum ? nil : .forum(entries[0].id)
         let entry = try RecordEntry.sign(
-            kind, body: try body.json, in: space, author: Self.id(author), by: Person(name: "Delegate of \(author)", role: "diplomatic-poc"),
-            key: keys[Self.id(author)]!.signing, now: date(seconds)
+            kind,
+            body: try body.json,
+            in: space,
+            author: Self.id(author),
+            by: Person(name: "Delegate of \(author)", role: "diplomatic-poc"),
+            key: keys[Self.id(author)]!.signing,
+            now: date(seconds)
         )
         entries.append(entry)
         return entry
@@ -48,7 +53,12 @@ struct ForumFixture {
     @discardableResult
     mutating func call(_ rule: DecisionRule, deadline: Int = 1000, at seconds: Int = 100) throws -> RecordEntry {
         let current = state.proposal(proposalID)!.current
-        return try write(host.rawValue, .voteCall, VoteCall(proposal: proposalID, version: current.number, textDigest: current.digest, rule: rule, deadline: time(deadline)), at: seconds)
+        return try write(
+            host.rawValue,
+            .voteCall,
+            VoteCall(proposal: proposalID, version: current.number, textDigest: current.digest, rule: rule, deadline: time(deadline)),
+            at: seconds
+        )
     }
 
     var callEntry: RecordEntry { entries.last { $0.kind == .voteCall }! }
@@ -65,13 +75,25 @@ struct ForumFixture {
     func resultBody(ballots: [RecordEntry]? = nil) throws -> VoteResult.Body {
         let proposal = state.proposal(proposalID)!
         return try VoteResult.body(
-            forumName: state.name, proposalTitle: proposal.proposal.title, text: proposal.current.text, callEntry: callEntry,
+            forumName: state.name,
+            proposalTitle: proposal.proposal.title,
+            text: proposal.current.text,
+            callEntry: callEntry,
             host: .init(participant: host, keys: keys[host]!.publicKeys),
-            members: members.map { .init(participant: $0, keys: keys[$0]!.publicKeys) }, ballots: ballots ?? proposal.ballots
+            members: members.map { .init(participant: $0, keys: keys[$0]!.publicKeys) },
+            ballots: ballots ?? proposal.ballots
         )
     }
 
     func sign(_ body: VoteResult.Body, at seconds: Int) throws -> RecordEntry {
-        try RecordEntry.sign(.result, body: try body.json, in: .forum(forumID), author: host, by: Person(name: "Chair", role: "chair"), key: keys[host]!.signing, now: date(seconds))
+        try RecordEntry.sign(
+            .result,
+            body: try body.json,
+            in: .forum(forumID),
+            author: host,
+            by: Person(name: "Chair", role: "chair"),
+            key: keys[host]!.signing,
+            now: date(seconds)
+        )
     }
 }

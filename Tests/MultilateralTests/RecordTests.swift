@@ -15,18 +15,31 @@ private struct Writer {
         clock = clock.addingTimeInterval(1)
         let key = keys[id(author)] ?? NodeKeys()
         keys[id(author)] = key
-        return try RecordEntry.sign(kind, body: try body.json, in: space, author: id(author), by: Person(name: "Officer", role: "diplomatic-poc"), key: key.signing, now: clock)
+        return try RecordEntry.sign(
+            kind,
+            body: try body.json,
+            in: space,
+            author: id(author),
+            by: Person(name: "Officer", role: "diplomatic-poc"),
+            key: key.signing,
+            now: clock
+        )
     }
 }
 
 @Suite("Agreements set hotline deadlines between their parties only")
 struct AgreementTests {
     let text = AgreementText(
-        title: "Baltic hotline arrangement", text: "The parties acknowledge urgent notifications within 30 minutes.",
+        title: "Baltic hotline arrangement",
+        text: "The parties acknowledge urgent notifications within 30 minutes.",
         parties: [id("EST"), id("LVA")],
         obligations: [
             Obligation(kind: .acknowledge, priority: .urgent, withinSeconds: 1800, description: "urgent within 30 minutes"),
-            Obligation(kind: .notifyIncident, withinSeconds: 86_400, description: "notify incidents affecting the other's critical infrastructure within 24 hours"),
+            Obligation(
+                kind: .notifyIncident,
+                withinSeconds: 86_400,
+                description: "notify incidents affecting the other's critical infrastructure within 24 hours"
+            ),
         ]
     )
 
@@ -86,7 +99,17 @@ struct PublicRecordTests {
         let entries = [
             try writer.sign("EST", .commitment, Commitment(norm: "gge2015-13f", date: "2015-12-23", document: "UNGA resolution 70/237")),
             try writer.sign("EST", .commitment, Commitment(norm: "gge2015-13f", date: "2021-05-25", document: "OEWG final report")),
-            try writer.sign("LVA", .norm, NormDefinition(code: "baltic-2026", title: "Baltic notification norm", text: "Notify within 24 hours.", source: "Riga declaration", scope: .regional)),
+            try writer.sign(
+                "LVA",
+                .norm,
+                NormDefinition(
+                    code: "baltic-2026",
+                    title: "Baltic notification norm",
+                    text: "Notify within 24 hours.",
+                    source: "Riga declaration",
+                    scope: .regional
+                )
+            ),
             try writer.sign("LVA", .commitment, Commitment(norm: "baltic-2026", date: "2026-01-10", document: "Riga declaration")),
             try writer.sign("EST", .allegation, Allegation(norm: "gge2015-13f", caseReference: caseID, against: "XYZ", note: "bank ransomware")),
             try writer.sign("EST", .commitment, Commitment(norm: "no-such-norm", date: "2026-01-10", document: "x")),
@@ -116,10 +139,54 @@ struct PublicRecordTests {
     @Test("Capacity building: offers matched to requests and tracked to completion")
     func capacity() throws {
         var writer = Writer()
-        let request = try writer.sign("MDA", .capacityRequest, CapacityRequest(topic: .incidentManagement, region: .europe, languages: ["ro", "en"], format: .inPerson, funding: .funded, description: "CSIRT training"))
-        let unfunded = try writer.sign("EST", .capacityOffer, CapacityOffer(topics: [.incidentManagement], regions: [.europe], languages: ["en"], formats: [.remote], funding: .selfFunded, description: "Remote mentoring"))
-        let good = try writer.sign("EU", .capacityOffer, CapacityOffer(topics: [.incidentManagement, .cybercrime], regions: [.europe], languages: ["en", "fr"], formats: [.inPerson], funding: .funded, description: "Two-week CSIRT course"))
-        let global = try writer.sign("UN", .capacityOffer, CapacityOffer(topics: [.incidentManagement], regions: [.global], languages: ["en"], formats: [.remote], funding: .funded, description: "Online course"))
+        let request = try writer.sign(
+            "MDA",
+            .capacityRequest,
+            CapacityRequest(
+                topic: .incidentManagement,
+                region: .europe,
+                languages: ["ro", "en"],
+                format: .inPerson,
+                funding: .funded,
+                description: "CSIRT training"
+            )
+        )
+        let unfunded = try writer.sign(
+            "EST",
+            .capacityOffer,
+            CapacityOffer(
+                topics: [.incidentManagement],
+                regions: [.europe],
+                languages: ["en"],
+                formats: [.remote],
+                funding: .selfFunded,
+                description: "Remote mentoring"
+            )
+        )
+        let good = try writer.sign(
+            "EU",
+            .capacityOffer,
+            CapacityOffer(
+                topics: [.incidentManagement, .cybercrime],
+                regions: [.europe],
+                languages: ["en", "fr"],
+                formats: [.inPerson],
+                funding: .funded,
+                description: "Two-week CSIRT course"
+            )
+        )
+        let global = try writer.sign(
+            "UN",
+            .capacityOffer,
+            CapacityOffer(
+                topics: [.incidentManagement],
+                regions: [.global],
+                languages: ["en"],
+                formats: [.remote],
+                funding: .funded,
+                description: "Online course"
+            )
+        )
         var entries = [request, unfunded, good, global]
         let record = PublicRecord(entries: entries)
         let suggestions = record.suggestions(for: record.requests[0]).map(\.offer.id)
@@ -146,9 +213,36 @@ struct DrillTests {
     func report() {
         let t0: Int64 = 1_795_000_000_000
         let report = AfterActionReport(deliveries: [
-            .init(inject: 1, recipient: id("LVA"), subject: "Inject 1", dueAt: t0, sentAt: t0 + 20, messageID: "a", acknowledgeBy: t0 + 900_000, acknowledgedAt: t0 + 60_020),
-            .init(inject: 1, recipient: id("LTU"), subject: "Inject 1", dueAt: t0, sentAt: t0 + 20, messageID: "b", acknowledgeBy: t0 + 900_000, acknowledgedAt: t0 + 1_000_020),
-            .init(inject: 2, recipient: id("LVA"), subject: "Inject 2", dueAt: t0 + 600_000, sentAt: t0 + 600_010, messageID: "c", acknowledgeBy: t0 + 1_500_010, acknowledgedAt: t0 + 720_010),
+            .init(
+                inject: 1,
+                recipient: id("LVA"),
+                subject: "Inject 1",
+                dueAt: t0,
+                sentAt: t0 + 20,
+                messageID: "a",
+                acknowledgeBy: t0 + 900_000,
+                acknowledgedAt: t0 + 60_020
+            ),
+            .init(
+                inject: 1,
+                recipient: id("LTU"),
+                subject: "Inject 1",
+                dueAt: t0,
+                sentAt: t0 + 20,
+                messageID: "b",
+                acknowledgeBy: t0 + 900_000,
+                acknowledgedAt: t0 + 1_000_020
+            ),
+            .init(
+                inject: 2,
+                recipient: id("LVA"),
+                subject: "Inject 2",
+                dueAt: t0 + 600_000,
+                sentAt: t0 + 600_010,
+                messageID: "c",
+                acknowledgeBy: t0 + 1_500_010,
+                acknowledgedAt: t0 + 720_010
+            ),
             .init(inject: 2, recipient: id("LTU"), subject: "Inject 2", dueAt: t0 + 600_000),
         ])
         #expect(report.sent == 3)

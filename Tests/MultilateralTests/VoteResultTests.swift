@@ -100,7 +100,12 @@ struct AmendmentTests {
     func acceptedAmendment() throws {
         var forum = try ForumFixture()
         let newText = "The participating States condemn the ransomware attack on two banks and call for restraint."
-        let amendment = try forum.write("LVA", .amendment, Amendment(proposal: forum.proposalID, baseVersion: 1, text: newText, rationale: "stronger"), at: 20)
+        let amendment = try forum.write(
+            "LVA",
+            .amendment,
+            Amendment(proposal: forum.proposalID, baseVersion: 1, text: newText, rationale: "stronger"),
+            at: 20
+        )
         try forum.write("OSCE", .amendmentDecision, AmendmentDecision(amendment: amendment.id, accepted: true), at: 30)
         let proposal = forum.state.proposal(forum.proposalID)!
         #expect(proposal.versions.map(\.number) == [1, 2])
@@ -114,13 +119,28 @@ struct AmendmentTests {
     @Test("An amendment to an old version lapses; only the chair decides; a called vote freezes the text")
     func amendmentRules() throws {
         var forum = try ForumFixture()
-        let first = try forum.write("LVA", .amendment, Amendment(proposal: forum.proposalID, baseVersion: 1, text: "Version two.", rationale: ""), at: 20)
-        let second = try forum.write("LTU", .amendment, Amendment(proposal: forum.proposalID, baseVersion: 1, text: "Another two.", rationale: ""), at: 21)
+        let first = try forum.write(
+            "LVA",
+            .amendment,
+            Amendment(proposal: forum.proposalID, baseVersion: 1, text: "Version two.", rationale: ""),
+            at: 20
+        )
+        let second = try forum.write(
+            "LTU",
+            .amendment,
+            Amendment(proposal: forum.proposalID, baseVersion: 1, text: "Another two.", rationale: ""),
+            at: 21
+        )
         let byMember = try forum.write("EST", .amendmentDecision, AmendmentDecision(amendment: first.id, accepted: true), at: 25)
         try forum.write("OSCE", .amendmentDecision, AmendmentDecision(amendment: first.id, accepted: true), at: 30)
         let lapsed = try forum.write("OSCE", .amendmentDecision, AmendmentDecision(amendment: second.id, accepted: true), at: 31)
         try forum.call(.silenceProcedure, at: 40)
-        let frozen = try forum.write("FIN", .amendment, Amendment(proposal: forum.proposalID, baseVersion: 2, text: "Too late.", rationale: ""), at: 50)
+        let frozen = try forum.write(
+            "FIN",
+            .amendment,
+            Amendment(proposal: forum.proposalID, baseVersion: 2, text: "Too late.", rationale: ""),
+            at: 50
+        )
         let refused = Dictionary(uniqueKeysWithValues: forum.state.refusals.map { ($0.entry.id, $0.reason) })
         #expect(refused[byMember.id]?.contains("only the chair") == true)
         #expect(refused[lapsed.id]?.contains("now at version 2") == true)
@@ -146,15 +166,38 @@ struct AmendmentTests {
     func malformed() throws {
         let forum = try ForumFixture()
         let key = forum.keys[ForumFixture.id("EST")]!.signing
-        let extra: JSONValue = ["call": .string(forum.proposalID), "textDigest": .string(String(repeating: "a", count: 64)), "choice": "yes", "weight": 2]
+        let extra: JSONValue = [
+            "call": .string(forum.proposalID), "textDigest": .string(String(repeating: "a", count: 64)), "choice": "yes", "weight": 2,
+        ]
         #expect(throws: DocumentError.self) {
-            try RecordEntry.sign(.ballot, body: extra, in: .forum(forum.forumID), author: ForumFixture.id("EST"), by: Person(name: "A", role: "b"), key: key)
+            try RecordEntry.sign(
+                .ballot,
+                body: extra,
+                in: .forum(forum.forumID),
+                author: ForumFixture.id("EST"),
+                by: Person(name: "A", role: "b"),
+                key: key
+            )
         }
         #expect(throws: DocumentError.self) {
-            try RecordEntry.sign(.commitment, body: try Commitment(norm: "gge2015-13f", date: "2026-13-01", document: "x").json, in: .publicRecord, author: ForumFixture.id("EST"), by: Person(name: "A", role: "b"), key: key)
+            try RecordEntry.sign(
+                .commitment,
+                body: try Commitment(norm: "gge2015-13f", date: "2026-13-01", document: "x").json,
+                in: .publicRecord,
+                author: ForumFixture.id("EST"),
+                by: Person(name: "A", role: "b"),
+                key: key
+            )
         }
         #expect(throws: DocumentError.self) {
-            try RecordEntry.sign(.ballot, body: try Ballot(call: forum.proposalID, textDigest: String(repeating: "a", count: 64), choice: .yes).json, in: .publicRecord, author: ForumFixture.id("EST"), by: Person(name: "A", role: "b"), key: key)
+            try RecordEntry.sign(
+                .ballot,
+                body: try Ballot(call: forum.proposalID, textDigest: String(repeating: "a", count: 64), choice: .yes).json,
+                in: .publicRecord,
+                author: ForumFixture.id("EST"),
+                by: Person(name: "A", role: "b"),
+                key: key
+            )
         }
     }
 }
@@ -187,7 +230,10 @@ struct AmendmentTests {
             let arriving = Array(shuffled[split...].prefix(2))
             if let extended = held.extended(with: arriving) {
                 let refolded = RecordSpaceState(space: space, entries: Array(shuffled[..<split]) + arriving)
-                #expect(extended.forum?.proposal(forum.proposalID)?.tally(members: forum.members) == refolded.forum?.proposal(forum.proposalID)?.tally(members: forum.members))
+                #expect(
+                    extended.forum?.proposal(forum.proposalID)?.tally(members: forum.members)
+                        == refolded.forum?.proposal(forum.proposalID)?.tally(members: forum.members)
+                )
                 #expect(extended.forum?.refusals.map(\.entry.id) == refolded.forum?.refusals.map(\.entry.id))
                 extendedCount += 1
             } else {

@@ -2,6 +2,7 @@ import EntenteProtocol
 import Foundation
 import Storage
 import Testing
+
 @testable import Node
 
 @Suite("Operator API, operations and web sessions", .serialized)
@@ -12,15 +13,23 @@ struct APITests {
         let node = federation["EST"]
         let served = try #require(try await http(.GET, node.url + "/openapi.json").json)
         #expect(served["openapi"]?.stringValue == "3.1.0")
-        let documented = Set((served["paths"]?.objectValue ?? [:]).flatMap { path, operations in
-            (operations.objectValue ?? [:]).keys.map { "\($0.uppercased()) \(path)" }
-        })
+        let documented = Set(
+            (served["paths"]?.objectValue ?? [:]).flatMap { path, operations in
+                (operations.objectValue ?? [:]).keys.map { "\($0.uppercased()) \(path)" }
+            }
+        )
         let router = try await node.server.makeRouter()
         let prefixes = ["/api/", "/federation/", "/.well-known/", "/health", "/metrics", "/openapi.json"]
-        let routes = Set(router.routes.map { route -> String in
-            let path = "/" + route.path.description.split(separator: "/").map { $0.hasPrefix(":") ? "{\($0.dropFirst())}" : String($0) }.joined(separator: "/")
-            return "\(route.method.rawValue) \(path)"
-        }.filter { route in prefixes.contains { route.split(separator: " ")[1].hasPrefix($0) } })
+        let routes = Set(
+            router.routes.map { route -> String in
+                let path =
+                    "/"
+                    + route.path.description.split(separator: "/").map { $0.hasPrefix(":") ? "{\($0.dropFirst())}" : String($0) }.joined(
+                        separator: "/"
+                    )
+                return "\(route.method.rawValue) \(path)"
+            }.filter { route in prefixes.contains { route.split(separator: " ")[1].hasPrefix($0) } }
+        )
         #expect(routes == documented, "undocumented: \(routes.subtracting(documented)); documented but not served: \(documented.subtracting(routes))")
     }
 
@@ -37,25 +46,47 @@ struct APITests {
 
         let badJSON = try await http(.POST, node.url + "/api/v1/messages", body: "{", headers: auth)
         #expect(badJSON.status == 400 && badJSON.json?["error"]?.stringValue == "invalid_request")
-        let unknownPeer = try await http(.POST, node.url + "/api/v1/messages", body: #"{"to":["FIN"],"template":"free-text","priority":"routine","subject":"x"}"#, headers: auth)
+        let unknownPeer = try await http(
+            .POST,
+            node.url + "/api/v1/messages",
+            body: #"{"to":["FIN"],"template":"free-text","priority":"routine","subject":"x"}"#,
+            headers: auth
+        )
         #expect(unknownPeer.status == 422 && unknownPeer.json?["message"]?.stringValue?.contains("FIN") == true)
-        let missingField = try await http(.POST, node.url + "/api/v1/messages", body: #"{"to":["LVA"],"template":"notification","priority":"urgent","subject":"x"}"#, headers: auth)
+        let missingField = try await http(
+            .POST,
+            node.url + "/api/v1/messages",
+            body: #"{"to":["LVA"],"template":"notification","priority":"urgent","subject":"x"}"#,
+            headers: auth
+        )
         #expect(missingField.status == 422 && missingField.json?["message"]?.stringValue?.contains("incidentType") == true)
         // The operator administers the node and speaks for nobody: a flash notification to another state is the diplomatic POC's.
-        let flash = try await http(.POST, node.url + "/api/v1/messages", body: #"{"to":["LVA"],"template":"free-text","priority":"flash","subject":"x"}"#, headers: auth)
+        let flash = try await http(
+            .POST,
+            node.url + "/api/v1/messages",
+            body: #"{"to":["LVA"],"template":"free-text","priority":"flash","subject":"x"}"#,
+            headers: auth
+        )
         #expect(flash.status == 403 && flash.json?["error"]?.stringValue == "forbidden", "\(flash.body)")
         let huge = try await http(.POST, node.url + "/api/v1/messages", body: String(repeating: "x", count: APIRoutes.bodyLimit + 1), headers: auth)
         #expect(huge.status == 413 && huge.json?["error"]?.stringValue == "too_large")
         #expect(try await node.server.store.envelopeCount() == 0)
 
-        let sent = try await http(.POST, node.url + "/api/v1/messages", body: #"{"to":["LVA"],"template":"free-text","priority":"routine","subject":"Hello","tlp":"green"}"#, headers: auth)
+        let sent = try await http(
+            .POST,
+            node.url + "/api/v1/messages",
+            body: #"{"to":["LVA"],"template":"free-text","priority":"routine","subject":"Hello","tlp":"green"}"#,
+            headers: auth
+        )
         #expect(sent.status == 201)
         let id = try #require(sent.json?["id"]?.stringValue)
         let latvia = federation["LVA"]
         try await eventually("delivered") { try await latvia.server.store.message(id) != nil }
         let inbox = try await http(.GET, latvia.url + "/api/v1/messages?box=inbox", headers: [("Authorization", "Bearer \(latvia.operatorToken)")])
         let first = try #require(inbox.json?.arrayValue?.first)
-        for member in ["id", "from", "subject", "priority", "receivedAt", "acknowledged"] { #expect(first[member] != nil, "inbox entries carry \(member)") }
+        for member in ["id", "from", "subject", "priority", "receivedAt", "acknowledged"] {
+            #expect(first[member] != nil, "inbox entries carry \(member)")
+        }
 
         let health = try await http(.GET, node.url + "/health")
         #expect(health.status == 200 && health.json?["status"]?.stringValue == "ok")
@@ -68,8 +99,14 @@ struct APITests {
         defer { Task { await federation.stop() } }
         let node = federation["EST"]
         let hasher = node.options.passwordHasher
-        try await node.server.store.createUser(UserRecord(username: "kadri", displayName: "Kadri Tamm", role: .diplomaticPOC, passwordHash: try hasher.hash("correct horse battery")), now: Date())
-        try await node.server.store.createUser(UserRecord(username: "olga", displayName: "Olga Observer", role: .observer, passwordHash: try hasher.hash("observer password 1")), now: Date())
+        try await node.server.store.createUser(
+            UserRecord(username: "kadri", displayName: "Kadri Tamm", role: .diplomaticPOC, passwordHash: try hasher.hash("correct horse battery")),
+            now: Date()
+        )
+        try await node.server.store.createUser(
+            UserRecord(username: "olga", displayName: "Olga Observer", role: .observer, passwordHash: try hasher.hash("observer password 1")),
+            now: Date()
+        )
 
         func signIn(_ username: String, _ password: String) async throws -> (status: Int, cookie: String?) {
             let page = try await http(.GET, node.url + "/login")
@@ -77,15 +114,25 @@ struct APITests {
             #expect(loginCookie.contains("HttpOnly") && loginCookie.contains("SameSite=Strict"))
             let token = String(loginCookie.dropFirst("entente_login_EST=".count).prefix { $0 != ";" })
             let form = "_csrf=\(token)&username=\(username)&password=\(password.replacingOccurrences(of: " ", with: "+"))"
-            let response = try await http(.POST, node.url + "/login", body: form, headers: [
-                ("Content-Type", "application/x-www-form-urlencoded"), ("Cookie", "entente_login_EST=\(token)"),
-            ])
+            let response = try await http(
+                .POST,
+                node.url + "/login",
+                body: form,
+                headers: [
+                    ("Content-Type", "application/x-www-form-urlencoded"), ("Cookie", "entente_login_EST=\(token)"),
+                ]
+            )
             let session = response.headers["Set-Cookie"].first { $0.hasPrefix("entente_session_EST=") }
             return (response.status, session.map { String($0.prefix { $0 != ";" }) })
         }
 
         #expect(try await signIn("kadri", "wrong password!!").status == 401)
-        let forged = try await http(.POST, node.url + "/login", body: "_csrf=x&username=kadri&password=correct+horse+battery", headers: [("Content-Type", "application/x-www-form-urlencoded")])
+        let forged = try await http(
+            .POST,
+            node.url + "/login",
+            body: "_csrf=x&username=kadri&password=correct+horse+battery",
+            headers: [("Content-Type", "application/x-www-form-urlencoded")]
+        )
         #expect(forged.status == 403)
 
         let kadri = try await signIn("kadri", "correct horse battery")
@@ -95,13 +142,23 @@ struct APITests {
         #expect(inbox.status == 200 && inbox.body.contains("Kadri Tamm"))
         #expect(inbox.headers["Content-Security-Policy"].first?.contains("default-src 'none'") == true)
 
-        let noToken = try await http(.POST, node.url + "/checks", body: "", headers: [("Cookie", cookie), ("Content-Type", "application/x-www-form-urlencoded")])
+        let noToken = try await http(
+            .POST,
+            node.url + "/checks",
+            body: "",
+            headers: [("Cookie", cookie), ("Content-Type", "application/x-www-form-urlencoded")]
+        )
         #expect(noToken.status == 403 && noToken.body.contains("security token"))
 
         let olga = try #require(try await signIn("olga", "observer password 1").cookie)
         let page = try await http(.GET, node.url + "/checks", headers: [("Cookie", olga)])
         let csrf = try #require(page.body.range(of: #"name="_csrf" value=""#).map { page.body[$0.upperBound...].prefix { $0 != "\"" } })
-        let refused = try await http(.POST, node.url + "/checks", body: "_csrf=\(csrf)", headers: [("Cookie", olga), ("Content-Type", "application/x-www-form-urlencoded")])
+        let refused = try await http(
+            .POST,
+            node.url + "/checks",
+            body: "_csrf=\(csrf)",
+            headers: [("Cookie", olga), ("Content-Type", "application/x-www-form-urlencoded")]
+        )
         #expect(refused.status == 403 && refused.body.contains("Read-only"))
 
         #expect(try await http(.GET, node.url + "/inbox").status == 303)

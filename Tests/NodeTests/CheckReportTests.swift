@@ -1,6 +1,7 @@
 import Foundation
 import Storage
 import Testing
+
 @testable import Node
 
 @Suite("Communication-check report")
@@ -10,8 +11,11 @@ struct CheckReportTests {
 
     func check(_ peer: String, at sent: Date, roundTrip: Double?, answer: Double?) -> CommunicationCheck {
         CommunicationCheck(
-            messageID: UUID().uuidString, peer: peer, sentAt: sent,
-            deliveredAt: roundTrip.map { sent.addingTimeInterval($0) }, acknowledgedAt: answer.map { sent.addingTimeInterval($0) }
+            messageID: UUID().uuidString,
+            peer: peer,
+            sentAt: sent,
+            deliveredAt: roundTrip.map { sent.addingTimeInterval($0) },
+            acknowledgedAt: answer.map { sent.addingTimeInterval($0) }
         )
     }
 

@@ -4,12 +4,17 @@ import Foundation
 import Hotline
 import Storage
 import Testing
+
 @testable import Node
 
 let notification = HotlineService.Draft(
-    to: [ParticipantID("LVA")!, ParticipantID("LTU")!], template: .notification, priority: .flash,
-    subject: "Ransomware at two banks", body: "Core banking encrypted since 05:40 UTC.",
-    fields: ["incidentType": "ransomware", "affectedSectors": "banking"], tlp: .amber
+    to: [ParticipantID("LVA")!, ParticipantID("LTU")!],
+    template: .notification,
+    priority: .flash,
+    subject: "Ransomware at two banks",
+    body: "Core banking encrypted since 05:40 UTC.",
+    fields: ["incidentType": "ransomware", "affectedSectors": "banking"],
+    tlp: .amber
 )
 
 @Suite("Federation on loopback", .serialized)
@@ -30,8 +35,19 @@ struct FederationTests {
             #expect(received.content.fields["incidentType"] == "ransomware")
             // The stored receipt is the recipient's signature over this very envelope.
             let delivery = try #require(try await estonia.server.store.message(id)?.deliveries.first { $0.recipient == recipient.id.rawValue })
-            let envelope = try Envelope(wireBytes: Array(try #require(try await estonia.server.store.database.query("SELECT wire FROM envelopes WHERE id = ?", [.text(id)]).first?.text("wire")).utf8))
-            _ = try DeliveryReceipt(verifying: try JSONValue(parsing: try #require(delivery.receipt)), for: envelope, from: recipient.id, key: recipient.server.identity.keys.signing.publicKey)
+            let envelope = try Envelope(
+                wireBytes: Array(
+                    try #require(
+                        try await estonia.server.store.database.query("SELECT wire FROM envelopes WHERE id = ?", [.text(id)]).first?.text("wire")
+                    ).utf8
+                )
+            )
+            _ = try DeliveryReceipt(
+                verifying: try JSONValue(parsing: try #require(delivery.receipt)),
+                for: envelope,
+                from: recipient.id,
+                key: recipient.server.identity.keys.signing.publicKey
+            )
         }
 
         try await latvia.service.acknowledge(id, by: "Jānis", role: "technical-poc")
@@ -96,12 +112,20 @@ struct FederationTests {
         defer { Task { await federation.stop() } }
         let (estonia, latvia) = (federation["EST"], federation["LVA"])
         await latvia.stop()
-        let id = try await estonia.service.send(.init(to: [latvia.id], template: .freeText, priority: .urgent, subject: "While you were down"), composedBy: nil, role: .diplomaticPOC)[0]
+        let id = try await estonia.service.send(
+            .init(to: [latvia.id], template: .freeText, priority: .urgent, subject: "While you were down"),
+            composedBy: nil,
+            role: .diplomaticPOC
+        )[0]
         try await eventually("the first attempt failed") {
             try await estonia.server.store.database.query("SELECT attempts FROM outbox").first?.integer("attempts") ?? 0 >= 1
         }
         try await latvia.start()
-        _ = try await latvia.service.send(.init(to: [estonia.id], template: .freeText, priority: .routine, subject: "Back online"), composedBy: nil, role: .diplomaticPOC)
+        _ = try await latvia.service.send(
+            .init(to: [estonia.id], template: .freeText, priority: .routine, subject: "Back online"),
+            composedBy: nil,
+            role: .diplomaticPOC
+        )
         try await eventually("the queued message went out as soon as LVA was heard from") { try await latvia.server.store.message(id) != nil }
     }
 
@@ -161,8 +185,16 @@ struct FederationTests {
 
         // A rotation signed by the pinned key is held until the operator confirms it: a stolen key alone does not take over.
         descriptor.rotation = try KeyRotation.sign(id: estonia.id, newKeys: impostor.publicKeys, previous: estonia.server.identity.keys)
-        let update = try await peers.update(with: descriptor, document: try descriptor.signed(with: impostor.signing), now: Date(), confirmedByOperator: false)
-        guard case .pending = update else { Issue.record("a rotation waits for the operator"); return }
+        let update = try await peers.update(
+            with: descriptor,
+            document: try descriptor.signed(with: impostor.signing),
+            now: Date(),
+            confirmedByOperator: false
+        )
+        guard case .pending = update else {
+            Issue.record("a rotation waits for the operator")
+            return
+        }
         #expect(await peers.peer(estonia.id)?.descriptor.keys == estonia.server.identity.keys.publicKeys)
         _ = try await latvia.service.confirmPeer(estonia.id)
         #expect(await peers.peer(estonia.id)?.descriptor.keys == impostor.publicKeys)
@@ -172,7 +204,12 @@ struct FederationTests {
         let original = estonia.server.identity.descriptor
         for _ in 0..<3 {
             await #expect(throws: ProtocolError.self) {
-                try await peers.update(with: original, document: try original.signed(with: estonia.server.identity.keys.signing), now: Date(), confirmedByOperator: false)
+                try await peers.update(
+                    with: original,
+                    document: try original.signed(with: estonia.server.identity.keys.signing),
+                    now: Date(),
+                    confirmedByOperator: false
+                )
             }
         }
         let alerts = try await latvia.server.store.keyAlerts()

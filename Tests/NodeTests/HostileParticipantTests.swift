@@ -1,6 +1,5 @@
 import Cases
 import EntenteProtocol
-@testable import Federation
 import Foundation
 import Hotline
 import Intelligence
@@ -8,6 +7,8 @@ import Multilateral
 import Storage
 import TestSupport
 import Testing
+
+@testable import Federation
 @testable import Node
 
 /// The adversary is a participant: a pinned peer, a forum's chair, a TAXII partner or an
@@ -32,15 +33,34 @@ struct HostileParticipantTests {
             self.keys = keys
         }
 
-        func envelope(_ payload: JSONValue, type: String, to target: TestNode, id envelopeID: String? = nil, exercise: Bool = false) throws -> Envelope {
+        func envelope(
+            _ payload: JSONValue,
+            type: String,
+            to target: TestNode,
+            id envelopeID: String? = nil,
+            exercise: Bool = false
+        ) throws -> Envelope {
             try Envelope.seal(
-                payload: payload, type: type, from: id, signingKey: keys.signing, to: [(target.id, target.server.identity.keys.agreement.publicKey)],
-                tlp: .amber, exercise: exercise, id: envelopeID ?? UUIDv7.string(UUIDv7.generate()), createdAt: Timestamp.format(Date())
+                payload: payload,
+                type: type,
+                from: id,
+                signingKey: keys.signing,
+                to: [(target.id, target.server.identity.keys.agreement.publicKey)],
+                tlp: .amber,
+                exercise: exercise,
+                id: envelopeID ?? UUIDv7.string(UUIDv7.generate()),
+                createdAt: Timestamp.format(Date())
             )
         }
 
         func message(_ subject: String, body: String = "", to target: TestNode, id envelopeID: String? = nil) throws -> Envelope {
-            let message = HotlineMessage(template: .freeText, priority: .urgent, subject: subject, body: body, acknowledgeBy: HostileParticipantTests.later(900))
+            let message = HotlineMessage(
+                template: .freeText,
+                priority: .urgent,
+                subject: subject,
+                body: body,
+                acknowledgeBy: HostileParticipantTests.later(900)
+            )
             return try envelope(try JSONValue(encoding: message), type: HotlineMessage.envelopeType, to: target, id: envelopeID)
         }
 
@@ -70,7 +90,8 @@ struct HostileParticipantTests {
 
     static func lastError(of envelopeID: String, to recipient: ParticipantID, at node: TestNode) async throws -> String? {
         try await node.server.store.database.query(
-            "SELECT last_error FROM outbox WHERE envelope_id = ? AND recipient = ?", [.text(envelopeID), .text(recipient.rawValue)]
+            "SELECT last_error FROM outbox WHERE envelope_id = ? AND recipient = ?",
+            [.text(envelopeID), .text(recipient.rawValue)]
         ).first?.optionalText("last_error")
     }
 
@@ -90,8 +111,11 @@ struct HostileParticipantTests {
         let adversary = Adversary(finland)
 
         await estonia.stop()
-        let id = try await latvia.service.send(.init(to: [estonia.id, finland.id], template: .freeText, priority: .urgent, subject: "Genuine"),
-                                               composedBy: nil, role: .diplomaticPOC)[0]
+        let id = try await latvia.service.send(
+            .init(to: [estonia.id, finland.id], template: .freeText, priority: .urgent, subject: "Genuine"),
+            composedBy: nil,
+            role: .diplomaticPOC
+        )[0]
         try await eventually("Finland holds Latvia's message") { try await finland.server.store.message(id) != nil }
         try await eventually("Latvia's first attempt to reach Estonia failed") { try await Self.lastError(of: id, to: estonia.id, at: latvia) != nil }
         try await estonia.start()
@@ -101,7 +125,9 @@ struct HostileParticipantTests {
         #expect(first.status == 200, "Finland's own envelope is stored, as Finland's: \(first.body)")
         let replay = try await Self.post(squat, to: estonia)
         #expect(replay.status == 200 && replay.body == first.body, "a byte-identical replay is answered with the original receipt")
-        let genuine = try #require(try await latvia.server.store.database.query("SELECT wire FROM envelopes WHERE id = ?", [.text(id)]).first?.text("wire"))
+        let genuine = try #require(
+            try await latvia.server.store.database.query("SELECT wire FROM envelopes WHERE id = ?", [.text(id)]).first?.text("wire")
+        )
         let refused = try await Self.post(genuine, to: estonia)
         #expect(refused.status == 409 && refused.json?["error"]?.stringValue == "id_conflict", "\(refused.body)")
         #expect(refused.json?["digest"] == nil && refused.json?["signature"] == nil, "no receipt of any kind")
@@ -117,8 +143,11 @@ struct HostileParticipantTests {
         let held = try #require(try await estonia.server.store.message(id))
         #expect(held.sender == "FIN" && held.content.subject == "Planted")
 
-        let next = try await latvia.service.send(.init(to: [estonia.id], template: .freeText, priority: .urgent, subject: "Honest traffic"),
-                                                 composedBy: nil, role: .diplomaticPOC)[0]
+        let next = try await latvia.service.send(
+            .init(to: [estonia.id], template: .freeText, priority: .urgent, subject: "Honest traffic"),
+            composedBy: nil,
+            role: .diplomaticPOC
+        )[0]
         try await eventually("Latvia's next message reaches Estonia") { try await estonia.server.store.message(next)?.sender == "LVA" }
     }
 
@@ -131,10 +160,23 @@ struct HostileParticipantTests {
         let (estonia, latvia, finland) = (federation["EST"], federation["LVA"], federation["FIN"])
         let (fin, lva) = (Adversary(finland), Adversary(latvia))
         let cases = estonia.server.cases
-        let caseID = try await cases.open(.init(title: "Outage", summary: "DNS down", sectors: [.banking], impact: .high,
-                                                firstSeen: Self.later(0), status: .ongoing, tlp: .amber), by: Self.diplomat).caseID
-        let notification = try await cases.record(.notification(.init(participants: [latvia.id], message: "m", respondBy: Self.later(3600))),
-                                                  in: caseID, by: Self.diplomat)
+        let caseID = try await cases.open(
+            .init(
+                title: "Outage",
+                summary: "DNS down",
+                sectors: [.banking],
+                impact: .high,
+                firstSeen: Self.later(0),
+                status: .ongoing,
+                tlp: .amber
+            ),
+            by: Self.diplomat
+        ).caseID
+        let notification = try await cases.record(
+            .notification(.init(participants: [latvia.id], message: "m", respondBy: Self.later(3600))),
+            in: caseID,
+            by: Self.diplomat
+        )
         try await eventually("Latvia holds the case") { try await latvia.server.store.caseEvents(caseID).count == 2 }
         let envelopesBefore = try await estonia.server.store.envelopeCount()
         let evidence = CaseAction.evidence(.init(description: "planted", indicators: [.init(type: "domain-name", value: "x.example")], tlp: .green))
@@ -142,22 +184,43 @@ struct HostileParticipantTests {
 
         // A case that exists nowhere.
         let madeUpCase = UUIDv7.string(UUIDv7.generate())
-        let parked = try CaseEvent.sign(evidence, caseID: madeUpCase, owner: estonia.id, author: finland.id, after: [missing], by: Self.diplomat,
-                                        key: fin.keys.signing)
+        let parked = try CaseEvent.sign(
+            evidence,
+            caseID: madeUpCase,
+            owner: estonia.id,
+            author: finland.id,
+            after: [missing],
+            by: Self.diplomat,
+            key: fin.keys.signing
+        )
         let nowhere = try await Self.post(try fin.caseEvents([parked], to: estonia), to: estonia)
         #expect(nowhere.status == 409 && nowhere.json?["error"]?.stringValue == "awaiting_history", "\(nowhere.body)")
         #expect(try await estonia.server.store.caseEvents(madeUpCase).isEmpty)
 
         // Estonia's real case, which Finland takes no part in.
-        let intruding = try CaseEvent.sign(evidence, caseID: caseID, owner: estonia.id, author: finland.id, after: [missing], by: Self.diplomat,
-                                           key: fin.keys.signing)
+        let intruding = try CaseEvent.sign(
+            evidence,
+            caseID: caseID,
+            owner: estonia.id,
+            author: finland.id,
+            after: [missing],
+            by: Self.diplomat,
+            key: fin.keys.signing
+        )
         let outsider = try await Self.post(try fin.caseEvents([intruding], to: estonia), to: estonia)
         #expect(outsider.status == 409 && outsider.json?["error"]?.stringValue == "awaiting_history", "\(outsider.body)")
 
         // Latvia takes part, but floods the case with events that can never fit.
         let flood = try (0...CaseEventIntake.maximumWaitingPerAuthor).map { n in
-            try CaseEvent.sign(.evidence(.init(description: "flood \(n)", indicators: [.init(type: "domain-name", value: "f\(n).example")], tlp: .green)),
-                               caseID: caseID, owner: estonia.id, author: latvia.id, after: [missing], by: Self.diplomat, key: lva.keys.signing)
+            try CaseEvent.sign(
+                .evidence(.init(description: "flood \(n)", indicators: [.init(type: "domain-name", value: "f\(n).example")], tlp: .green)),
+                caseID: caseID,
+                owner: estonia.id,
+                author: latvia.id,
+                after: [missing],
+                by: Self.diplomat,
+                key: lva.keys.signing
+            )
         }
         let flooded = try await Self.post(try lva.caseEvents(flood, to: estonia), to: estonia)
         #expect(flooded.status == 429 && flooded.json?["error"]?.stringValue == "quota_exceeded", "\(flooded.body)")
@@ -165,9 +228,23 @@ struct HostileParticipantTests {
         #expect(try await estonia.server.store.envelopeCount() == envelopesBefore)
 
         // Latvia's honest acknowledgement, and an event of its that waits for one on its way, are kept.
-        let acknowledgement = try await latvia.server.cases.record(.acknowledgement(.init(notification: notification.id)), in: caseID, by: Self.diplomat)
-        try await eventually("Estonia holds Latvia's acknowledgement") { try await estonia.server.store.caseEvents(caseID).contains { $0.id == acknowledgement.id } }
-        let early = try CaseEvent.sign(evidence, caseID: caseID, owner: estonia.id, author: latvia.id, after: [missing], by: Self.diplomat, key: lva.keys.signing)
+        let acknowledgement = try await latvia.server.cases.record(
+            .acknowledgement(.init(notification: notification.id)),
+            in: caseID,
+            by: Self.diplomat
+        )
+        try await eventually("Estonia holds Latvia's acknowledgement") {
+            try await estonia.server.store.caseEvents(caseID).contains { $0.id == acknowledgement.id }
+        }
+        let early = try CaseEvent.sign(
+            evidence,
+            caseID: caseID,
+            owner: estonia.id,
+            author: latvia.id,
+            after: [missing],
+            by: Self.diplomat,
+            key: lva.keys.signing
+        )
         let waits = try await Self.post(try lva.caseEvents([early], to: estonia), to: estonia)
         #expect(waits.status == 200, "\(waits.body)")
         #expect(try await cases.state(caseID).waiting.map(\.id) == [early.id])
@@ -182,7 +259,9 @@ struct HostileParticipantTests {
         let fin = Adversary(finland)
         let commitment = try Commitment(norm: "gge2015-13a", date: "2015-12-23", document: "UN General Assembly resolution 70/237").json
         let honest = try await latvia.server.records.write(.commitment, body: commitment, in: nil, by: RecordFederationTests.delegate)
-        try await eventually("Estonia holds Latvia's commitment") { try await estonia.server.store.recordEntries(in: .publicRecord).contains { $0.id == honest.id } }
+        try await eventually("Estonia holds Latvia's commitment") {
+            try await estonia.server.store.recordEntries(in: .publicRecord).contains { $0.id == honest.id }
+        }
 
         let squat = try RecordEntry(document: try fin.resign(honest.document, changing: ["author": .string(finland.id.rawValue)]))
         let response = try await Self.post(try fin.recordEntries([squat], to: estonia), to: estonia)
@@ -191,7 +270,9 @@ struct HostileParticipantTests {
         #expect(held.map(\.author) == [latvia.id])
 
         let own = try await finland.server.records.write(.commitment, body: commitment, in: nil, by: RecordFederationTests.delegate)
-        try await eventually("Finland's own commitment still reaches Estonia") { try await estonia.server.store.recordEntries(in: .publicRecord).contains { $0.id == own.id } }
+        try await eventually("Finland's own commitment still reaches Estonia") {
+            try await estonia.server.store.recordEntries(in: .publicRecord).contains { $0.id == own.id }
+        }
     }
 
     // MARK: Keys
@@ -211,29 +292,61 @@ struct HostileParticipantTests {
         let charter = ForumCharter(name: "Working group", mandate: "CBMs", members: [estonia.id, latvia.id])
         let forumID = try await osce.server.records.write(.forum, body: try charter.json, in: nil, by: delegate, now: at(0)).id
         try await eventually("the members hold the forum") {
-            let estonian = try? await estonia.server.records.forum(forumID), latvian = try? await latvia.server.records.forum(forumID)
+            let estonian = try? await estonia.server.records.forum(forumID)
+            let latvian = try? await latvia.server.records.forum(forumID)
             return estonian != nil && latvian != nil
         }
         let space = RecordSpace.forum(forumID)
-        let proposalID = try await estonia.server.records.write(.proposal, body: try Proposal(title: "Norm", category: .statement, text: "We agree.").json,
-                                                                in: space, by: delegate, now: at(1)).id
+        let proposalID = try await estonia.server.records.write(
+            .proposal,
+            body: try Proposal(title: "Norm", category: .statement, text: "We agree.").json,
+            in: space,
+            by: delegate,
+            now: at(1)
+        ).id
         try await eventually("the chair holds the proposal") { try await osce.server.records.forum(forumID).proposal(proposalID) != nil }
         let version = try await osce.server.records.forum(forumID).proposal(proposalID)!.current
-        let call = VoteCall(proposal: proposalID, version: 1, textDigest: version.digest, rule: DecisionRule(method: .simpleMajority, quorumPercent: 50),
-                            deadline: Timestamp.format(at(60)))
+        let call = VoteCall(
+            proposal: proposalID,
+            version: 1,
+            textDigest: version.digest,
+            rule: DecisionRule(method: .simpleMajority, quorumPercent: 50),
+            deadline: Timestamp.format(at(60))
+        )
         let callEntry = try await osce.server.records.write(.voteCall, body: try call.json, in: space, by: delegate, now: at(2))
         try await eventually("the members hold the call") { try await estonia.server.records.forum(forumID).proposal(proposalID)?.call != nil }
 
         let impostor = NodeKeys()
-        let forgedBallot = try RecordEntry.sign(.ballot, body: try Ballot(call: callEntry.id, textDigest: version.digest, choice: .no).json, in: space,
-                                                author: latvia.id, by: delegate, key: impostor.signing, now: at(10))
+        let forgedBallot = try RecordEntry.sign(
+            .ballot,
+            body: try Ballot(call: callEntry.id, textDigest: version.digest, choice: .no).json,
+            in: space,
+            author: latvia.id,
+            by: delegate,
+            key: impostor.signing,
+            now: at(10)
+        )
         let body = try VoteResult.body(
-            forumName: charter.name, proposalTitle: "Norm", text: version.text, callEntry: callEntry,
+            forumName: charter.name,
+            proposalTitle: "Norm",
+            text: version.text,
+            callEntry: callEntry,
             host: .init(participant: osce.id, keys: chair.keys.publicKeys),
-            members: [.init(participant: estonia.id, keys: estonia.server.identity.keys.publicKeys), .init(participant: latvia.id, keys: impostor.publicKeys)],
+            members: [
+                .init(participant: estonia.id, keys: estonia.server.identity.keys.publicKeys),
+                .init(participant: latvia.id, keys: impostor.publicKeys),
+            ],
             ballots: [forgedBallot]
         )
-        let forged = try RecordEntry.sign(.result, body: try body.json, in: space, author: osce.id, by: delegate, key: chair.keys.signing, now: at(61))
+        let forged = try RecordEntry.sign(
+            .result,
+            body: try body.json,
+            in: space,
+            author: osce.id,
+            by: delegate,
+            key: chair.keys.signing,
+            now: at(61)
+        )
         let file = try VoteResult(verifying: forged.document.canonicalBytes)
         #expect(file.tally.no == 1, "on its own the file is consistent: only anchoring the keys exposes it")
         let anchors = await estonia.server.service.peers.anchors(with: estonia.server.identity)
@@ -274,7 +387,11 @@ struct HostileParticipantTests {
             let response = try await Self.post(try outsider.message("junk \(n)", to: estonia), to: estonia)
             #expect(response.status == 401 && response.json?["error"]?.stringValue == "bad_signature", "\(response.body)")
         }
-        let id = try await latvia.service.send(.init(to: [estonia.id], template: .freeText, priority: .urgent, subject: "Real"), composedBy: nil, role: .diplomaticPOC)[0]
+        let id = try await latvia.service.send(
+            .init(to: [estonia.id], template: .freeText, priority: .urgent, subject: "Real"),
+            composedBy: nil,
+            role: .diplomaticPOC
+        )[0]
         try await eventually("Latvia's real message gets through") { try await estonia.server.store.message(id) != nil }
         #expect(try await Self.lastError(of: id, to: estonia.id, at: latvia) == nil, "delivered at the first attempt, never refused with 429")
     }
@@ -314,11 +431,17 @@ struct HostileParticipantTests {
         let tarpit = try Self.listen(port: finland.port)
         defer { close(tarpit) }
         for n in 0..<40 {
-            _ = try await estonia.service.send(.init(to: [finland.id], template: .freeText, priority: .routine, subject: "to the tarpit \(n)"),
-                                               composedBy: nil, role: .diplomaticPOC)
+            _ = try await estonia.service.send(
+                .init(to: [finland.id], template: .freeText, priority: .routine, subject: "to the tarpit \(n)"),
+                composedBy: nil,
+                role: .diplomaticPOC
+            )
         }
-        let id = try await estonia.service.send(.init(to: [latvia.id], template: .freeText, priority: .urgent, subject: "Honest"),
-                                                composedBy: nil, role: .diplomaticPOC)[0]
+        let id = try await estonia.service.send(
+            .init(to: [latvia.id], template: .freeText, priority: .urgent, subject: "Honest"),
+            composedBy: nil,
+            role: .diplomaticPOC
+        )[0]
         try await eventually("Latvia's message is delivered") { try await latvia.server.store.message(id) != nil }
         let failed = try await estonia.server.store.database.query("SELECT COUNT(*) AS n FROM outbox WHERE recipient = 'FIN' AND attempts > 0")
         #expect(try failed.first?.integer("n") == 0, "Finland's deliveries were all still waiting for an answer when Latvia's went out")
@@ -362,13 +485,19 @@ struct HostileParticipantTests {
         let flooder = Adversary(finland)
         var statuses: [Int] = []
         for n in 0..<40 {
-            statuses.append(try await Self.post(try flooder.message("flood \(n)", body: String(repeating: "x", count: 500), to: estonia), to: estonia).status)
+            statuses.append(
+                try await Self.post(try flooder.message("flood \(n)", body: String(repeating: "x", count: 500), to: estonia), to: estonia).status
+            )
         }
         #expect(statuses.contains(200) && statuses.last == 429, "\(statuses)")
         let refused = try await Self.post(try flooder.message("one more", to: estonia), to: estonia)
         #expect(refused.json?["error"]?.stringValue == "quota_exceeded", "\(refused.status) \(refused.body)")
         #expect(try await estonia.server.store.storedBytes(from: finland.id) <= 16 << 10)
-        let id = try await latvia.service.send(.init(to: [estonia.id], template: .freeText, priority: .urgent, subject: "Honest"), composedBy: nil, role: .diplomaticPOC)[0]
+        let id = try await latvia.service.send(
+            .init(to: [estonia.id], template: .freeText, priority: .urgent, subject: "Honest"),
+            composedBy: nil,
+            role: .diplomaticPOC
+        )[0]
         try await eventually("Latvia's message still arrives") { try await estonia.server.store.message(id) != nil }
     }
 
@@ -385,12 +514,17 @@ struct HostileParticipantTests {
         let token = try await intelligence.saveAccount(name: "partner", relation: .partner, read: [collection.id], write: [collection.id])
         let indicatorID = "indicator--" + UUID().uuidString.lowercased()
         func indicator(_ id: String, modified: String, pattern: String) -> JSONValue {
-            ["type": "indicator", "spec_version": "2.1", "id": .string(id), "created": "2026-01-01T00:00:00.000Z", "modified": .string(modified),
-             "pattern": .string(pattern), "pattern_type": "stix", "valid_from": "2026-01-01T00:00:00.000Z",
-             "object_marking_refs": [.string(TLPMarking.definitions[.green]!)]]
+            [
+                "type": "indicator", "spec_version": "2.1", "id": .string(id), "created": "2026-01-01T00:00:00.000Z", "modified": .string(modified),
+                "pattern": .string(pattern), "pattern_type": "stix", "valid_from": "2026-01-01T00:00:00.000Z",
+                "object_marking_refs": [.string(TLPMarking.definitions[.green]!)],
+            ]
         }
-        _ = try await intelligence.add([(indicator(indicatorID, modified: "2026-01-01T00:00:00.000Z", pattern: "[ipv4-addr:value = '203.0.113.66']"), nil)],
-                                       to: collection, by: .nodeOperator)
+        _ = try await intelligence.add(
+            [(indicator(indicatorID, modified: "2026-01-01T00:00:00.000Z", pattern: "[ipv4-addr:value = '203.0.113.66']"), nil)],
+            to: collection,
+            by: .nodeOperator
+        )
 
         let objects = estonia.url + collection.path + "objects/"
         let headers = [("Authorization", "Bearer \(token)"), ("Accept", TAXIIRoutes.taxiiMediaType), ("Content-Type", TAXIIRoutes.taxiiMediaType)]
@@ -424,15 +558,32 @@ struct HostileParticipantTests {
         let (estonia, latvia) = (federation["EST"], federation["LVA"])
         let operatorAuth = [("Authorization", "Bearer \(estonia.operatorToken)"), ("Content-Type", "application/json")]
         func token(for username: String, role: Role) async throws -> String {
-            let created = try await http(.POST, estonia.url + "/api/v1/users", body: #"{"username":"\#(username)","displayName":"\#(username)","role":"\#(role.rawValue)","password":"a long enough password"}"#,
-                                         headers: operatorAuth)
+            let created = try await http(
+                .POST,
+                estonia.url + "/api/v1/users",
+                body: #"{"username":"\#(username)","displayName":"\#(username)","role":"\#(role.rawValue)","password":"a long enough password"}"#,
+                headers: operatorAuth
+            )
             #expect(created.status == 201, "\(created.body)")
-            return try #require(try await http(.POST, estonia.url + "/api/v1/users/\(username)/tokens", headers: operatorAuth).json?["token"]?.stringValue)
+            return try #require(
+                try await http(.POST, estonia.url + "/api/v1/users/\(username)/tokens", headers: operatorAuth).json?["token"]?.stringValue
+            )
         }
-        let observer = try await token(for: "watcher", role: .observer), diplomat = try await token(for: "kadri", role: .diplomaticPOC)
+        let observer = try await token(for: "watcher", role: .observer)
+        let diplomat = try await token(for: "kadri", role: .diplomaticPOC)
 
-        let id = try await latvia.service.send(.init(to: [estonia.id], template: .freeText, priority: .urgent, subject: "Source of the intrusion",
-                                                     body: "Named in confidence.", tlp: .red), composedBy: nil, role: .diplomaticPOC)[0]
+        let id = try await latvia.service.send(
+            .init(
+                to: [estonia.id],
+                template: .freeText,
+                priority: .urgent,
+                subject: "Source of the intrusion",
+                body: "Named in confidence.",
+                tlp: .red
+            ),
+            composedBy: nil,
+            role: .diplomaticPOC
+        )[0]
         try await eventually("Estonia holds it") { try await estonia.server.store.message(id) != nil }
         func read(_ token: String) async throws -> JSONValue? {
             try await http(.GET, estonia.url + "/api/v1/messages/\(id)", headers: [("Authorization", "Bearer \(token)")]).json
@@ -446,7 +597,12 @@ struct HostileParticipantTests {
         #expect(read?["withheld"] == false && read?["body"] == "Named in confidence.")
 
         // An observer reads and never writes; the operator administers and never speaks for the state.
-        let write = try await http(.POST, estonia.url + "/api/v1/checks", body: "{}", headers: [("Authorization", "Bearer \(observer)"), ("Content-Type", "application/json")])
+        let write = try await http(
+            .POST,
+            estonia.url + "/api/v1/checks",
+            body: "{}",
+            headers: [("Authorization", "Bearer \(observer)"), ("Content-Type", "application/json")]
+        )
         #expect(write.status == 403)
         let administer = try await http(.GET, estonia.url + "/api/v1/users", headers: [("Authorization", "Bearer \(diplomat)")])
         #expect(administer.status == 403, "accounts are the operator's")
@@ -459,10 +615,27 @@ struct HostileParticipantTests {
         defer { Task { await federation.stop() } }
         let (estonia, latvia) = (federation["EST"], federation["LVA"])
         let cases = estonia.server.cases
-        let caseID = try await cases.open(.init(title: "Outage", summary: "s", sectors: [.banking], impact: .high, firstSeen: Self.later(0),
-                                                status: .ongoing, tlp: .amber), by: Self.diplomat).caseID
-        let attribution = CaseAction.attribution(.init(actor: .init(kind: .unknown, name: ""), basis: [.technical], likelihood: .likely,
-                                                       confidence: .moderate, summary: "s"))
+        let caseID = try await cases.open(
+            .init(
+                title: "Outage",
+                summary: "s",
+                sectors: [.banking],
+                impact: .high,
+                firstSeen: Self.later(0),
+                status: .ongoing,
+                tlp: .amber
+            ),
+            by: Self.diplomat
+        ).caseID
+        let attribution = CaseAction.attribution(
+            .init(
+                actor: .init(kind: .unknown, name: ""),
+                basis: [.technical],
+                likelihood: .likely,
+                confidence: .moderate,
+                summary: "s"
+            )
+        )
         for role in ["technical-poc", "operator", "observer"] {
             await #expect(throws: ServiceFailure.self, "\(role)") {
                 try await cases.record(attribution, in: caseID, by: .init(name: "someone", role: role))
@@ -470,18 +643,39 @@ struct HostileParticipantTests {
         }
         try await cases.record(attribution, in: caseID, by: Self.diplomat)
         await #expect(throws: ServiceFailure.self) {
-            try await estonia.service.send(.init(to: [latvia.id], template: .freeText, priority: .flash, subject: "x"), composedBy: "op", role: .operator)
+            try await estonia.service.send(
+                .init(to: [latvia.id], template: .freeText, priority: .flash, subject: "x"),
+                composedBy: "op",
+                role: .operator
+            )
         }
 
-        let drill = try await estonia.service.send(.init(to: [latvia.id], template: .freeText, priority: .urgent, subject: "Drill", exercise: true),
-                                                   composedBy: nil, role: .diplomaticPOC)[0]
+        let drill = try await estonia.service.send(
+            .init(to: [latvia.id], template: .freeText, priority: .urgent, subject: "Drill", exercise: true),
+            composedBy: nil,
+            role: .diplomaticPOC
+        )[0]
         try await eventually("Latvia holds the drill") { try await latvia.server.store.message(drill) != nil }
-        let reply = try await latvia.service.send(.init(to: [estonia.id], template: .freeText, priority: .urgent, subject: "Re: Drill", inReplyTo: drill),
-                                                  composedBy: nil, role: .technicalPOC)[0]
-        let real = try await latvia.service.send(.init(to: [estonia.id], template: .freeText, priority: .urgent, subject: "Re: Drill (real)", inReplyTo: drill,
-                                                       answersExerciseAsReal: true), composedBy: nil, role: .technicalPOC)[0]
+        let reply = try await latvia.service.send(
+            .init(to: [estonia.id], template: .freeText, priority: .urgent, subject: "Re: Drill", inReplyTo: drill),
+            composedBy: nil,
+            role: .technicalPOC
+        )[0]
+        let real = try await latvia.service.send(
+            .init(
+                to: [estonia.id],
+                template: .freeText,
+                priority: .urgent,
+                subject: "Re: Drill (real)",
+                inReplyTo: drill,
+                answersExerciseAsReal: true
+            ),
+            composedBy: nil,
+            role: .technicalPOC
+        )[0]
         try await eventually("Estonia holds both replies") {
-            let first = try await estonia.server.store.message(reply), second = try await estonia.server.store.message(real)
+            let first = try await estonia.server.store.message(reply)
+            let second = try await estonia.server.store.message(real)
             return first != nil && second != nil
         }
         #expect(try await estonia.server.store.message(reply)?.exercise == true, "a reply to an exercise is an exercise")
@@ -505,17 +699,42 @@ struct HostileInterleavingTests {
         await lithuania.stop()
         let diplomat = HostileParticipantTests.diplomat
         let cases = estonia.server.cases
-        let caseID = try await cases.open(.init(title: "Outage", summary: "s", sectors: [.banking], impact: .high, firstSeen: HostileParticipantTests.later(0),
-                                                status: .ongoing, tlp: .amber), by: diplomat).caseID
-        let notification = try await cases.record(.notification(.init(participants: [latvia.id, lithuania.id], message: "m",
-                                                                      respondBy: HostileParticipantTests.later(3600))), in: caseID, by: diplomat)
+        let caseID = try await cases.open(
+            .init(
+                title: "Outage",
+                summary: "s",
+                sectors: [.banking],
+                impact: .high,
+                firstSeen: HostileParticipantTests.later(0),
+                status: .ongoing,
+                tlp: .amber
+            ),
+            by: diplomat
+        ).caseID
+        let notification = try await cases.record(
+            .notification(
+                .init(
+                    participants: [latvia.id, lithuania.id],
+                    message: "m",
+                    respondBy: HostileParticipantTests.later(3600)
+                )
+            ),
+            in: caseID,
+            by: diplomat
+        )
         try await eventually("Latvia holds the case") { try await latvia.server.store.caseEvents(caseID).count == 2 }
         try await latvia.server.cases.record(.acknowledgement(.init(notification: notification.id)), in: caseID, by: diplomat)
         for n in 0..<3 {
-            try await cases.record(.evidence(.init(description: "evidence \(n)", indicators: [.init(type: "domain-name", value: "c\(n).example")], tlp: .amber)),
-                                   in: caseID, by: diplomat)
-            try await latvia.server.cases.record(.evidence(.init(description: "Latvian \(n)", indicators: [.init(type: "ipv4-addr", value: "198.51.100.\(n)")], tlp: .green)),
-                                                 in: caseID, by: diplomat)
+            try await cases.record(
+                .evidence(.init(description: "evidence \(n)", indicators: [.init(type: "domain-name", value: "c\(n).example")], tlp: .amber)),
+                in: caseID,
+                by: diplomat
+            )
+            try await latvia.server.cases.record(
+                .evidence(.init(description: "Latvian \(n)", indicators: [.init(type: "ipv4-addr", value: "198.51.100.\(n)")], tlp: .green)),
+                in: caseID,
+                by: diplomat
+            )
         }
         try await eventually("Estonia holds Latvia's events") { try await estonia.server.store.caseEvents(caseID).count == 9 }
         let honest = try await estonia.server.store.caseEvents(caseID)
@@ -531,14 +750,23 @@ struct HostileInterleavingTests {
         #expect(honestWire.count >= 7, "one envelope per event, the first carrying the report with the invitation")
 
         // What Finland, pinned by everyone and no participant, sends Lithuania.
-        let fin = Adversary(finland), lva = Adversary(latvia)
+        let fin = Adversary(finland)
+        let lva = Adversary(latvia)
         let evidence = CaseAction.evidence(.init(description: "planted", indicators: [.init(type: "domain-name", value: "x.example")], tlp: .green))
         var hostile: [String] = []
         for event in honest {
             // Its own event under each honest id, in a made-up case and in the real one.
             for target in [UUIDv7.string(UUIDv7.generate()), caseID] {
-                var members = try CaseEvent.sign(evidence, caseID: target, owner: estonia.id, author: finland.id, after: [event.id], by: diplomat,
-                                                 key: fin.keys.signing).document.removing("signature").objectValue ?? [:]
+                var members =
+                    try CaseEvent.sign(
+                        evidence,
+                        caseID: target,
+                        owner: estonia.id,
+                        author: finland.id,
+                        after: [event.id],
+                        by: diplomat,
+                        key: fin.keys.signing
+                    ).document.removing("signature").objectValue ?? [:]
                 members["id"] = .string(event.id)
                 if let squat = try? CaseEvent(document: try DocumentSignature.sign(.object(members), with: fin.keys.signing)) {
                     hostile.append(try fin.caseEvents([squat], to: lithuania).json.canonicalString)
@@ -554,8 +782,15 @@ struct HostileInterleavingTests {
         }
         // A participant's events that can never fit, past the bound.
         let flood = try (0...CaseEventIntake.maximumWaitingPerAuthor).map { n in
-            try CaseEvent.sign(.evidence(.init(description: "flood \(n)", indicators: [.init(type: "domain-name", value: "f\(n).example")], tlp: .green)),
-                               caseID: caseID, owner: estonia.id, author: latvia.id, after: [UUIDv7.string(UUIDv7.generate())], by: diplomat, key: lva.keys.signing)
+            try CaseEvent.sign(
+                .evidence(.init(description: "flood \(n)", indicators: [.init(type: "domain-name", value: "f\(n).example")], tlp: .green)),
+                caseID: caseID,
+                owner: estonia.id,
+                author: latvia.id,
+                after: [UUIDv7.string(UUIDv7.generate())],
+                by: diplomat,
+                key: lva.keys.signing
+            )
         }
         hostile.append(try lva.caseEvents(flood, to: lithuania).json.canonicalString)
 
@@ -564,7 +799,11 @@ struct HostileInterleavingTests {
             var generator = SeededGenerator(seed: UInt64(seed))
             let root = FileManager.default.temporaryDirectory.appendingPathComponent("entente-interleaving-\(UUID())")
             try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
-            let store = try await NodeStore.open(databaseURL: nil, defaultSQLitePath: root.appendingPathComponent("db.sqlite").path, logger: .init(label: "test"))
+            let store = try await NodeStore.open(
+                databaseURL: nil,
+                defaultSQLitePath: root.appendingPathComponent("db.sqlite").path,
+                logger: .init(label: "test")
+            )
             let peers = try await PeerDirectory(store: store)
             for node in [estonia, latvia, finland] {
                 _ = try await peers.pin(node.server.identity.descriptor, document: try node.server.identity.signedDescriptor(), now: Date())
@@ -585,8 +824,10 @@ struct HostileInterleavingTests {
             #expect(Set(held.map(\.document)) == Set(honest.map(\.document)), "seed \(seed)")
             #expect(CaseState(id: caseID, events: held) == reference, "seed \(seed)")
             #expect(try await store.caseState(caseID) == reference, "the state kept in memory is the honest one too (seed \(seed))")
-            #expect(try await store.database.query("SELECT COUNT(*) AS n FROM case_events WHERE case_id <> ?", [.text(caseID)]).first?.integer("n") == 0,
-                    "nothing of made-up cases is kept (seed \(seed))")
+            #expect(
+                try await store.database.query("SELECT COUNT(*) AS n FROM case_events WHERE case_id <> ?", [.text(caseID)]).first?.integer("n") == 0,
+                "nothing of made-up cases is kept (seed \(seed))"
+            )
             await store.close()
             try? FileManager.default.removeItem(at: root)
         }

@@ -4,6 +4,7 @@ import Foundation
 import Hotline
 import Multilateral
 import Testing
+
 @testable import Node
 
 /// The multilateral record across real nodes on loopback: forums and votes, agreements
@@ -22,7 +23,9 @@ struct RecordFederationTests {
     @Test func aForumVoteIsTheSameOnEveryMemberAndVerifiesOffline() async throws {
         let federation = try await TestFederation.start(["OSCE", "EST", "LVA", "LTU", "FIN"])
         defer { Task { await federation.stop() } }
-        let (osce, estonia, latvia, lithuania, finland) = (federation["OSCE"], federation["EST"], federation["LVA"], federation["LTU"], federation["FIN"])
+        let (osce, estonia, latvia, lithuania, finland) = (
+            federation["OSCE"], federation["EST"], federation["LVA"], federation["LTU"], federation["FIN"]
+        )
         let t0 = Date().addingTimeInterval(-5)
         func at(_ seconds: TimeInterval) -> Date { t0.addingTimeInterval(seconds) }
 
@@ -38,14 +41,30 @@ struct RecordFederationTests {
         try await eventually("LVA sees the proposal") { try await latvia.server.records.forum(forumID).proposal(proposalID) != nil }
         let amendment = Amendment(proposal: proposalID, baseVersion: 1, text: "We condemn the attack and call for restraint.", rationale: "clearer")
         let amendmentID = try await latvia.server.records.write(.amendment, body: try amendment.json, in: space, by: Self.delegate, now: at(2)).id
-        try await eventually("the chair sees the amendment") { try await osce.server.records.forum(forumID).proposal(proposalID)?.amendments.count == 1 }
-        try await osce.server.records.write(.amendmentDecision, body: try AmendmentDecision(amendment: amendmentID, accepted: true).json, in: space, by: Self.delegate, now: at(3))
+        try await eventually("the chair sees the amendment") {
+            try await osce.server.records.forum(forumID).proposal(proposalID)?.amendments.count == 1
+        }
+        try await osce.server.records.write(
+            .amendmentDecision,
+            body: try AmendmentDecision(amendment: amendmentID, accepted: true).json,
+            in: space,
+            by: Self.delegate,
+            now: at(3)
+        )
         let version = try await osce.server.records.forum(forumID).proposal(proposalID)!.current
         #expect(version.number == 2)
-        let call = VoteCall(proposal: proposalID, version: 2, textDigest: version.digest, rule: DecisionRule(method: .twoThirds, quorumPercent: 50), deadline: Timestamp.format(at(60)))
+        let call = VoteCall(
+            proposal: proposalID,
+            version: 2,
+            textDigest: version.digest,
+            rule: DecisionRule(method: .twoThirds, quorumPercent: 50),
+            deadline: Timestamp.format(at(60))
+        )
         let callID = try await osce.server.records.write(.voteCall, body: try call.json, in: space, by: Self.delegate, now: at(4)).id
         try await eventually("every member sees the vote") {
-            for node in [estonia, latvia, lithuania] where try await node.server.records.forum(forumID).proposal(proposalID)?.call == nil { return false }
+            for node in [estonia, latvia, lithuania] where try await node.server.records.forum(forumID).proposal(proposalID)?.call == nil {
+                return false
+            }
             return true
         }
         try await estonia.server.records.vote(in: forumID, call: callID, choice: .yes, by: Self.delegate, now: at(10))
@@ -53,17 +72,31 @@ struct RecordFederationTests {
         try await lithuania.server.records.vote(in: forumID, call: callID, choice: .no, by: Self.delegate, now: at(12))
 
         // A second ballot and a late one are refused where they are cast; a non-member has no forum to vote in.
-        await #expect(throws: ServiceFailure.self) { try await estonia.server.records.vote(in: forumID, call: callID, choice: .no, by: Self.delegate, now: at(13)) }
-        await #expect(throws: ServiceFailure.self) { try await lithuania.server.records.vote(in: forumID, call: callID, choice: .yes, by: Self.delegate, now: at(61)) }
-        await #expect(throws: ServiceFailure.self) { try await finland.server.records.vote(in: forumID, call: callID, choice: .no, by: Self.delegate, now: at(14)) }
-        await #expect(throws: ServiceFailure.self) { try await osce.server.records.publishResult(in: forumID, call: callID, by: Self.delegate, now: at(30)) }
+        await #expect(throws: ServiceFailure.self) {
+            try await estonia.server.records.vote(in: forumID, call: callID, choice: .no, by: Self.delegate, now: at(13))
+        }
+        await #expect(throws: ServiceFailure.self) {
+            try await lithuania.server.records.vote(in: forumID, call: callID, choice: .yes, by: Self.delegate, now: at(61))
+        }
+        await #expect(throws: ServiceFailure.self) {
+            try await finland.server.records.vote(in: forumID, call: callID, choice: .no, by: Self.delegate, now: at(14))
+        }
+        await #expect(throws: ServiceFailure.self) {
+            try await osce.server.records.publishResult(in: forumID, call: callID, by: Self.delegate, now: at(30))
+        }
 
-        for member in [estonia, latvia, lithuania] { try await deliverNow(from: member, to: [osce, estonia, latvia, lithuania].filter { $0 !== member }) }
-        try await eventually("the chair holds the three ballots") { try await osce.server.records.forum(forumID).proposal(proposalID)?.ballots.count == 3 }
+        for member in [estonia, latvia, lithuania] {
+            try await deliverNow(from: member, to: [osce, estonia, latvia, lithuania].filter { $0 !== member })
+        }
+        try await eventually("the chair holds the three ballots") {
+            try await osce.server.records.forum(forumID).proposal(proposalID)?.ballots.count == 3
+        }
         try await osce.server.records.publishResult(in: forumID, call: callID, by: Self.delegate, now: at(61))
         try await deliverNow(from: osce, to: [estonia, latvia, lithuania])
         try await eventually("every member holds the result") {
-            for node in [osce, estonia, latvia, lithuania] where try await node.server.records.forum(forumID).proposal(proposalID)?.result == nil { return false }
+            for node in [osce, estonia, latvia, lithuania] where try await node.server.records.forum(forumID).proposal(proposalID)?.result == nil {
+                return false
+            }
             return true
         }
         for node in [osce, estonia, latvia, lithuania] {
@@ -76,13 +109,30 @@ struct RecordFederationTests {
         #expect(try await finland.server.store.recordEntries(in: space).isEmpty, "a non-member receives nothing")
 
         // Finland forges its way in with a ballot of its own: refused at the door.
-        let intruder = try RecordEntry.sign(.ballot, body: try Ballot(call: callID, textDigest: version.digest, choice: .no).json, in: space,
-                                            author: finland.id, by: Self.delegate, key: finland.server.identity.keys.signing, now: at(20))
-        let envelope = try Envelope.seal(
-            payload: ["entries": [intruder.document]], type: RecordEnvelopes.envelopeType, from: finland.id, signingKey: finland.server.identity.keys.signing,
-            to: [(osce.id, osce.server.identity.keys.agreement.publicKey)], tlp: .amber, exercise: false
+        let intruder = try RecordEntry.sign(
+            .ballot,
+            body: try Ballot(call: callID, textDigest: version.digest, choice: .no).json,
+            in: space,
+            author: finland.id,
+            by: Self.delegate,
+            key: finland.server.identity.keys.signing,
+            now: at(20)
         )
-        let response = try await http(.POST, osce.url + "/federation/v1/envelopes", body: envelope.json.canonicalString, headers: [("Content-Type", "application/json")])
+        let envelope = try Envelope.seal(
+            payload: ["entries": [intruder.document]],
+            type: RecordEnvelopes.envelopeType,
+            from: finland.id,
+            signingKey: finland.server.identity.keys.signing,
+            to: [(osce.id, osce.server.identity.keys.agreement.publicKey)],
+            tlp: .amber,
+            exercise: false
+        )
+        let response = try await http(
+            .POST,
+            osce.url + "/federation/v1/envelopes",
+            body: envelope.json.canonicalString,
+            headers: [("Content-Type", "application/json")]
+        )
         #expect(response.json?["error"]?.stringValue == "not_a_participant", "\(response.body)")
     }
 
@@ -91,7 +141,9 @@ struct RecordFederationTests {
         defer { Task { await federation.stop() } }
         let (estonia, latvia, lithuania) = (federation["EST"], federation["LVA"], federation["LTU"])
         let text = AgreementText(
-            title: "Baltic hotline arrangement", text: "Urgent notifications are acknowledged within 30 minutes.", parties: [estonia.id, latvia.id],
+            title: "Baltic hotline arrangement",
+            text: "Urgent notifications are acknowledged within 30 minutes.",
+            parties: [estonia.id, latvia.id],
             obligations: [Obligation(kind: .acknowledge, priority: .urgent, withinSeconds: 1800, description: "urgent within 30 minutes")]
         )
         let agreementID = try await estonia.server.records.write(.agreement, body: try text.json, in: nil, by: Self.delegate).id
@@ -100,7 +152,12 @@ struct RecordFederationTests {
 
         func deadlines(from sender: TestNode, to recipients: [TestNode], priority: Priority = .urgent) async throws -> [ParticipantID: TimeInterval] {
             let now = Date()
-            let ids = try await sender.service.send(.init(to: recipients.map(\.id), template: .freeText, priority: priority, subject: "Test"), composedBy: nil, role: .diplomaticPOC, now: now)
+            let ids = try await sender.service.send(
+                .init(to: recipients.map(\.id), template: .freeText, priority: priority, subject: "Test"),
+                composedBy: nil,
+                role: .diplomaticPOC,
+                now: now
+            )
             var result: [ParticipantID: TimeInterval] = [:]
             for id in ids {
                 let message = try await sender.service.store.message(id)!
@@ -120,7 +177,11 @@ struct RecordFederationTests {
         #expect(try await deadlines(from: estonia, to: [latvia], priority: .flash) == [latvia.id: 900], "no obligation for flash")
 
         // The receiving party sees the agreed deadline too.
-        let sent = try await estonia.service.send(.init(to: [latvia.id], template: .freeText, priority: .urgent, subject: "Agreed deadline"), composedBy: nil, role: .diplomaticPOC)
+        let sent = try await estonia.service.send(
+            .init(to: [latvia.id], template: .freeText, priority: .urgent, subject: "Agreed deadline"),
+            composedBy: nil,
+            role: .diplomaticPOC
+        )
         try await eventually("LVA holds the message") { try await latvia.service.store.message(sent[0]) != nil }
         let received = try await latvia.service.store.message(sent[0])!
         let outgoing = try await estonia.service.store.message(sent[0])!
@@ -134,10 +195,19 @@ struct RecordFederationTests {
         let (osce, estonia, latvia) = (federation["OSCE"], federation["EST"], federation["LVA"])
         let t0 = Date()
         func at(_ seconds: TimeInterval) -> Date { t0.addingTimeInterval(seconds) }
-        let scenario = DrillScenario(name: "Baltic power-grid drill", injects: [
-            .init(offsetSeconds: 0, to: [estonia.id, latvia.id], priority: .urgent, subject: "Inject 1: grid operator reports intrusion", body: "Acknowledge."),
-            .init(offsetSeconds: 600, to: [estonia.id], priority: .flash, subject: "Inject 2: outage spreading", body: "Acknowledge at once."),
-        ])
+        let scenario = DrillScenario(
+            name: "Baltic power-grid drill",
+            injects: [
+                .init(
+                    offsetSeconds: 0,
+                    to: [estonia.id, latvia.id],
+                    priority: .urgent,
+                    subject: "Inject 1: grid operator reports intrusion",
+                    body: "Acknowledge."
+                ),
+                .init(offsetSeconds: 600, to: [estonia.id], priority: .flash, subject: "Inject 2: outage spreading", body: "Acknowledge at once."),
+            ]
+        )
         let drillID = try await osce.server.drills.create(scenario, startIn: .seconds(0), createdBy: "exercise director", now: t0)
 
         #expect(try await osce.server.drills.sendDueInjects(now: at(0)) == 2)

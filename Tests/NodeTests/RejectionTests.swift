@@ -3,19 +3,37 @@ import EntenteProtocol
 import Foundation
 import Hotline
 import Testing
+
 @testable import Node
 
 /// Every way an envelope can be wrong gets a clear error and leaves nothing stored.
 @Suite("Federation endpoint refusals", .serialized)
 struct RejectionTests {
-    static let validMessage: JSONValue = try! JSONValue(encoding: HotlineMessage(
-        template: .notification, priority: .urgent, subject: "Test", fields: ["incidentType": "ddos"], acknowledgeBy: Timestamp.format(Date())
-    ))
+    static let validMessage: JSONValue = try! JSONValue(
+        encoding: HotlineMessage(
+            template: .notification,
+            priority: .urgent,
+            subject: "Test",
+            fields: ["incidentType": "ddos"],
+            acknowledgeBy: Timestamp.format(Date())
+        )
+    )
 
-    func seal(from keys: NodeKeys, as sender: String = "EST", to recipients: [(String, Curve25519.KeyAgreement.PublicKey)], type: String = HotlineMessage.envelopeType, payload: JSONValue = validMessage) throws -> Envelope {
+    func seal(
+        from keys: NodeKeys,
+        as sender: String = "EST",
+        to recipients: [(String, Curve25519.KeyAgreement.PublicKey)],
+        type: String = HotlineMessage.envelopeType,
+        payload: JSONValue = validMessage
+    ) throws -> Envelope {
         try Envelope.seal(
-            payload: payload, type: type, from: ParticipantID(sender)!, signingKey: keys.signing,
-            to: recipients.map { (ParticipantID($0.0)!, $0.1) }, tlp: .green, exercise: false
+            payload: payload,
+            type: type,
+            from: ParticipantID(sender)!,
+            signingKey: keys.signing,
+            to: recipients.map { (ParticipantID($0.0)!, $0.1) },
+            tlp: .green,
+            exercise: false
         )
     }
 
@@ -50,28 +68,63 @@ struct RejectionTests {
         try await expectRefused(good.json.removing("signature").canonicalString, by: latvia, status: 400, code: "unsigned")
 
         // Wrongly signed: a valid envelope claiming to be from EST, signed by someone else's key.
-        try await expectRefused(try seal(from: NodeKeys(), to: [("LVA", latviaKey)]).json.canonicalString, by: latvia, status: 401, code: "bad_signature")
+        try await expectRefused(
+            try seal(from: NodeKeys(), to: [("LVA", latviaKey)]).json.canonicalString,
+            by: latvia,
+            status: 401,
+            code: "bad_signature"
+        )
 
         // Unknown sender: nobody pinned "XYZ".
-        try await expectRefused(try seal(from: NodeKeys(), as: "XYZ", to: [("LVA", latviaKey)]).json.canonicalString, by: latvia, status: 403, code: "unknown_sender")
+        try await expectRefused(
+            try seal(from: NodeKeys(), as: "XYZ", to: [("LVA", latviaKey)]).json.canonicalString,
+            by: latvia,
+            status: 403,
+            code: "unknown_sender"
+        )
 
         // Unpinned sender: a real node that LVA has not pinned.
         let stranger = try TestNode("FIN", root: federation.root)
         try await stranger.start()
         defer { Task { await stranger.stop() } }
-        try await expectRefused(try seal(from: stranger.server.identity.keys, as: "FIN", to: [("LVA", latviaKey)]).json.canonicalString, by: latvia, status: 403, code: "unknown_sender")
+        try await expectRefused(
+            try seal(from: stranger.server.identity.keys, as: "FIN", to: [("LVA", latviaKey)]).json.canonicalString,
+            by: latvia,
+            status: 403,
+            code: "unknown_sender"
+        )
 
         // Not addressed to this node.
-        try await expectRefused(try seal(from: estoniaKeys, to: [("LTU", lithuania.server.identity.keys.agreement.publicKey)]).json.canonicalString, by: latvia, status: 421, code: "not_addressed_to_this_node")
+        try await expectRefused(
+            try seal(from: estoniaKeys, to: [("LTU", lithuania.server.identity.keys.agreement.publicKey)]).json.canonicalString,
+            by: latvia,
+            status: 421,
+            code: "not_addressed_to_this_node"
+        )
 
         // Addressed to this node but encrypted to another key.
-        try await expectRefused(try seal(from: estoniaKeys, to: [("LVA", lithuania.server.identity.keys.agreement.publicKey)]).json.canonicalString, by: latvia, status: 422, code: "undecryptable")
+        try await expectRefused(
+            try seal(from: estoniaKeys, to: [("LVA", lithuania.server.identity.keys.agreement.publicKey)]).json.canonicalString,
+            by: latvia,
+            status: 422,
+            code: "undecryptable"
+        )
 
         // Malformed: not JSON, JSON that is not an envelope, an envelope whose content is not a valid message.
         try await expectRefused("this is not json", by: latvia, status: 400, code: "malformed")
         try await expectRefused(#"{"v":1,"id":"x","signature":"AAAA"}"#, by: latvia, status: 400, code: "malformed")
-        try await expectRefused(try seal(from: estoniaKeys, to: [("LVA", latviaKey)], payload: ["subject": "no template"]).json.canonicalString, by: latvia, status: 400, code: "malformed")
-        try await expectRefused(try seal(from: estoniaKeys, to: [("LVA", latviaKey)], type: "hotline.unknown").json.canonicalString, by: latvia, status: 422, code: "unsupported_type")
+        try await expectRefused(
+            try seal(from: estoniaKeys, to: [("LVA", latviaKey)], payload: ["subject": "no template"]).json.canonicalString,
+            by: latvia,
+            status: 400,
+            code: "malformed"
+        )
+        try await expectRefused(
+            try seal(from: estoniaKeys, to: [("LVA", latviaKey)], type: "hotline.unknown").json.canonicalString,
+            by: latvia,
+            status: 422,
+            code: "unsupported_type"
+        )
 
         // Oversized: past the documented 1 MiB limit.
         try await expectRefused(String(repeating: " ", count: Envelope.maximumSize + 1), by: latvia, status: 413, code: "too_large")
@@ -102,7 +155,13 @@ struct RejectionTests {
         latvia.options.peerRateLimit = .init(rate: 0.01, burst: 2)
         try await estonia.start()
         try await latvia.start()
-        defer { Task { await estonia.stop(); await latvia.stop(); try? FileManager.default.removeItem(at: root) } }
+        defer {
+            Task {
+                await estonia.stop()
+                await latvia.stop()
+                try? FileManager.default.removeItem(at: root)
+            }
+        }
         try await latvia.pin(estonia)
         var statuses: [Int] = []
         for _ in 0..<4 {

@@ -6,6 +6,7 @@ import Logging
 import NIOCore
 import NIOHTTP1
 import Testing
+
 @testable import Node
 
 /// Nodes on loopback, each with its own data directory and SQLite database
@@ -25,11 +26,25 @@ final class TestNode: @unchecked Sendable {
         self.id = ParticipantID(id)!
         port = try freePort()
         directory = NodeDirectory(path: root.appendingPathComponent(id.lowercased()).path)
-        try directory.initialize(.init(
-            id: self.id, name: "Node \(id)", kind: .state, url: "http://127.0.0.1:\(port)",
-            pointsOfContact: [.init(role: .technical, name: "\(id) CERT", email: "cert@\(id.lowercased()).example", languages: ["en"], timeZone: "UTC", availability: .roundTheClock)],
-            acknowledgementDeadlines: deadlines
-        ))
+        try directory.initialize(
+            .init(
+                id: self.id,
+                name: "Node \(id)",
+                kind: .state,
+                url: "http://127.0.0.1:\(port)",
+                pointsOfContact: [
+                    .init(
+                        role: .technical,
+                        name: "\(id) CERT",
+                        email: "cert@\(id.lowercased()).example",
+                        languages: ["en"],
+                        timeZone: "UTC",
+                        availability: .roundTheClock
+                    )
+                ],
+                acknowledgementDeadlines: deadlines
+            )
+        )
         options = NodeServer.Options()
         options.port = port
         options.retry = .init(initial: .milliseconds(50), maximum: .milliseconds(400))

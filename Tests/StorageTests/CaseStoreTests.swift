@@ -2,6 +2,7 @@ import Cases
 import EntenteProtocol
 import Foundation
 import Testing
+
 @testable import Storage
 
 @Suite("Case storage")
@@ -9,13 +10,33 @@ struct CaseStoreTests {
     static func events() throws -> [CaseEvent] {
         let now = Date()
         let report = try CaseEvent.sign(
-            .report(.init(title: "Outage", summary: "DNS down", sectors: [.digitalInfrastructure], impact: .high, firstSeen: Timestamp.format(now), status: .ongoing)),
-            caseID: nil, owner: estonia, author: estonia, after: [], by: .init(name: "Kadri", role: "diplomatic-poc"), key: sender.signing, now: now
+            .report(
+                .init(
+                    title: "Outage",
+                    summary: "DNS down",
+                    sectors: [.digitalInfrastructure],
+                    impact: .high,
+                    firstSeen: Timestamp.format(now),
+                    status: .ongoing
+                )
+            ),
+            caseID: nil,
+            owner: estonia,
+            author: estonia,
+            after: [],
+            by: .init(name: "Kadri", role: "diplomatic-poc"),
+            key: sender.signing,
+            now: now
         )
         let notification = try CaseEvent.sign(
             .notification(.init(participants: [latvia], message: "m", respondBy: Timestamp.format(now.addingTimeInterval(60)))),
-            caseID: report.caseID, owner: estonia, author: estonia, after: [report.id], by: .init(name: "Kadri", role: "diplomatic-poc"),
-            key: sender.signing, now: now.addingTimeInterval(1)
+            caseID: report.caseID,
+            owner: estonia,
+            author: estonia,
+            after: [report.id],
+            by: .init(name: "Kadri", role: "diplomatic-poc"),
+            key: sender.signing,
+            now: now.addingTimeInterval(1)
         )
         return [report, notification]
     }
@@ -30,8 +51,15 @@ struct CaseStoreTests {
             #expect(try await store.dueOutbox(now: Date(), limit: 10).map(\.envelopeID) == [carrier.id])
             #expect(try await store.caseIDs() == [events[0].caseID])
             // Reusing an envelope id fails, and the new events of that call are not kept either.
-            let another = try CaseEvent.sign(.closure(.init(outcome: "x")), caseID: events[0].caseID, owner: estonia, author: estonia,
-                                             after: [events[1].id], by: .init(name: "K", role: "r"), key: sender.signing)
+            let another = try CaseEvent.sign(
+                .closure(.init(outcome: "x")),
+                caseID: events[0].caseID,
+                owner: estonia,
+                author: estonia,
+                after: [events[1].id],
+                by: .init(name: "K", role: "r"),
+                key: sender.signing
+            )
             await #expect(throws: (any Error).self) { try await store.recordOutgoing(caseEvents: [another], envelopes: [carrier], now: Date()) }
             #expect(try await store.caseEvents(events[0].caseID).count == 2)
         }
@@ -49,7 +77,9 @@ struct CaseStoreTests {
             let relay = try envelope(type: "case.events")
             _ = try await store.recordIncoming(relay, caseEvents: events, relays: [], now: first)
             #expect(try await store.caseEvents(events[0].caseID).count == 2)
-            #expect(try await store.caseEventDocuments(events.map(\.id) + [UUIDv7.string(UUIDv7.generate())]).keys.sorted() == events.map(\.id).sorted())
+            #expect(
+                try await store.caseEventDocuments(events.map(\.id) + [UUIDv7.string(UUIDv7.generate())]).keys.sorted() == events.map(\.id).sorted()
+            )
         }
     }
 
@@ -64,8 +94,15 @@ struct CaseStoreTests {
 
             // Another envelope under the carrier's id.
             let squatter = try Envelope.seal(
-                payload: ["y": 2], type: "case.events", from: latvia, signingKey: sender.signing, to: [(estonia, recipient.agreement.publicKey)],
-                tlp: .amber, exercise: false, id: carrier.id, createdAt: carrier.createdAt
+                payload: ["y": 2],
+                type: "case.events",
+                from: latvia,
+                signingKey: sender.signing,
+                to: [(estonia, recipient.agreement.publicKey)],
+                tlp: .amber,
+                exercise: false,
+                id: carrier.id,
+                createdAt: carrier.createdAt
             )
             await #expect(throws: ProtocolError.idConflict("envelope \(carrier.id) is already held with other content")) {
                 try await store.recordIncoming(squatter, caseEvents: [events[1]], relays: [], now: Date())
@@ -88,8 +125,14 @@ struct CaseStoreTests {
     @Test(arguments: Backend.available)
     func escalationsAreRaisedOnce(backend: Backend) async throws {
         try await withStore(backend) { store in
-            let escalation = CaseEscalation(itemID: "e/LVA", caseID: "c", owedBy: "LVA", dueAt: Date(unixMilliseconds: 1000),
-                                            raisedAt: Date(unixMilliseconds: 2000), summary: "Answer the request")
+            let escalation = CaseEscalation(
+                itemID: "e/LVA",
+                caseID: "c",
+                owedBy: "LVA",
+                dueAt: Date(unixMilliseconds: 1000),
+                raisedAt: Date(unixMilliseconds: 2000),
+                summary: "Answer the request"
+            )
             let first = try await store.raiseEscalation(escalation)
             let second = try await store.raiseEscalation(escalation)
             #expect(first && !second)

@@ -3,6 +3,7 @@ import Foundation
 import Intelligence
 import TestSupport
 import Testing
+
 @testable import Storage
 
 @Suite("STIX storage: no query, filter or page leaks an object TLP forbids")
@@ -25,8 +26,12 @@ struct IntelligenceStoreTests {
                     "id": .string((n % 3 == 0 ? "malware--" : "indicator--") + UUID().uuidString.lowercased()),
                     "created": "2026-11-22T10:00:00.000Z", "modified": .string("2026-11-22T10:00:0\(n % 10).000Z"), "name": "n",
                 ]
-                if n % 3 == 0 { members["is_family"] = false } else {
-                    members["pattern"] = "[ipv4-addr:value = '198.51.100.7']"; members["pattern_type"] = "stix"; members["valid_from"] = "2026-11-22T10:00:00Z"
+                if n % 3 == 0 {
+                    members["is_family"] = false
+                } else {
+                    members["pattern"] = "[ipv4-addr:value = '198.51.100.7']"
+                    members["pattern_type"] = "stix"
+                    members["valid_from"] = "2026-11-22T10:00:00Z"
                 }
                 if let tlp { members["object_marking_refs"] = [.string(TLPMarking.definitions[tlp]!)] }
                 if tlp == .red { members["x_entente_recipients"] = .array(names.shuffled(using: &random).prefix(2).map(JSONValue.string)) }
@@ -35,9 +40,11 @@ struct IntelligenceStoreTests {
                 try await store.addSTIXObjects([object], to: collection, fromThisNode: fromHere, now: Date())
                 held.append((object, fromHere, 0))
             }
-            let added = Dictionary(uniqueKeysWithValues: try await store.database.query("SELECT id, date_added FROM stix_objects").map {
-                (try $0.text("id"), try $0.integer("date_added"))
-            })
+            let added = Dictionary(
+                uniqueKeysWithValues: try await store.database.query("SELECT id, date_added FROM stix_objects").map {
+                    (try $0.text("id"), try $0.integer("date_added"))
+                }
+            )
             held = held.map { ($0.object, $0.fromHere, added[$0.object.id]!) }
             for _ in 0..<40 {
                 let reader = Reader(name: names.randomElement(using: &random)!, relation: Reader.Relation.allCases.randomElement(using: &random)!)
@@ -82,7 +89,8 @@ struct IntelligenceStoreTests {
                 try await store.addSTIXObjects([sighting], to: collection, fromThisNode: fromHere, source: source, now: Date())
                 written.append((sighting.id, fromHere, source))
             }
-            var offered: [String] = [], cursor: Int64 = 0
+            var offered: [String] = []
+            var cursor: Int64 = 0
             while true {
                 let page = try await store.sightingsFromHere(in: "c1", after: cursor, limit: 7)
                 guard let last = page.last else { break }
@@ -96,4 +104,3 @@ struct IntelligenceStoreTests {
         }
     }
 }
-

@@ -3,6 +3,7 @@ import Foundation
 import Hotline
 import Logging
 import Testing
+
 @testable import Storage
 
 /// The storage suite runs once per database kind: SQLite always, PostgreSQL when
@@ -29,11 +30,18 @@ enum Backend: String, CaseIterable, CustomTestStringConvertible {
         case .sqlite:
             let directory = FileManager.default.temporaryDirectory.appendingPathComponent("entente-store-\(UUID())")
             try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-            let store = try await NodeStore.open(databaseURL: nil, defaultSQLitePath: directory.appendingPathComponent("db.sqlite").path, logger: logger)
-            return (store, {
-                await store.close()
-                try? FileManager.default.removeItem(at: directory)
-            })
+            let store = try await NodeStore.open(
+                databaseURL: nil,
+                defaultSQLitePath: directory.appendingPathComponent("db.sqlite").path,
+                logger: logger
+            )
+            return (
+                store,
+                {
+                    await store.close()
+                    try? FileManager.default.removeItem(at: directory)
+                }
+            )
         case .postgres:
             let adminURL = try #require(Self.postgresURL)
             let name = "entente_test_\(UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased().prefix(16))"
@@ -42,11 +50,14 @@ enum Backend: String, CaseIterable, CustomTestStringConvertible {
             var components = try #require(URLComponents(string: adminURL))
             components.path = "/" + name
             let store = try await NodeStore.open(databaseURL: components.string!, defaultSQLitePath: "", logger: logger)
-            return (store, {
-                await store.close()
-                _ = try? await admin.query("DROP DATABASE IF EXISTS \(name) WITH (FORCE)")
-                await admin.close()
-            })
+            return (
+                store,
+                {
+                    await store.close()
+                    _ = try? await admin.query("DROP DATABASE IF EXISTS \(name) WITH (FORCE)")
+                    await admin.close()
+                }
+            )
         }
     }
 }
@@ -67,17 +78,38 @@ let recipient = NodeKeys()
 let estonia = ParticipantID("EST")!
 let latvia = ParticipantID("LVA")!
 
-func envelope(type: String = HotlineMessage.envelopeType, from: ParticipantID = estonia, to: ParticipantID = latvia, payload: JSONValue = ["x": 1], at date: Date = Date()) throws -> Envelope {
+func envelope(
+    type: String = HotlineMessage.envelopeType,
+    from: ParticipantID = estonia,
+    to: ParticipantID = latvia,
+    payload: JSONValue = ["x": 1],
+    at date: Date = Date()
+) throws -> Envelope {
     try Envelope.seal(
-        payload: payload, type: type, from: from, signingKey: sender.signing, to: [(to, recipient.agreement.publicKey)],
-        tlp: .amber, exercise: false, id: UUIDv7.string(UUIDv7.generate(at: date)), createdAt: Timestamp.format(date)
+        payload: payload,
+        type: type,
+        from: from,
+        signingKey: sender.signing,
+        to: [(to, recipient.agreement.publicKey)],
+        tlp: .amber,
+        exercise: false,
+        id: UUIDv7.string(UUIDv7.generate(at: date)),
+        createdAt: Timestamp.format(date)
     )
 }
 
-func message(_ subject: String = "Ransomware", priority: Priority = .flash, acknowledgeBy: Date = Date().addingTimeInterval(900), inReplyTo: String? = nil) -> HotlineMessage {
+func message(
+    _ subject: String = "Ransomware",
+    priority: Priority = .flash,
+    acknowledgeBy: Date = Date().addingTimeInterval(900),
+    inReplyTo: String? = nil
+) -> HotlineMessage {
     HotlineMessage(
-        template: inReplyTo == nil ? .notification : .response, priority: priority, subject: subject,
-        fields: inReplyTo == nil ? ["incidentType": "ransomware"] : ["status": "accepted"], inReplyTo: inReplyTo,
+        template: inReplyTo == nil ? .notification : .response,
+        priority: priority,
+        subject: subject,
+        fields: inReplyTo == nil ? ["incidentType": "ransomware"] : ["status": "accepted"],
+        inReplyTo: inReplyTo,
         acknowledgeBy: Timestamp.format(acknowledgeBy)
     )
 }
@@ -141,16 +173,39 @@ struct StorageTests {
             // This node received a message and a person acknowledges it: once.
             let incoming = try envelope(from: latvia, to: estonia)
             _ = try await store.recordIncoming(incoming, message: message(), now: now)
-            #expect(try await store.recordAcknowledgement(of: incoming.id, by: "Kadri (diplomatic-poc)", envelope: envelope(type: Acknowledgement.envelopeType, to: latvia), now: now))
-            #expect(try await !store.recordAcknowledgement(of: incoming.id, by: "again", envelope: envelope(type: Acknowledgement.envelopeType, to: latvia), now: now))
+            #expect(
+                try await store.recordAcknowledgement(
+                    of: incoming.id,
+                    by: "Kadri (diplomatic-poc)",
+                    envelope: envelope(type: Acknowledgement.envelopeType, to: latvia),
+                    now: now
+                )
+            )
+            #expect(
+                try await !store.recordAcknowledgement(
+                    of: incoming.id,
+                    by: "again",
+                    envelope: envelope(type: Acknowledgement.envelopeType, to: latvia),
+                    now: now
+                )
+            )
             #expect(try await store.message(incoming.id)?.acknowledgedBy == "Kadri (diplomatic-poc)")
             #expect(try await store.outboxDepth() == 1)
 
             // This node sent a message; the recipient's acknowledgement marks that recipient's delivery.
             let outgoing = try envelope()
             try await store.recordOutgoing(outgoing, message: message(), composedBy: nil, now: now)
-            let acknowledgement = Acknowledgement(messageID: outgoing.id, acknowledgedBy: "Jānis", role: "technical-poc", acknowledgedAt: Timestamp.format(now))
-            _ = try await store.recordIncoming(try envelope(type: Acknowledgement.envelopeType, from: latvia, to: estonia), acknowledgement: acknowledgement, now: now)
+            let acknowledgement = Acknowledgement(
+                messageID: outgoing.id,
+                acknowledgedBy: "Jānis",
+                role: "technical-poc",
+                acknowledgedAt: Timestamp.format(now)
+            )
+            _ = try await store.recordIncoming(
+                try envelope(type: Acknowledgement.envelopeType, from: latvia, to: estonia),
+                acknowledgement: acknowledgement,
+                now: now
+            )
             let delivery = try #require(try await store.message(outgoing.id)?.deliveries.first)
             #expect(delivery.acknowledgedBy == "Jānis (technical-poc)")
 
@@ -158,7 +213,11 @@ struct StorageTests {
             let count = try await store.envelopeCount()
             let stranger = ParticipantID("LTU")!
             await #expect(throws: StorageError.self) {
-                try await store.recordIncoming(try envelope(type: Acknowledgement.envelopeType, from: stranger, to: estonia), acknowledgement: acknowledgement, now: now)
+                try await store.recordIncoming(
+                    try envelope(type: Acknowledgement.envelopeType, from: stranger, to: estonia),
+                    acknowledgement: acknowledgement,
+                    now: now
+                )
             }
             #expect(try await store.envelopeCount() == count)
         }
@@ -168,8 +227,16 @@ struct StorageTests {
     func overdueIsCountedOnBothSides(backend: Backend) async throws {
         try await withStore(backend) { store in
             let now = Date()
-            _ = try await store.recordIncoming(try envelope(from: latvia, to: estonia), message: message(acknowledgeBy: now.addingTimeInterval(-1)), now: now)
-            _ = try await store.recordIncoming(try envelope(from: latvia, to: estonia), message: message(acknowledgeBy: now.addingTimeInterval(600)), now: now)
+            _ = try await store.recordIncoming(
+                try envelope(from: latvia, to: estonia),
+                message: message(acknowledgeBy: now.addingTimeInterval(-1)),
+                now: now
+            )
+            _ = try await store.recordIncoming(
+                try envelope(from: latvia, to: estonia),
+                message: message(acknowledgeBy: now.addingTimeInterval(600)),
+                now: now
+            )
             try await store.recordOutgoing(try envelope(), message: message(acknowledgeBy: now.addingTimeInterval(-1)), composedBy: nil, now: now)
             let counts = try await store.overdueCounts(now: now)
             #expect(counts.incoming == 1)
@@ -211,7 +278,14 @@ struct StorageTests {
     @Test(arguments: Backend.available)
     func peersAndAlerts(backend: Backend) async throws {
         try await withStore(backend) { store in
-            let descriptor = NodeDescriptor(id: latvia, name: "Republic of Latvia", kind: .state, endpoint: "http://127.0.0.1:1", keys: recipient.publicKeys, pointsOfContact: [])
+            let descriptor = NodeDescriptor(
+                id: latvia,
+                name: "Republic of Latvia",
+                kind: .state,
+                endpoint: "http://127.0.0.1:1",
+                keys: recipient.publicKeys,
+                pointsOfContact: []
+            )
             let signed = try descriptor.signed(with: recipient.signing)
             try await store.savePeer(PeerRecord(descriptor: descriptor, signedDescriptor: signed, pinnedAt: Date(), updatedAt: Date()))
             #expect(try await store.peers().map(\.id) == [latvia])
@@ -239,7 +313,10 @@ struct StorageTests {
 
     @Test func postgresRunsWhereRequired() {
         if ProcessInfo.processInfo.environment["ENTENTE_REQUIRE_POSTGRES"] == "1" {
-            #expect(Backend.postgresURL != nil, "ENTENTE_REQUIRE_POSTGRES=1 but ENTENTE_TEST_POSTGRES_URL is not set: the PostgreSQL suite would be skipped")
+            #expect(
+                Backend.postgresURL != nil,
+                "ENTENTE_REQUIRE_POSTGRES=1 but ENTENTE_TEST_POSTGRES_URL is not set: the PostgreSQL suite would be skipped"
+            )
         }
     }
 }

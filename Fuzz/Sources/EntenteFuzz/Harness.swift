@@ -27,7 +27,9 @@ enum Target: String, CaseIterable {
             // Canonicalization is idempotent and what it writes parses back to the same value.
             guard let value = try? JSONValue(parsing: bytes) else { return }
             let canonical = value.canonicalBytes
-            guard let reparsed = try? JSONValue(parsing: canonical) else { fatalError("canonical form does not parse: \(String(decoding: canonical, as: UTF8.self))") }
+            guard let reparsed = try? JSONValue(parsing: canonical) else {
+                fatalError("canonical form does not parse: \(String(decoding: canonical, as: UTF8.self))")
+            }
             guard reparsed.canonicalBytes == canonical else { fatalError("canonicalization is not idempotent") }
         case .envelope:
             guard let envelope = try? Envelope(wireBytes: bytes) else { return }
@@ -69,7 +71,8 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
 
 @_silgen_name("LLVMFuzzerRunDriver")
 func LLVMFuzzerRunDriver(
-    _ argc: UnsafeMutablePointer<CInt>, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?>,
+    _ argc: UnsafeMutablePointer<CInt>,
+    _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?>,
     _ callback: @convention(c) (UnsafePointer<UInt8>, Int) -> CInt
 ) -> CInt
 

@@ -19,9 +19,13 @@ struct MISPAttributeType: Sendable {
     /// object is not a simple cyber-observable (a user agent is a header of network traffic) are indicators only.
     var observable: Bool = true
 
-    var parts: Int { (comparisons.map { operand in
-        switch operand.operand { case .part(let n), .addressType(let n), .autonomousSystem(let n): n }
-    }.max() ?? 0) + 1 }
+    var parts: Int {
+        (comparisons.map { operand in
+            switch operand.operand {
+            case .part(let n), .addressType(let n), .autonomousSystem(let n): n
+            }
+        }.max() ?? 0) + 1
+    }
 
     static let network = "Network activity", payload = "Payload delivery", artifacts = "Artifacts dropped"
 
@@ -31,17 +35,39 @@ struct MISPAttributeType: Sendable {
 
     /// The types Entente converts, each as misp-stix writes its pattern.
     static let all: [MISPAttributeType] = [
-        Self(name: "ip-dst", category: network, comparisons: [("network-traffic:dst_ref.type", .addressType(ofPart: 0)), ("network-traffic:dst_ref.value", .part(0))]),
-        Self(name: "ip-src", category: network, comparisons: [("network-traffic:src_ref.type", .addressType(ofPart: 0)), ("network-traffic:src_ref.value", .part(0))]),
-        Self(name: "ip-dst|port", category: network, comparisons: [
-            ("network-traffic:dst_ref.type", .addressType(ofPart: 0)), ("network-traffic:dst_ref.value", .part(0)), ("network-traffic:dst_port", .part(1)),
-        ]),
-        Self(name: "ip-src|port", category: network, comparisons: [
-            ("network-traffic:src_ref.type", .addressType(ofPart: 0)), ("network-traffic:src_ref.value", .part(0)), ("network-traffic:src_port", .part(1)),
-        ]),
+        Self(
+            name: "ip-dst",
+            category: network,
+            comparisons: [("network-traffic:dst_ref.type", .addressType(ofPart: 0)), ("network-traffic:dst_ref.value", .part(0))]
+        ),
+        Self(
+            name: "ip-src",
+            category: network,
+            comparisons: [("network-traffic:src_ref.type", .addressType(ofPart: 0)), ("network-traffic:src_ref.value", .part(0))]
+        ),
+        Self(
+            name: "ip-dst|port",
+            category: network,
+            comparisons: [
+                ("network-traffic:dst_ref.type", .addressType(ofPart: 0)), ("network-traffic:dst_ref.value", .part(0)),
+                ("network-traffic:dst_port", .part(1)),
+            ]
+        ),
+        Self(
+            name: "ip-src|port",
+            category: network,
+            comparisons: [
+                ("network-traffic:src_ref.type", .addressType(ofPart: 0)), ("network-traffic:src_ref.value", .part(0)),
+                ("network-traffic:src_port", .part(1)),
+            ]
+        ),
         value("domain-name:value", network, "domain"),
         value("domain-name:value", network, "hostname"),
-        Self(name: "domain|ip", category: network, comparisons: [("domain-name:value", .part(0)), ("domain-name:resolves_to_refs[*].value", .part(1))]),
+        Self(
+            name: "domain|ip",
+            category: network,
+            comparisons: [("domain-name:value", .part(0)), ("domain-name:resolves_to_refs[*].value", .part(1))]
+        ),
         value("url:value", network, "url"),
         value("url:value", network, "uri"),
         value("url:value", "External analysis", "link"),
@@ -62,8 +88,12 @@ struct MISPAttributeType: Sendable {
         value("mac-addr:value", network, "mac-address"),
         Self(name: "AS", category: network, comparisons: [("autonomous-system:number", .autonomousSystem(ofPart: 0))]),
         value("x509-certificate:hashes.'SHA-1'", network, "x509-fingerprint-sha1"),
-        Self(name: "user-agent", category: network, comparisons: [("network-traffic:extensions.'http-request-ext'.request_header.'User-Agent'", .part(0))],
-             observable: false),
+        Self(
+            name: "user-agent",
+            category: network,
+            comparisons: [("network-traffic:extensions.'http-request-ext'.request_header.'User-Agent'", .part(0))],
+            observable: false
+        ),
     ]
 
     static let byName = Dictionary(all.map { ($0.name, $0) }) { first, _ in first }

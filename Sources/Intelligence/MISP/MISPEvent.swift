@@ -26,20 +26,26 @@ public enum MISPEvent {
     public static func stix(from json: JSONValue, recipients: [String]) throws(STIXError) -> Conversion {
         guard let event = (json["Event"] ?? json).objectValue else { throw STIXError("not a MISP event: expected {\"Event\": {…}}") }
         guard let eventUUID = uuid(event["uuid"]) else { throw STIXError("the event's uuid is missing or not a UUID") }
-        guard let info = event["info"]?.stringValue, !info.isEmpty, info.utf8.count <= maximumValueBytes else { throw STIXError("the event's info (its title) is missing") }
+        guard let info = event["info"]?.stringValue, !info.isEmpty, info.utf8.count <= maximumValueBytes else {
+            throw STIXError("the event's info (its title) is missing")
+        }
         guard let eventTime = time(event["timestamp"]) ?? day(event["date"]) else { throw STIXError("the event has neither a timestamp nor a date") }
         let tags = tagNames(event["Tag"])
         let eventTLP = strictest(tags)
         var attributes = event["Attribute"]?.arrayValue ?? []
         for object in event["Object"]?.arrayValue ?? [] { attributes += object["Attribute"]?.arrayValue ?? [] }
-        guard attributes.count <= maximumAttributes else { throw STIXError("an event has at most \(maximumAttributes) attributes; this one has \(attributes.count)") }
+        guard attributes.count <= maximumAttributes else {
+            throw STIXError("an event has at most \(maximumAttributes) attributes; this one has \(attributes.count)")
+        }
 
         var conversion = Conversion()
         var creator: String?
         if let organisation = event["Orgc"], let orgUUID = uuid(organisation["uuid"]), let name = organisation["name"]?.stringValue {
             creator = "identity--" + orgUUID
-            conversion.objects.append(["type": "identity", "spec_version": "2.1", "id": .string(creator!), "created": .string(stixTime(eventTime)),
-                                       "modified": .string(stixTime(eventTime)), "name": .string(name), "identity_class": "organization"])
+            conversion.objects.append([
+                "type": "identity", "spec_version": "2.1", "id": .string(creator!), "created": .string(stixTime(eventTime)),
+                "modified": .string(stixTime(eventTime)), "name": .string(name), "identity_class": "organization",
+            ])
         }
         func marked(_ object: inout [String: JSONValue], _ tlp: TLP?) {
             if let creator { object["created_by_ref"] = .string(creator) }
@@ -52,7 +58,10 @@ public enum MISPEvent {
             do throws(STIXError) {
                 var objects = try convert(attribute, eventTime: eventTime)
                 let tlp = [eventTLP, strictest(tagNames(attribute["Tag"]))].compactMap { $0 }.max { TLPPolicy.rank($0) < TLPPolicy.rank($1) }
-                if var first = objects[0].objectValue { marked(&first, tlp); objects[0] = .object(first) }
+                if var first = objects[0].objectValue {
+                    marked(&first, tlp)
+                    objects[0] = .object(first)
+                }
                 converted += objects.compactMap { $0["id"]?.stringValue }
                 conversion.objects += objects
             } catch {
@@ -60,7 +69,9 @@ public enum MISPEvent {
             }
         }
         guard !converted.isEmpty else {
-            throw STIXError("nothing to import: " + (conversion.skipped.isEmpty ? "the event has no attributes" : conversion.skipped.joined(separator: "; ")))
+            throw STIXError(
+                "nothing to import: " + (conversion.skipped.isEmpty ? "the event has no attributes" : conversion.skipped.joined(separator: "; "))
+            )
         }
         let published = time(event["publish_timestamp"]).flatMap { $0 > 0 ? $0 : nil } ?? eventTime
         var report: [String: JSONValue] = [
@@ -132,14 +143,23 @@ public enum MISPEvent {
 
     /// An event for STIX objects: the attributes of a report's objects (if `report` is given) or
     /// of all of them. `uuid` and `info` name an event that is not a report.
-    public static func event(from objects: [JSONValue], report reportID: String?, uuid eventUUID: String, info: String) throws(STIXError) -> (event: JSONValue, skipped: [String]) {
+    public static func event(
+        from objects: [JSONValue],
+        report reportID: String?,
+        uuid eventUUID: String,
+        info: String
+    ) throws(STIXError) -> (event: JSONValue, skipped: [String]) {
         let byID = Dictionary(objects.compactMap { object in object["id"]?.stringValue.map { ($0, object) } }) { _, last in last }
-        var event: [String: JSONValue] = ["uuid": .string(eventUUID), "info": .string(info), "threat_level_id": "4", "analysis": "2", "published": false]
+        var event: [String: JSONValue] = [
+            "uuid": .string(eventUUID), "info": .string(info), "threat_level_id": "4", "analysis": "2", "published": false,
+        ]
         var members = objects
         var eventTLP: TLP?
         var tags: [String] = []
         if let reportID {
-            guard let report = byID[reportID], report["type"]?.stringValue == "report" else { throw STIXError("no report \(reportID) among the objects") }
+            guard let report = byID[reportID], report["type"]?.stringValue == "report" else {
+                throw STIXError("no report \(reportID) among the objects")
+            }
             event["uuid"] = .string(String(reportID.dropFirst("report--".count)))
             event["info"] = report["name"] ?? .string(info)
             if let published = report["published"]?.stringValue {
@@ -163,7 +183,9 @@ public enum MISPEvent {
         for object in members {
             guard let id = object["id"]?.stringValue, let type = object["type"]?.stringValue else { continue }
             guard ["indicator", "observed-data", "vulnerability"].contains(type) else {
-                if !STIXValidation.cyberObservables.contains(type), !["identity", "report", "relationship", "marking-definition", "sighting"].contains(type) {
+                if !STIXValidation.cyberObservables.contains(type),
+                    !["identity", "report", "relationship", "marking-definition", "sighting"].contains(type)
+                {
                     skipped.append("\(id): a \(type) is not a MISP attribute")
                 }
                 continue
@@ -175,8 +197,11 @@ public enum MISPEvent {
             let modified = object["modified"]?.stringValue ?? object["created"]?.stringValue ?? ""
             latest = max(latest, modified)
             var attribute: [String: JSONValue] = [
-                "uuid": .string(id.range(of: "--").map { String(id[$0.upperBound...]) } ?? id), "type": .string(typeName), "value": .string(value), "to_ids": .bool(detect),
-                "category": .string(misp(object, "category") ?? phase(of: object) ?? MISPAttributeType.byName[typeName]?.category ?? "External analysis"),
+                "uuid": .string(id.range(of: "--").map { String(id[$0.upperBound...]) } ?? id), "type": .string(typeName), "value": .string(value),
+                "to_ids": .bool(detect),
+                "category": .string(
+                    misp(object, "category") ?? phase(of: object) ?? MISPAttributeType.byName[typeName]?.category ?? "External analysis"
+                ),
                 "timestamp": .string(epoch(modified)), "comment": object["description"] ?? "",
             ]
             if let own = tlp(of: object), own != eventTLP { attribute["Tag"] = [["name": .string(tag(own))]] }
@@ -234,7 +259,9 @@ public enum MISPEvent {
 
     static func tag(_ tlp: TLP) -> String { "tlp:" + tlp.rawValue }
 
-    static func tlp(of object: JSONValue) -> TLP? { TLPMarking.strictest((object["object_marking_refs"]?.arrayValue ?? []).compactMap(\.stringValue)) }
+    static func tlp(of object: JSONValue) -> TLP? {
+        TLPMarking.strictest((object["object_marking_refs"]?.arrayValue ?? []).compactMap(\.stringValue))
+    }
 
     /// A `misp:name="value"` label's value.
     static func misp(_ object: JSONValue, _ name: String) -> String? {

@@ -103,7 +103,9 @@ public struct AgreementState: Sendable {
         guard entry.space == .agreement(id) else { throw .invalid("entry \(entry.id) is not in agreement \(id)") }
         switch entry.kind {
         case .agreement:
-            guard self.entry == nil, let body = entry.decoded(as: AgreementText.self) else { throw .refused("the agreement's text is already recorded") }
+            guard self.entry == nil, let body = entry.decoded(as: AgreementText.self) else {
+                throw .refused("the agreement's text is already recorded")
+            }
             guard body.parties.contains(entry.author) else { throw .notAParticipant("\(entry.author) proposes an agreement it is not a party to") }
             self.entry = entry
             agreement = body

@@ -21,11 +21,16 @@ public enum CapacityTopic: String, Codable, Sendable, CaseIterable {
 }
 
 public enum Region: String, Codable, Sendable, CaseIterable {
-    case africa, americas, asiaPacific = "asia-pacific", europe, middleEast = "middle-east", global
+    case africa, americas
+    case asiaPacific = "asia-pacific"
+    case europe
+    case middleEast = "middle-east"
+    case global
 }
 
 public enum DeliveryFormat: String, Codable, Sendable, CaseIterable {
-    case inPerson = "in-person", remote, hybrid
+    case inPerson = "in-person"
+    case remote, hybrid
 }
 
 public enum Funding: String, Codable, Sendable, CaseIterable {
@@ -111,7 +116,9 @@ public struct CapacityProgress: RecordBody {
     public static let kind = RecordKind.capacityProgress
 
     public enum Status: String, Codable, Sendable, CaseIterable {
-        case proposed, agreed, inProgress = "in-progress", completed, withdrawn
+        case proposed, agreed
+        case inProgress = "in-progress"
+        case completed, withdrawn
     }
 
     public var match: String
@@ -135,7 +142,9 @@ public enum Capacity {
     static func languages(_ tags: [String]) throws(DocumentError) {
         try Bounds.list(tags, "languages", count: 1...20)
         for tag in tags {
-            guard (2...35).contains(tag.utf8.count), tag.utf8.allSatisfy({ (97...122).contains($0) || (65...90).contains($0) || (48...57).contains($0) || $0 == 45 }) else {
+            guard (2...35).contains(tag.utf8.count),
+                tag.utf8.allSatisfy({ (97...122).contains($0) || (65...90).contains($0) || (48...57).contains($0) || $0 == 45 })
+            else {
                 throw .invalid("\(tag) is not a language tag such as en or fr-CA")
             }
         }

@@ -28,11 +28,31 @@ public enum MeasureCatalogue {
         .init(number: 8, title: "Nominate a contact point to facilitate communication and dialogue (Points of Contact network)", decision: first),
         .init(number: 9, title: "Provide a list of national terminology with explanations of terms", decision: first),
         .init(number: 10, title: "Exchange views using OSCE platforms, mechanisms and networks", decision: first),
-        .init(number: 11, title: "Meet at least three times a year at the level of national experts to discuss the exchanges and develop CBMs", decision: first),
-        .init(number: 12, title: "Share information and facilitate inter-state exchanges: workshops, seminars, roundtables, including regionally", decision: second),
-        .init(number: 13, title: "Conduct activities supporting authorised and protected communication channels to prevent misperception and escalation", decision: second),
-        .init(number: 14, title: "Promote public-private partnerships and exchange best practices in responding to common challenges", decision: second),
-        .init(number: 15, title: "Encourage regional and subregional collaboration between authorities securing critical infrastructure", decision: second),
+        .init(
+            number: 11,
+            title: "Meet at least three times a year at the level of national experts to discuss the exchanges and develop CBMs",
+            decision: first
+        ),
+        .init(
+            number: 12,
+            title: "Share information and facilitate inter-state exchanges: workshops, seminars, roundtables, including regionally",
+            decision: second
+        ),
+        .init(
+            number: 13,
+            title: "Conduct activities supporting authorised and protected communication channels to prevent misperception and escalation",
+            decision: second
+        ),
+        .init(
+            number: 14,
+            title: "Promote public-private partnerships and exchange best practices in responding to common challenges",
+            decision: second
+        ),
+        .init(
+            number: 15,
+            title: "Encourage regional and subregional collaboration between authorities securing critical infrastructure",
+            decision: second
+        ),
         .init(number: 16, title: "Encourage responsible reporting of ICT vulnerabilities and share information on remedies", decision: second),
     ]
 
@@ -44,7 +64,10 @@ public struct MeasureStatus: RecordBody {
     public static let kind = RecordKind.cbmStatus
 
     public enum Status: String, Codable, Sendable, CaseIterable {
-        case notStarted = "not-started", planned, inProgress = "in-progress", implemented
+        case notStarted = "not-started"
+        case planned
+        case inProgress = "in-progress"
+        case implemented
     }
 
     public var measure: Int

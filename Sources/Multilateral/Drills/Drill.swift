@@ -35,7 +35,9 @@ public struct DrillScenario: Codable, Sendable, Equatable {
         try Bounds.text(name, "name", max: 200)
         try Bounds.list(injects, "injects", count: 1...200)
         for (position, inject) in injects.enumerated() {
-            guard (0...Self.maximumDuration).contains(inject.offsetSeconds) else { throw .invalid("inject \(position + 1): offset must be 0 to 7 days") }
+            guard (0...Self.maximumDuration).contains(inject.offsetSeconds) else {
+                throw .invalid("inject \(position + 1): offset must be 0 to 7 days")
+            }
             try Bounds.list(inject.to, "inject \(position + 1) recipients", count: 1...100)
             try Bounds.distinct(inject.to, "inject \(position + 1) recipients")
             try Bounds.text(inject.subject, "inject \(position + 1) subject", max: HotlineMessage.maximumSubjectLength)
@@ -59,8 +61,16 @@ public struct AfterActionReport: Sendable, Equatable {
         public var acknowledgeBy: Int64?
         public var acknowledgedAt: Int64?
 
-        public init(inject: Int, recipient: ParticipantID, subject: String, dueAt: Int64, sentAt: Int64? = nil, messageID: String? = nil,
-                    acknowledgeBy: Int64? = nil, acknowledgedAt: Int64? = nil) {
+        public init(
+            inject: Int,
+            recipient: ParticipantID,
+            subject: String,
+            dueAt: Int64,
+            sentAt: Int64? = nil,
+            messageID: String? = nil,
+            acknowledgeBy: Int64? = nil,
+            acknowledgedAt: Int64? = nil
+        ) {
             self.inject = inject
             self.recipient = recipient
             self.subject = subject
@@ -100,9 +110,12 @@ public struct AfterActionReport: Sendable, Equatable {
             let rows = byParticipant[participant] ?? []
             let times = rows.compactMap(\.responseMilliseconds).sorted()
             return ParticipantSummary(
-                participant: participant, injects: rows.count, answered: times.count,
+                participant: participant,
+                injects: rows.count,
+                answered: times.count,
                 answeredInTime: rows.filter { $0.answeredInTime == true }.count,
-                medianResponseMilliseconds: times.isEmpty ? nil : times[(times.count - 1) / 2], slowestResponseMilliseconds: times.last
+                medianResponseMilliseconds: times.isEmpty ? nil : times[(times.count - 1) / 2],
+                slowestResponseMilliseconds: times.last
             )
         }
     }

@@ -104,12 +104,15 @@ public struct Tally: Codable, Sendable, Equatable {
         for entry in ballots.sorted(by: RecordEntry.chronological) {
             guard let ballot = entry.decoded(as: Ballot.self), ballot.call == callID else { continue }
             let reason: String? =
-                if !memberSet.contains(entry.author) { "\(entry.author) is not a member of the forum" }
-                else if entry.atMilliseconds > call.deadlineMilliseconds { "cast at \(entry.at), after the deadline \(call.deadline)" }
-                else if ballot.textDigest != call.textDigest { "cast on a different text than the one put to the vote" }
-                else if !call.rule.choices.contains(ballot.choice) { "\(ballot.choice.rawValue) is not a choice under \(call.rule.method.rawValue)" }
-                else if voted.contains(entry.author) { "\(entry.author) already voted; the first ballot counts" }
-                else { nil }
+                if !memberSet.contains(entry.author) {
+                    "\(entry.author) is not a member of the forum"
+                } else if entry.atMilliseconds > call.deadlineMilliseconds {
+                    "cast at \(entry.at), after the deadline \(call.deadline)"
+                } else if ballot.textDigest != call.textDigest {
+                    "cast on a different text than the one put to the vote"
+                } else if !call.rule.choices.contains(ballot.choice) {
+                    "\(ballot.choice.rawValue) is not a choice under \(call.rule.method.rawValue)"
+                } else if voted.contains(entry.author) { "\(entry.author) already voted; the first ballot counts" } else { nil }
             if let reason {
                 tally.refused.append(Refusal(ballot: entry.id, voter: entry.author, reason: reason))
                 continue

@@ -100,7 +100,9 @@ public struct ForumState: Sendable {
             guard body.text != current.text else { throw .refused("the amendment does not change the text") }
             proposals[index].amendments.append(AmendmentRecord(entry: entry, amendment: body, status: .pending))
         case .amendmentDecision:
-            guard isHost, let body = entry.decoded(as: AmendmentDecision.self) else { throw .refused("only the chair, \(host), decides on amendments") }
+            guard isHost, let body = entry.decoded(as: AmendmentDecision.self) else {
+                throw .refused("only the chair, \(host), decides on amendments")
+            }
             guard let index = proposals.firstIndex(where: { $0.amendments.contains { $0.entry.id == body.amendment } }) else {
                 throw .refused("no amendment \(body.amendment) in this forum")
             }
@@ -111,10 +113,14 @@ public struct ForumState: Sendable {
             if body.accepted {
                 let current = proposals[index].current
                 guard record.amendment.baseVersion == current.number else {
-                    throw .refused("the amendment was written against version \(record.amendment.baseVersion); the text is now at version \(current.number)")
+                    throw .refused(
+                        "the amendment was written against version \(record.amendment.baseVersion); the text is now at version \(current.number)"
+                    )
                 }
                 let text = record.amendment.text
-                proposals[index].versions.append(Version(number: current.number + 1, text: text, digest: Digest.sha256(of: text), source: record.entry))
+                proposals[index].versions.append(
+                    Version(number: current.number + 1, text: text, digest: Digest.sha256(of: text), source: record.entry)
+                )
             }
             proposals[index].amendments[position].status = body.accepted ? .accepted : .rejected
         case .voteCall:
@@ -128,7 +134,9 @@ public struct ForumState: Sendable {
             proposals[index].call = (entry, body)
         case .ballot:
             guard let body = entry.decoded(as: Ballot.self) else { throw .invalid("not a ballot") }
-            guard let index = proposals.firstIndex(where: { $0.call?.entry.id == body.call }) else { throw .refused("no vote \(body.call) in this forum") }
+            guard let index = proposals.firstIndex(where: { $0.call?.entry.id == body.call }) else {
+                throw .refused("no vote \(body.call) in this forum")
+            }
             guard proposals[index].result == nil else { throw .refused("the result of this vote is already published") }
             proposals[index].ballots.append(entry)
         case .result:
@@ -138,7 +146,9 @@ public struct ForumState: Sendable {
                 throw .refused("no vote \(result.callEntry.id) in this forum")
             }
             guard proposals[index].result == nil else { throw .refused("the result of this vote is already published") }
-            guard result.body.members.map(\.participant) == members.sorted() else { throw .refused("the result lists other members than the forum's") }
+            guard result.body.members.map(\.participant) == members.sorted() else {
+                throw .refused("the result lists other members than the forum's")
+            }
             if let missing = result.leavesOut(proposals[index].ballots).first {
                 throw .refused("the published result leaves out the ballot of \(missing.author) cast at \(missing.at)")
             }

@@ -15,12 +15,14 @@ public enum TextDiff {
     /// Runs of unchanged, removed and added text that turn `old` into `new`. Words keep
     /// their following whitespace, so joining the `same` and `added` runs gives `new` back.
     public static func runs(from old: String, to new: String) -> [Run] {
-        let a = words(old), b = words(new)
+        let a = words(old)
+        let b = words(new)
         var prefix = 0
         while prefix < a.count, prefix < b.count, a[prefix] == b[prefix] { prefix += 1 }
         var suffix = 0
         while suffix < a.count - prefix, suffix < b.count - prefix, a[a.count - 1 - suffix] == b[b.count - 1 - suffix] { suffix += 1 }
-        let oldMiddle = Array(a[prefix..<(a.count - suffix)]), newMiddle = Array(b[prefix..<(b.count - suffix)])
+        let oldMiddle = Array(a[prefix..<(a.count - suffix)])
+        let newMiddle = Array(b[prefix..<(b.count - suffix)])
         var changes: [(Change, Substring)] = a[..<prefix].map { (.same, $0) }
         if oldMiddle.count * newMiddle.count > maximumCells {
             changes += oldMiddle.map { (.removed, $0) } + newMiddle.map { (.added, $0) }
@@ -63,18 +65,24 @@ public enum TextDiff {
         var lengths = [Int32](repeating: 0, count: (a.count + 1) * width)
         for i in stride(from: a.count - 1, through: 0, by: -1) {
             for j in stride(from: b.count - 1, through: 0, by: -1) {
-                lengths[i * width + j] = a[i] == b[j] ? lengths[(i + 1) * width + j + 1] + 1 : max(lengths[(i + 1) * width + j], lengths[i * width + j + 1])
+                lengths[i * width + j] =
+                    a[i] == b[j] ? lengths[(i + 1) * width + j + 1] + 1 : max(lengths[(i + 1) * width + j], lengths[i * width + j + 1])
             }
         }
         var changes: [(Change, Substring)] = []
-        var i = 0, j = 0
+        var i = 0
+        var j = 0
         while i < a.count || j < b.count {
             if i < a.count, j < b.count, a[i] == b[j] {
-                changes.append((.same, a[i])); i += 1; j += 1
+                changes.append((.same, a[i]))
+                i += 1
+                j += 1
             } else if i < a.count, j == b.count || lengths[(i + 1) * width + j] >= lengths[i * width + j + 1] {
-                changes.append((.removed, a[i])); i += 1
+                changes.append((.removed, a[i]))
+                i += 1
             } else {
-                changes.append((.added, b[j])); j += 1
+                changes.append((.added, b[j]))
+                j += 1
             }
         }
         return changes

@@ -52,14 +52,24 @@ public struct VoteResult: Sendable, Equatable {
 
     /// The chair's result for `callEntry`: the ballots are counted here, so the body always matches them.
     public static func body(
-        forumName: String, proposalTitle: String, text: String, callEntry: RecordEntry, host: VoteResult.Member, members: [VoteResult.Member],
+        forumName: String,
+        proposalTitle: String,
+        text: String,
+        callEntry: RecordEntry,
+        host: VoteResult.Member,
+        members: [VoteResult.Member],
         ballots: [RecordEntry]
     ) throws(DocumentError) -> Body {
         guard let call = callEntry.decoded(as: VoteCall.self) else { throw .invalid("\(callEntry.id) is not a vote call") }
         let tally = Tally.count(call: call, callID: callEntry.id, members: members.map(\.participant), ballots: ballots)
         return Body(
-            forumName: forumName, proposalTitle: proposalTitle, call: callEntry.document, text: text, host: host,
-            members: members.sorted { $0.participant < $1.participant }, ballots: ballots.sorted(by: RecordEntry.chronological).map(\.document),
+            forumName: forumName,
+            proposalTitle: proposalTitle,
+            call: callEntry.document,
+            text: text,
+            host: host,
+            members: members.sorted { $0.participant < $1.participant },
+            ballots: ballots.sorted(by: RecordEntry.chronological).map(\.document),
             tally: tally
         )
     }
@@ -79,7 +89,9 @@ public struct VoteResult: Sendable, Equatable {
     public init(verifying entry: RecordEntry) throws(DocumentError) {
         guard entry.kind == .result, let body = entry.decoded(as: Body.self) else { throw .invalid("not a vote result") }
         let hostKeys = try Self.keys(of: body.host)
-        guard body.host.participant == entry.author else { throw .invalid("the result names \(body.host.participant) as chair but is signed by \(entry.author)") }
+        guard body.host.participant == entry.author else {
+            throw .invalid("the result names \(body.host.participant) as chair but is signed by \(entry.author)")
+        }
         do { try entry.verify(with: hostKeys.signing) } catch { throw .invalid("the chair's signature does not verify: the result was altered") }
 
         let callEntry = try RecordEntry(document: body.call)
@@ -88,7 +100,9 @@ public struct VoteResult: Sendable, Equatable {
         }
         do { try callEntry.verify(with: hostKeys.signing) } catch { throw .invalid("the vote call's signature does not verify") }
         guard Digest.sha256(of: body.text) == call.textDigest else { throw .invalid("the text is not the one put to the vote") }
-        guard entry.atMilliseconds > call.deadlineMilliseconds else { throw .invalid("the result was published before the deadline \(call.deadline)") }
+        guard entry.atMilliseconds > call.deadlineMilliseconds else {
+            throw .invalid("the result was published before the deadline \(call.deadline)")
+        }
 
         var memberKeys: [ParticipantID: PublicKeys] = [:]
         for member in body.members { memberKeys[member.participant] = try Self.keys(of: member) }

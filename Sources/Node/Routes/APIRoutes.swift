@@ -20,7 +20,9 @@ struct APIRoutes {
     static let bodyLimit = 256 * 1024
 
     func register(on router: Router<NodeRequestContext>) {
-        let api = router.group("api/v1").add(middleware: APIAuthenticationMiddleware(operatorToken: operatorToken, store: service.store, limiter: limiter))
+        let api = router.group("api/v1").add(
+            middleware: APIAuthenticationMiddleware(operatorToken: operatorToken, store: service.store, limiter: limiter)
+        )
         // What changes the node itself (trust, accounts, delivery) is the operator's alone.
         let admin = api.group().add(middleware: OperatorOnlyMiddleware())
         api.get("node") { _, _ in try self.node() }
@@ -77,9 +79,13 @@ struct APIRoutes {
         return JSONResponse.make([
             "id": .string(identity.id.rawValue), "name": .string(identity.name), "kind": .string(identity.kind.rawValue),
             "endpoint": .string(identity.endpoint), "fingerprint": .string(identity.keys.publicKeys.fingerprint.description),
-            "acknowledgementDeadlinesSeconds": .object(Dictionary(uniqueKeysWithValues: Priority.allCases.map {
-                ($0.rawValue, JSONValue.number(Double(identity.acknowledgementPolicy.deadline(for: $0).components.seconds)))
-            })),
+            "acknowledgementDeadlinesSeconds": .object(
+                Dictionary(
+                    uniqueKeysWithValues: Priority.allCases.map {
+                        ($0.rawValue, JSONValue.number(Double(identity.acknowledgementPolicy.deadline(for: $0).components.seconds)))
+                    }
+                )
+            ),
         ])
     }
 
@@ -101,7 +107,9 @@ struct APIRoutes {
     func addPeer(_ request: Request) async throws -> Response {
         let body = try await decode(AddPeerBody.self, from: request)
         guard let fingerprint = Fingerprint(body.fingerprint) else { throw APIError.badRequest("fingerprint must be 30 digits") }
-        return try await handling { JSONResponse.make(try Representation.peer(try await service.addPeer(url: body.url, fingerprint: fingerprint)), status: .created) }
+        return try await handling {
+            JSONResponse.make(try Representation.peer(try await service.addPeer(url: body.url, fingerprint: fingerprint)), status: .created)
+        }
     }
 
     func refreshPeer(_ context: NodeRequestContext) async throws -> Response {
@@ -147,9 +155,18 @@ struct APIRoutes {
             return id
         }
         let draft = HotlineService.Draft(
-            to: recipients, template: body.template, priority: body.priority, subject: body.subject, body: body.body ?? "",
-            language: body.language ?? "en", fields: body.fields ?? [:], attachments: body.attachments ?? [],
-            caseReference: body.caseReference, inReplyTo: body.inReplyTo, tlp: body.tlp ?? .amber, exercise: body.exercise ?? false,
+            to: recipients,
+            template: body.template,
+            priority: body.priority,
+            subject: body.subject,
+            body: body.body ?? "",
+            language: body.language ?? "en",
+            fields: body.fields ?? [:],
+            attachments: body.attachments ?? [],
+            caseReference: body.caseReference,
+            inReplyTo: body.inReplyTo,
+            tlp: body.tlp ?? .amber,
+            exercise: body.exercise ?? false,
             answersExerciseAsReal: body.answersExerciseAsReal ?? false
         )
         return try await handling {
@@ -167,9 +184,13 @@ struct APIRoutes {
         guard (1...1000).contains(limit) else { throw APIError.badRequest("limit must be 1 to 1000") }
         let now = Date()
         let role = context.principal?.role ?? .observer
-        return JSONResponse.make(.array(try await service.store.messages(direction: direction, limit: limit).map {
-            try Representation.message($0.readable(by: role), now: now)
-        }))
+        return JSONResponse.make(
+            .array(
+                try await service.store.messages(direction: direction, limit: limit).map {
+                    try Representation.message($0.readable(by: role), now: now)
+                }
+            )
+        )
     }
 
     func message(_ context: NodeRequestContext) async throws -> Response {
@@ -197,10 +218,12 @@ struct APIRoutes {
 
     func sendChecks(_ request: Request, _ context: NodeRequestContext) async throws -> Response {
         let body = try await decodeOptional(CheckBody.self, from: request)
-        let targets = try body?.to.map { try $0.map { text in
-            guard let id = ParticipantID(text) else { throw APIError.badRequest("\(text) is not a participant id") }
-            return id
-        } }
+        let targets = try body?.to.map {
+            try $0.map { text in
+                guard let id = ParticipantID(text) else { throw APIError.badRequest("\(text) is not a participant id") }
+                return id
+            }
+        }
         return try await handling {
             let sent = try await service.sendCommunicationChecks(to: targets, composedBy: context.principal?.name, exercise: body?.exercise ?? false)
             return JSONResponse.make(["sent": .object(sent.mapValues(JSONValue.string))], status: .created)
@@ -218,13 +241,20 @@ struct APIRoutes {
         }
         let token = Secret.generate()
         try await service.store.createAPIToken(tokenHash: Secret.storageHash(token), username: user.username, now: Date())
-        return JSONResponse.make(["username": .string(user.username), "role": .string(user.role.rawValue), "token": .string(token)], status: .created)
+        return JSONResponse.make(
+            ["username": .string(user.username), "role": .string(user.role.rawValue), "token": .string(token)],
+            status: .created
+        )
     }
 
     func listUsers() async throws -> Response {
-        JSONResponse.make(.array(try await service.store.users().map { user in
-            ["username": .string(user.username), "displayName": .string(user.displayName), "role": .string(user.role.rawValue)]
-        }))
+        JSONResponse.make(
+            .array(
+                try await service.store.users().map { user in
+                    ["username": .string(user.username), "displayName": .string(user.displayName), "role": .string(user.role.rawValue)]
+                }
+            )
+        )
     }
 
     struct CreateUserBody: Decodable {
@@ -237,7 +267,12 @@ struct APIRoutes {
     func createUser(_ request: Request) async throws -> Response {
         let body = try await decode(CreateUserBody.self, from: request)
         try UserValidation.validate(username: body.username, displayName: body.displayName, password: body.password)
-        let user = UserRecord(username: body.username, displayName: body.displayName, role: body.role, passwordHash: try passwordHasher.hash(body.password))
+        let user = UserRecord(
+            username: body.username,
+            displayName: body.displayName,
+            role: body.role,
+            passwordHash: try passwordHasher.hash(body.password)
+        )
         return try await handling {
             try await service.store.createUser(user, now: Date())
             return JSONResponse.make(["username": .string(user.username), "role": .string(user.role.rawValue)], status: .created)
@@ -247,10 +282,15 @@ struct APIRoutes {
     func outboxStatus() async throws -> Response {
         JSONResponse.make([
             "depth": .number(Double(try await service.store.outboxDepth())),
-            "recipients": .array(try await service.store.outboxByRecipient().map { entry in
-                ["recipient": .string(entry.recipient), "queued": .number(Double(entry.queued)), "nextAttemptAt": .string(Timestamp.format(entry.nextAttemptAt)),
-                 "lastError": entry.lastError.map(JSONValue.string) ?? .null]
-            }),
+            "recipients": .array(
+                try await service.store.outboxByRecipient().map { entry in
+                    [
+                        "recipient": .string(entry.recipient), "queued": .number(Double(entry.queued)),
+                        "nextAttemptAt": .string(Timestamp.format(entry.nextAttemptAt)),
+                        "lastError": entry.lastError.map(JSONValue.string) ?? .null,
+                    ]
+                }
+            ),
         ])
     }
 
@@ -286,8 +326,10 @@ struct APIRoutes {
     }
 
     static func collection(_ collection: TAXIICollection) -> JSONValue {
-        ["id": .string(collection.id), "title": .string(collection.title), "description": .string(collection.description),
-         "defaultTLP": .string(collection.defaultTLP.rawValue), "url": .string(collection.path)]
+        [
+            "id": .string(collection.id), "title": .string(collection.title), "description": .string(collection.description),
+            "defaultTLP": .string(collection.defaultTLP.rawValue), "url": .string(collection.path),
+        ]
     }
 
     struct NewCollection: Decodable {
@@ -299,7 +341,11 @@ struct APIRoutes {
     func createTAXIICollection(_ request: Request) async throws -> Response {
         let body = try await decode(NewCollection.self, from: request)
         return try await handling {
-            let collection = try await intelligence.createCollection(title: body.title, description: body.description ?? "", defaultTLP: body.defaultTLP ?? .amber)
+            let collection = try await intelligence.createCollection(
+                title: body.title,
+                description: body.description ?? "",
+                defaultTLP: body.defaultTLP ?? .amber
+            )
             return JSONResponse.make(Self.collection(collection), status: .created)
         }
     }
@@ -312,10 +358,15 @@ struct APIRoutes {
             let state = try await cases.state(caseID)
             let objects = CaseIntelligence.bundle(of: state, producedBy: service.identity.id)
             guard !objects.isEmpty else {
-                throw ServiceFailure.conflict("\(service.identity.id) has shared no indicator or file in case \(caseID): other participants' evidence is theirs to share")
+                throw ServiceFailure.conflict(
+                    "\(service.identity.id) has shared no indicator or file in case \(caseID): other participants' evidence is theirs to share"
+                )
             }
             let result = try await intelligence.add(objects.map { ($0, nil) }, to: collection, by: .nodeOperator)
-            return JSONResponse.make(["added": .number(Double(result.successes.count)), "failures": .array(result.failures.map { .string($0.message) })], status: .created)
+            return JSONResponse.make(
+                ["added": .number(Double(result.successes.count)), "failures": .array(result.failures.map { .string($0.message) })],
+                status: .created
+            )
         }
     }
 
@@ -325,10 +376,14 @@ struct APIRoutes {
         return try await handling {
             let collection = try await intelligence.collection(context.parameters.get("collection"))
             let imported = try await intelligence.importMISP(json, into: collection, by: .nodeOperator)
-            return JSONResponse.make([
-                "report": .string(imported.report), "added": .number(Double(imported.added.successes.count)),
-                "failures": .array(imported.added.failures.map { .string($0.message) }), "skipped": .array(imported.skipped.map(JSONValue.string)),
-            ], status: .created)
+            return JSONResponse.make(
+                [
+                    "report": .string(imported.report), "added": .number(Double(imported.added.successes.count)),
+                    "failures": .array(imported.added.failures.map { .string($0.message) }),
+                    "skipped": .array(imported.skipped.map(JSONValue.string)),
+                ],
+                status: .created
+            )
         }
     }
 
@@ -363,19 +418,30 @@ struct APIRoutes {
                 guard let date = STIXTime.date(text) else { throw ServiceFailure.invalid("\(name) must be a STIX timestamp (RFC 3339, UTC)") }
                 return date
             }
-            let report = Sightings.Report(sightingOf: context.parameters.get("object") ?? "", count: body.count ?? 1, firstSeen: try date(body.firstSeen, "firstSeen"),
-                                          lastSeen: try date(body.lastSeen, "lastSeen"), note: body.note ?? "", tlp: body.tlp ?? .amber,
-                                          recipients: body.recipients ?? [])
+            let report = Sightings.Report(
+                sightingOf: context.parameters.get("object") ?? "",
+                count: body.count ?? 1,
+                firstSeen: try date(body.firstSeen, "firstSeen"),
+                lastSeen: try date(body.lastSeen, "lastSeen"),
+                note: body.note ?? "",
+                tlp: body.tlp ?? .amber,
+                recipients: body.recipients ?? []
+            )
             let id = try await intelligence.reportSighting(report, in: collection, by: .nodeOperator)
             return JSONResponse.make(["id": .string(id)], status: .created)
         }
     }
 
     static func subscription(_ subscription: TAXIISubscription) -> JSONValue {
-        ["id": .string(subscription.id), "url": .string(subscription.url), "account": .string(subscription.account), "collection": .string(subscription.collection),
-         "cursor": subscription.cursor.map(JSONValue.string) ?? .null, "fetched": .number(Double(subscription.fetched)),
-         "lastRun": subscription.lastRun.map { .string(Timestamp.format($0)) } ?? .null, "lastError": subscription.lastError.map(JSONValue.string) ?? .null,
-         "sightingsReturned": .number(Double(subscription.sightingsReturned)), "sightingsError": subscription.sightingsError.map(JSONValue.string) ?? .null]
+        [
+            "id": .string(subscription.id), "url": .string(subscription.url), "account": .string(subscription.account),
+            "collection": .string(subscription.collection),
+            "cursor": subscription.cursor.map(JSONValue.string) ?? .null, "fetched": .number(Double(subscription.fetched)),
+            "lastRun": subscription.lastRun.map { .string(Timestamp.format($0)) } ?? .null,
+            "lastError": subscription.lastError.map(JSONValue.string) ?? .null,
+            "sightingsReturned": .number(Double(subscription.sightingsReturned)),
+            "sightingsError": subscription.sightingsError.map(JSONValue.string) ?? .null,
+        ]
     }
 
     func listSubscriptions() async throws -> Response {
@@ -398,11 +464,17 @@ struct APIRoutes {
     }
 
     func taxiiAccounts() async throws -> Response {
-        JSONResponse.make(.array(try await intelligence.store.accounts().map { account in
-            ["name": .string(account.name), "relation": .string(account.relation.rawValue),
-             "read": .array(account.grants.filter(\.value.read).keys.sorted().map(JSONValue.string)),
-             "write": .array(account.grants.filter(\.value.write).keys.sorted().map(JSONValue.string))]
-        }))
+        JSONResponse.make(
+            .array(
+                try await intelligence.store.accounts().map { account in
+                    [
+                        "name": .string(account.name), "relation": .string(account.relation.rawValue),
+                        "read": .array(account.grants.filter(\.value.read).keys.sorted().map(JSONValue.string)),
+                        "write": .array(account.grants.filter(\.value.write).keys.sorted().map(JSONValue.string)),
+                    ]
+                }
+            )
+        )
     }
 
     struct NewAccount: Decodable {
@@ -461,7 +533,11 @@ struct APIAuthenticationMiddleware: RouterMiddleware {
     let store: NodeStore
     let limiter: RateLimiter
 
-    func handle(_ request: Request, context: NodeRequestContext, next: (Request, NodeRequestContext) async throws -> Response) async throws -> Response {
+    func handle(
+        _ request: Request,
+        context: NodeRequestContext,
+        next: (Request, NodeRequestContext) async throws -> Response
+    ) async throws -> Response {
         guard let header = request.headers[.authorization], header.hasPrefix("Bearer ") else { throw APIError.unauthorized }
         let presented = String(header.dropFirst("Bearer ".count))
         var context = context
@@ -483,7 +559,11 @@ struct APIAuthenticationMiddleware: RouterMiddleware {
 
 /// Lets through the operator token only: for what administers the node rather than speaks through it.
 struct OperatorOnlyMiddleware: RouterMiddleware {
-    func handle(_ request: Request, context: NodeRequestContext, next: (Request, NodeRequestContext) async throws -> Response) async throws -> Response {
+    func handle(
+        _ request: Request,
+        context: NodeRequestContext,
+        next: (Request, NodeRequestContext) async throws -> Response
+    ) async throws -> Response {
         guard case .operatorToken = context.principal else {
             throw APIError(.forbidden, "forbidden", "only the node's operator (its operator token) administers peers, accounts and delivery")
         }

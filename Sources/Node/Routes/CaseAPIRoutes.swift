@@ -43,8 +43,14 @@ struct CaseAPIRoutes {
     func open(_ request: Request, _ context: NodeRequestContext) async throws -> Response {
         let body = try await api.decode(OpenBody.self, from: request)
         let report = CaseAction.Report(
-            title: body.title, summary: body.summary, sectors: body.sectors, impact: body.impact,
-            firstSeen: body.firstSeen ?? Timestamp.format(Date()), status: body.status ?? .ongoing, tlp: body.tlp ?? .amber, exercise: body.exercise ?? false
+            title: body.title,
+            summary: body.summary,
+            sectors: body.sectors,
+            impact: body.impact,
+            firstSeen: body.firstSeen ?? Timestamp.format(Date()),
+            status: body.status ?? .ongoing,
+            tlp: body.tlp ?? .amber,
+            exercise: body.exercise ?? false
         )
         return try await api.handling {
             let event = try await cases.open(report, by: person(body.by, context))
@@ -93,12 +99,15 @@ struct CaseAPIRoutes {
 
     func export(_ context: NodeRequestContext) async throws -> Response {
         let id = try caseID(context)
-        guard let statement = context.parameters.get("statement"), UUIDv7.isValid(statement) else { throw APIError.badRequest("invalid statement id") }
+        guard let statement = context.parameters.get("statement"), UUIDv7.isValid(statement) else {
+            throw APIError.badRequest("invalid statement id")
+        }
         return try await api.handling {
             try CaseReading.check(try await cases.state(id), context.principal?.role ?? .observer)
             let exported = try await cases.exportStatement(statement, in: id)
             return Response(
-                status: .ok, headers: [.contentType: "application/json", .contentDisposition: "attachment; filename=\"statement-\(statement).json\""],
+                status: .ok,
+                headers: [.contentType: "application/json", .contentDisposition: "attachment; filename=\"statement-\(statement).json\""],
                 body: ResponseBody(byteBuffer: ByteBuffer(bytes: exported.fileBytes))
             )
         }
@@ -111,7 +120,9 @@ struct CaseAPIRoutes {
             let state = try await cases.state(id)
             let role = context.principal?.role ?? .observer
             try CaseReading.check(state, role)
-            let objects = CaseIntelligence.bundle(of: state).filter { role.mayRead(TLPMarking.strictest(($0["object_marking_refs"]?.arrayValue ?? []).compactMap(\.stringValue)) ?? .red) }
+            let objects = CaseIntelligence.bundle(of: state).filter {
+                role.mayRead(TLPMarking.strictest(($0["object_marking_refs"]?.arrayValue ?? []).compactMap(\.stringValue)) ?? .red)
+            }
             return JSONResponse.make(["type": "bundle", "id": .string("bundle--" + UUID().uuidString.lowercased()), "objects": .array(objects)])
         }
     }

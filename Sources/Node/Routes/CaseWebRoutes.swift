@@ -29,17 +29,25 @@ extension WebRoutes {
             let due = state.dueItems
             let overdue = due.filter { $0.isOverdue(atMilliseconds: now.unixMilliseconds) }.count
             return [
-                "id": state.id, "title": role.mayRead(state.tlp) ? state.title : CaseReading.withheldTitle, "stage": state.stage?.label ?? "Waiting for its report", "owner": state.owner?.rawValue ?? "?",
+                "id": state.id, "title": role.mayRead(state.tlp) ? state.title : CaseReading.withheldTitle,
+                "stage": state.stage?.label ?? "Waiting for its report", "owner": state.owner?.rawValue ?? "?",
                 "participants": state.participants.map(\.rawValue).joined(separator: ", "), "open": due.count,
                 "overdue": overdue == 0 ? false : overdue, "exercise": state.exercise, "tlpLabel": state.tlp.label, "tlpClass": tlpClass(state.tlp),
             ]
         }
         let escalations = try await cases.store.escalations(limit: 20).map(escalation)
-        return html(pages.render("cases", base(context).merging([
-            "cases": rows, "hasCases": !rows.isEmpty, "csrf": csrf(context), "canWrite": context.principal?.role.canWrite ?? false,
-            "sectors": Sector.allCases.map { ["value": $0.rawValue] }, "impacts": Impact.allCases.map(\.rawValue), "tlps": tlpOptions(selected: .amber),
-            "escalations": escalations, "hasEscalations": !escalations.isEmpty, "error": present(error), "refreshSeconds": 60,
-        ]) { $1 }), status: status)
+        return html(
+            pages.render(
+                "cases",
+                base(context).merging([
+                    "cases": rows, "hasCases": !rows.isEmpty, "csrf": csrf(context), "canWrite": context.principal?.role.canWrite ?? false,
+                    "sectors": Sector.allCases.map { ["value": $0.rawValue] }, "impacts": Impact.allCases.map(\.rawValue),
+                    "tlps": tlpOptions(selected: .amber),
+                    "escalations": escalations, "hasEscalations": !escalations.isEmpty, "error": present(error), "refreshSeconds": 60,
+                ]) { $1 }
+            ),
+            status: status
+        )
     }
 
     func openCase(_ request: Request, _ context: NodeRequestContext) async throws -> Response {
@@ -47,10 +55,14 @@ extension WebRoutes {
         try requireWrite(form, context)
         do {
             let report = CaseAction.Report(
-                title: form["title"] ?? "", summary: form["summary"] ?? "",
-                sectors: try form.all("sector").map { try parse(Sector.self, $0, "sector") }, impact: try parse(Impact.self, form["impact"] ?? "", "impact"),
-                firstSeen: Timestamp.format(Date()), status: try parse(IncidentStatus.self, form["status"] ?? "ongoing", "status"),
-                tlp: try parse(TLP.self, form["tlp"] ?? "amber", "TLP"), exercise: form["exercise"] == "on"
+                title: form["title"] ?? "",
+                summary: form["summary"] ?? "",
+                sectors: try form.all("sector").map { try parse(Sector.self, $0, "sector") },
+                impact: try parse(Impact.self, form["impact"] ?? "", "impact"),
+                firstSeen: Timestamp.format(Date()),
+                status: try parse(IncidentStatus.self, form["status"] ?? "ongoing", "status"),
+                tlp: try parse(TLP.self, form["tlp"] ?? "amber", "TLP"),
+                exercise: form["exercise"] == "on"
             )
             let event = try await cases.open(report, by: person(context))
             return redirect("/cases/\(event.caseID)")
@@ -78,19 +90,29 @@ extension WebRoutes {
             return ["label": step.label, "entries": entries, "hasEntries": !entries.isEmpty]
         }
         let due = state.dueItems.map { item -> [String: Any] in
-            ["summary": item.summary, "owedBy": item.owedBy.rawValue, "askedBy": item.askedBy.rawValue, "dueBy": displayWire(item.dueBy),
-             "desk": item.desk.rawValue, "overdue": item.isOverdue(atMilliseconds: now.unixMilliseconds), "mine": item.owedBy == me]
+            [
+                "summary": item.summary, "owedBy": item.owedBy.rawValue, "askedBy": item.askedBy.rawValue, "dueBy": displayWire(item.dueBy),
+                "desk": item.desk.rawValue, "overdue": item.isOverdue(atMilliseconds: now.unixMilliseconds), "mine": item.owedBy == me,
+            ]
         }
         let requests = state.requests.map { record -> [String: Any] in
-            ["id": record.event.id, "from": record.event.author.rawValue, "to": record.request.to.map(\.rawValue).joined(separator: ", "),
-             "asks": record.request.asks.map(\.rawValue).joined(separator: ", "), "details": record.request.details, "dueBy": displayWire(record.request.dueBy),
-             "status": record.request.to.allSatisfy(record.answered) ? "answered" : "awaiting answer",
-             "responses": record.responses.map { ["from": $0.event.author.rawValue, "decision": $0.response.decision.rawValue, "content": $0.response.content] }]
+            [
+                "id": record.event.id, "from": record.event.author.rawValue, "to": record.request.to.map(\.rawValue).joined(separator: ", "),
+                "asks": record.request.asks.map(\.rawValue).joined(separator: ", "), "details": record.request.details,
+                "dueBy": displayWire(record.request.dueBy),
+                "status": record.request.to.allSatisfy(record.answered) ? "answered" : "awaiting answer",
+                "responses": record.responses.map {
+                    ["from": $0.event.author.rawValue, "decision": $0.response.decision.rawValue, "content": $0.response.content]
+                },
+            ]
         }
         let statements = state.statements.map { record -> [String: Any] in
-            ["id": record.event.id, "title": record.statement.title, "text": record.statement.text, "proposedBy": record.event.author.rawValue,
-             "signers": record.signers.map(\.rawValue).joined(separator: ", "),
-             "canCosign": canWrite && cases.speaking.allows(.caseEvent(.cosignature), role: role) && !record.signers.contains(me), "caseID": state.id, "csrf": csrf(context)]
+            [
+                "id": record.event.id, "title": record.statement.title, "text": record.statement.text, "proposedBy": record.event.author.rawValue,
+                "signers": record.signers.map(\.rawValue).joined(separator: ", "),
+                "canCosign": canWrite && cases.speaking.allows(.caseEvent(.cosignature), role: role) && !record.signers.contains(me),
+                "caseID": state.id, "csrf": csrf(context),
+            ]
         }
         let pendingAcknowledgements = state.notifications.filter { $0.notification.participants.contains(me) && $0.acknowledgedBy[me] == nil }
         let myRequests = state.requests.filter { $0.request.to.contains(me) }
@@ -100,13 +122,21 @@ extension WebRoutes {
             "csrf": csrf(context), "caseID": state.id, "others": others, "hasOthers": !others.isEmpty,
             "invitable": invitable.map { ["id": $0.rawValue] }, "hasInvitable": !invitable.isEmpty,
             "asks": Ask.allCases.map(\.rawValue), "decisions": ResponseDecision.allCases.map(\.rawValue),
-            "likelihoods": Likelihood.allCases.map { ["value": $0.rawValue, "range": "\($0.percentRange.lowerBound)–\($0.percentRange.upperBound) %"] },
-            "confidences": Confidence.allCases.map(\.rawValue), "actorKinds": ActorKind.allCases.map(\.rawValue), "bases": AttributionBasis.allCases.map(\.rawValue),
+            "likelihoods": Likelihood.allCases.map {
+                ["value": $0.rawValue, "range": "\($0.percentRange.lowerBound)–\($0.percentRange.upperBound) %"]
+            },
+            "confidences": Confidence.allCases.map(\.rawValue), "actorKinds": ActorKind.allCases.map(\.rawValue),
+            "bases": AttributionBasis.allCases.map(\.rawValue),
             "tlps": tlpOptions(selected: state.tlp), "participants": state.participants.map { ["id": $0.rawValue] },
             "notifications": pendingAcknowledgements.map { ["id": $0.event.id, "message": $0.notification.message] },
             "myRequests": myRequests.map { ["id": $0.event.id, "details": $0.request.details] },
             "myActions": myActions.map { ["id": $0.action.id, "action": $0.action.action] },
-            "attributions": state.attributions.map { ["id": $0.event.id, "label": "\($0.attribution.actor.kind.rawValue) \($0.attribution.actor.name) — \($0.attribution.likelihood.rawValue)"] },
+            "attributions": state.attributions.map {
+                [
+                    "id": $0.event.id,
+                    "label": "\($0.attribution.actor.kind.rawValue) \($0.attribution.actor.name) — \($0.attribution.likelihood.rawValue)",
+                ]
+            },
         ]
         for kind in possible where canWrite && cases.speaking.allows(.caseEvent(kind), role: role) { forms["can-" + kind.rawValue] = true }
         let escalations = try await cases.store.escalations(caseID: id).map(escalation)
@@ -114,25 +144,36 @@ extension WebRoutes {
         let norms = record.allegations.filter { $0.body.caseReference == id }.map { item -> [String: Any] in
             ["norm": item.body.norm, "title": record.norm(item.body.norm)?.title ?? "", "by": item.author.rawValue, "against": item.body.against]
         }
-        return html(pages.render("case", base(context).merging([
-            "case": [
-                "id": state.id, "title": state.title, "stage": state.stage?.label ?? "Waiting for its report", "owner": state.owner?.rawValue ?? "?",
-                "participants": state.participants.map(\.rawValue).joined(separator: ", "), "exercise": state.exercise,
-                "tlpLabel": state.tlp.label, "tlpClass": tlpClass(state.tlp), "summary": state.report?.summary ?? "",
-                "sectors": state.report?.sectors.map(\.rawValue).joined(separator: ", ") ?? "", "impact": state.report?.impact.rawValue ?? "",
-                "status": state.report?.status.rawValue ?? "", "firstSeen": state.report.map { displayWire($0.firstSeen) } ?? "",
-                "waiting": state.waiting.isEmpty ? false : state.waiting.count,
-            ] as [String: Any],
-            "steps": steps, "due": due, "hasDue": !due.isEmpty, "requests": requests, "hasRequests": !requests.isEmpty,
-            "evidence": state.evidence.map { evidence($0, role: role) }, "hasEvidence": !state.evidence.isEmpty,
-            "attributionList": state.attributions.map(attribution), "hasAttributions": !state.attributions.isEmpty,
-            "statements": statements, "hasStatements": !statements.isEmpty,
-            "actions": state.actions.map { ["id": $0.action.id, "action": $0.action.action, "owner": $0.action.owner.rawValue, "dueBy": displayWire($0.action.dueBy),
-                                            "done": $0.done.map { "done \(displayWire($0.at))" } ?? "open"] },
-            "hasActions": !state.actions.isEmpty, "forms": forms, "hasForms": canWrite && !possible.isEmpty,
-            "escalations": escalations, "hasEscalations": !escalations.isEmpty, "error": present(error),
-            "norms": norms, "hasNorms": !norms.isEmpty,
-        ]) { $1 }), status: status)
+        return html(
+            pages.render(
+                "case",
+                base(context).merging([
+                    "case": [
+                        "id": state.id, "title": state.title, "stage": state.stage?.label ?? "Waiting for its report",
+                        "owner": state.owner?.rawValue ?? "?",
+                        "participants": state.participants.map(\.rawValue).joined(separator: ", "), "exercise": state.exercise,
+                        "tlpLabel": state.tlp.label, "tlpClass": tlpClass(state.tlp), "summary": state.report?.summary ?? "",
+                        "sectors": state.report?.sectors.map(\.rawValue).joined(separator: ", ") ?? "", "impact": state.report?.impact.rawValue ?? "",
+                        "status": state.report?.status.rawValue ?? "", "firstSeen": state.report.map { displayWire($0.firstSeen) } ?? "",
+                        "waiting": state.waiting.isEmpty ? false : state.waiting.count,
+                    ] as [String: Any],
+                    "steps": steps, "due": due, "hasDue": !due.isEmpty, "requests": requests, "hasRequests": !requests.isEmpty,
+                    "evidence": state.evidence.map { evidence($0, role: role) }, "hasEvidence": !state.evidence.isEmpty,
+                    "attributionList": state.attributions.map(attribution), "hasAttributions": !state.attributions.isEmpty,
+                    "statements": statements, "hasStatements": !statements.isEmpty,
+                    "actions": state.actions.map {
+                        [
+                            "id": $0.action.id, "action": $0.action.action, "owner": $0.action.owner.rawValue, "dueBy": displayWire($0.action.dueBy),
+                            "done": $0.done.map { "done \(displayWire($0.at))" } ?? "open",
+                        ]
+                    },
+                    "hasActions": !state.actions.isEmpty, "forms": forms, "hasForms": canWrite && !possible.isEmpty,
+                    "escalations": escalations, "hasEscalations": !escalations.isEmpty, "error": present(error),
+                    "norms": norms, "hasNorms": !norms.isEmpty,
+                ]) { $1 }
+            ),
+            status: status
+        )
     }
 
     func recordCaseEvent(_ request: Request, _ context: NodeRequestContext) async throws -> Response {
@@ -144,8 +185,11 @@ extension WebRoutes {
             switch kind {
             case .cosignature: try await cases.cosign(statement: form["statement"] ?? "", in: id, by: person(context))
             case .statement:
-                _ = try await cases.propose(.init(title: form["title"] ?? "", text: form["text"] ?? "", attribution: nonEmpty(form["attribution"])),
-                                            in: id, by: person(context))
+                _ = try await cases.propose(
+                    .init(title: form["title"] ?? "", text: form["text"] ?? "", attribution: nonEmpty(form["attribution"])),
+                    in: id,
+                    by: person(context)
+                )
             default: try await cases.record(try action(kind, form), in: id, by: person(context))
             }
             return redirect("/cases/\(id)")
@@ -160,7 +204,8 @@ extension WebRoutes {
             try CaseReading.check(try await cases.state(id), context.principal?.role ?? .observer)
             let statement = try await cases.exportStatement(context.parameters.get("statement") ?? "", in: id)
             return Response(
-                status: .ok, headers: [.contentType: "application/json", .contentDisposition: "attachment; filename=\"joint-statement.json\""],
+                status: .ok,
+                headers: [.contentType: "application/json", .contentDisposition: "attachment; filename=\"joint-statement.json\""],
                 body: ResponseBody(byteBuffer: ByteBuffer(bytes: statement.fileBytes))
             )
         } catch ServiceFailure.forbidden(let reason) {
@@ -179,48 +224,86 @@ extension WebRoutes {
         }
         func ids(_ name: String) -> [ParticipantID] { form.all(name).compactMap(ParticipantID.init) }
         func lines(_ name: String) throws -> [(String, String)] {
-            try (form[name] ?? "").split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }.map { line in
+            try (form[name] ?? "").split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }.map {
+                line in
                 guard let separator = line.firstIndex(of: "=") else { throw ServiceFailure.invalid("write one NAME=VALUE per line, not “\(line)”") }
-                return (String(line[..<separator]).trimmingCharacters(in: .whitespaces), String(line[line.index(after: separator)...]).trimmingCharacters(in: .whitespaces))
+                return (
+                    String(line[..<separator]).trimmingCharacters(in: .whitespaces),
+                    String(line[line.index(after: separator)...]).trimmingCharacters(in: .whitespaces)
+                )
             }
         }
-        let action: CaseAction = switch kind {
-        case .report, .statement, .cosignature: throw ServiceFailure.invalid("\(kind.rawValue) has its own form")
-        case .notification: .notification(.init(participants: ids("participant"), message: form["message"] ?? "", respondBy: try due("within")))
-        case .acknowledgement: .acknowledgement(.init(notification: form["notification"] ?? ""))
-        case .request:
-            .request(.init(to: ids("to"), asks: try form.all("ask").map { try parse(Ask.self, $0, "ask") }, details: form["details"] ?? "",
-                           dueBy: try due("within"), desk: try parse(ResponsibleDesk.self, form["desk"] ?? "technical", "desk")))
-        case .response:
-            .response(.init(request: form["request"] ?? "", decision: try parse(ResponseDecision.self, form["decision"] ?? "", "decision"), content: form["content"] ?? ""))
-        case .evidence:
-            .evidence(.init(
-                description: form["description"] ?? "",
-                files: try lines("files").map { .init(name: $0.0, sha256: $0.1.lowercased(), tlp: try parse(TLP.self, form["tlp"] ?? "", "TLP")) },
-                indicators: try lines("indicators").map { .init(type: $0.0, value: $0.1) }, tlp: try parse(TLP.self, form["tlp"] ?? "", "TLP")))
-        case .consultation:
-            .consultation(.init(with: ids("with"), heldAt: Timestamp.format(now), minutes: form["minutes"] ?? "", outcome: form["outcome"] ?? ""))
-        case .referral: .referral(.init(forum: form["forum"] ?? "", reason: form["reason"] ?? ""))
-        case .attribution:
-            .attribution(.init(
-                actor: .init(kind: try parse(ActorKind.self, form["actorKind"] ?? "", "actor"), name: form["actorName"] ?? ""),
-                basis: try form.all("basis").map { try parse(AttributionBasis.self, $0, "basis") },
-                likelihood: try parse(Likelihood.self, form["likelihood"] ?? "", "likelihood"),
-                confidence: try parse(Confidence.self, form["confidence"] ?? "", "confidence"), summary: form["summary"] ?? ""))
-        case .resolution: .resolution(.init(outcome: form["outcome"] ?? ""))
-        case .followUp:
-            .followUp(.init(actions: [.init(id: form["actionID"] ?? "", action: form["text"] ?? "",
-                                            owner: try parse(ParticipantID.self, form["owner"] ?? ""), dueBy: try due("within"))]))
-        case .followUpDone: .followUpDone(.init(action: form["action"] ?? "", note: form["note"] ?? ""))
-        case .closure: .closure(.init(outcome: form["outcome"] ?? ""))
-        }
+        let action: CaseAction =
+            switch kind {
+            case .report, .statement, .cosignature: throw ServiceFailure.invalid("\(kind.rawValue) has its own form")
+            case .notification: .notification(.init(participants: ids("participant"), message: form["message"] ?? "", respondBy: try due("within")))
+            case .acknowledgement: .acknowledgement(.init(notification: form["notification"] ?? ""))
+            case .request:
+                .request(
+                    .init(
+                        to: ids("to"),
+                        asks: try form.all("ask").map { try parse(Ask.self, $0, "ask") },
+                        details: form["details"] ?? "",
+                        dueBy: try due("within"),
+                        desk: try parse(ResponsibleDesk.self, form["desk"] ?? "technical", "desk")
+                    )
+                )
+            case .response:
+                .response(
+                    .init(
+                        request: form["request"] ?? "",
+                        decision: try parse(ResponseDecision.self, form["decision"] ?? "", "decision"),
+                        content: form["content"] ?? ""
+                    )
+                )
+            case .evidence:
+                .evidence(
+                    .init(
+                        description: form["description"] ?? "",
+                        files: try lines("files").map {
+                            .init(name: $0.0, sha256: $0.1.lowercased(), tlp: try parse(TLP.self, form["tlp"] ?? "", "TLP"))
+                        },
+                        indicators: try lines("indicators").map { .init(type: $0.0, value: $0.1) },
+                        tlp: try parse(TLP.self, form["tlp"] ?? "", "TLP")
+                    )
+                )
+            case .consultation:
+                .consultation(.init(with: ids("with"), heldAt: Timestamp.format(now), minutes: form["minutes"] ?? "", outcome: form["outcome"] ?? ""))
+            case .referral: .referral(.init(forum: form["forum"] ?? "", reason: form["reason"] ?? ""))
+            case .attribution:
+                .attribution(
+                    .init(
+                        actor: .init(kind: try parse(ActorKind.self, form["actorKind"] ?? "", "actor"), name: form["actorName"] ?? ""),
+                        basis: try form.all("basis").map { try parse(AttributionBasis.self, $0, "basis") },
+                        likelihood: try parse(Likelihood.self, form["likelihood"] ?? "", "likelihood"),
+                        confidence: try parse(Confidence.self, form["confidence"] ?? "", "confidence"),
+                        summary: form["summary"] ?? ""
+                    )
+                )
+            case .resolution: .resolution(.init(outcome: form["outcome"] ?? ""))
+            case .followUp:
+                .followUp(
+                    .init(actions: [
+                        .init(
+                            id: form["actionID"] ?? "",
+                            action: form["text"] ?? "",
+                            owner: try parse(ParticipantID.self, form["owner"] ?? ""),
+                            dueBy: try due("within")
+                        )
+                    ])
+                )
+            case .followUpDone: .followUpDone(.init(action: form["action"] ?? "", note: form["note"] ?? ""))
+            case .closure: .closure(.init(outcome: form["outcome"] ?? ""))
+            }
         do { try action.validate() } catch { throw ServiceFailure.invalid(error.description) }
         return action
     }
 
     func timelineEntry(_ entry: CaseState.TimelineEntry, role: Role) -> [String: Any] {
         let event = entry.event
-        let text = CaseReading.mayRead(event, role) ? CaseNarrative.line(for: event.action) : "Shared evidence marked TLP:RED (withheld: for the Points of Contact only)."
+        let text =
+            CaseReading.mayRead(event, role)
+            ? CaseNarrative.line(for: event.action) : "Shared evidence marked TLP:RED (withheld: for the Points of Contact only)."
         return [
             "id": event.id, "at": displayWire(event.at), "author": event.author.rawValue, "by": "\(event.by.name) (\(event.by.role))",
             "kind": event.action.kind.rawValue, "text": text, "refusal": present(entry.refusal),
@@ -229,19 +312,29 @@ extension WebRoutes {
 
     func evidence(_ item: (event: CaseEvent, evidence: CaseAction.Evidence), role: Role) -> [String: Any] {
         guard role.mayRead(item.evidence.tlp) else {
-            return ["from": item.event.author.rawValue, "description": "Withheld: TLP:RED, for the Points of Contact only", "tlpLabel": item.evidence.tlp.label,
-                    "tlpClass": tlpClass(item.evidence.tlp), "files": [], "indicators": []]
+            return [
+                "from": item.event.author.rawValue, "description": "Withheld: TLP:RED, for the Points of Contact only",
+                "tlpLabel": item.evidence.tlp.label,
+                "tlpClass": tlpClass(item.evidence.tlp), "files": [], "indicators": [],
+            ]
         }
-        return ["from": item.event.author.rawValue, "description": item.evidence.description, "tlpLabel": item.evidence.tlp.label, "tlpClass": tlpClass(item.evidence.tlp),
-         "files": item.evidence.files.map { ["name": $0.name, "sha256": $0.sha256] }, "indicators": item.evidence.indicators.map { ["type": $0.type, "value": $0.value] }]
+        return [
+            "from": item.event.author.rawValue, "description": item.evidence.description, "tlpLabel": item.evidence.tlp.label,
+            "tlpClass": tlpClass(item.evidence.tlp),
+            "files": item.evidence.files.map { ["name": $0.name, "sha256": $0.sha256] },
+            "indicators": item.evidence.indicators.map { ["type": $0.type, "value": $0.value] },
+        ]
     }
 
     func attribution(_ item: (event: CaseEvent, attribution: CaseAction.Attribution)) -> [String: Any] {
         let assessment = item.attribution
-        return ["by": item.event.author.rawValue, "actor": assessment.actor.name.isEmpty ? "unknown actor" : assessment.actor.name,
-                "actorKind": assessment.actor.kind.rawValue, "basis": assessment.basis.map(\.rawValue).joined(separator: ", "),
-                "likelihood": assessment.likelihood.rawValue, "range": "\(assessment.likelihood.percentRange.lowerBound)–\(assessment.likelihood.percentRange.upperBound) %",
-                "confidence": assessment.confidence.rawValue, "summary": assessment.summary]
+        return [
+            "by": item.event.author.rawValue, "actor": assessment.actor.name.isEmpty ? "unknown actor" : assessment.actor.name,
+            "actorKind": assessment.actor.kind.rawValue, "basis": assessment.basis.map(\.rawValue).joined(separator: ", "),
+            "likelihood": assessment.likelihood.rawValue,
+            "range": "\(assessment.likelihood.percentRange.lowerBound)–\(assessment.likelihood.percentRange.upperBound) %",
+            "confidence": assessment.confidence.rawValue, "summary": assessment.summary,
+        ]
     }
 
     func escalation(_ escalation: CaseEscalation) -> [String: Any] {
@@ -280,12 +373,15 @@ private func parse(_ type: ParticipantID.Type, _ text: String) throws -> Partici
 enum CaseNarrative {
     static func line(for action: CaseAction) -> String {
         switch action {
-        case .report(let report): "Reported: \(report.summary) Sectors: \(report.sectors.map(\.rawValue).joined(separator: ", ")); impact \(report.impact.rawValue); \(report.status.rawValue)."
+        case .report(let report):
+            "Reported: \(report.summary) Sectors: \(report.sectors.map(\.rawValue).joined(separator: ", ")); impact \(report.impact.rawValue); \(report.status.rawValue)."
         case .notification(let notification): "Notified \(notification.participants.map(\.rawValue).joined(separator: ", ")): \(notification.message)"
         case .acknowledgement: "Acknowledged the notification."
-        case .request(let request): "Requested \(request.asks.map(\.rawValue).joined(separator: ", ")) from \(request.to.map(\.rawValue).joined(separator: ", ")): \(request.details)"
+        case .request(let request):
+            "Requested \(request.asks.map(\.rawValue).joined(separator: ", ")) from \(request.to.map(\.rawValue).joined(separator: ", ")): \(request.details)"
         case .response(let response): "Answered (\(response.decision.rawValue)): \(response.content)"
-        case .evidence(let evidence): "Shared evidence: \(evidence.description) (\(evidence.files.count) file(s), \(evidence.indicators.count) indicator(s))."
+        case .evidence(let evidence):
+            "Shared evidence: \(evidence.description) (\(evidence.files.count) file(s), \(evidence.indicators.count) indicator(s))."
         case .consultation(let consultation): "Consulted \(consultation.with.map(\.rawValue).joined(separator: ", ")): \(consultation.outcome)"
         case .referral(let referral): "Referred to \(referral.forum): \(referral.reason)"
         case .attribution(let attribution):

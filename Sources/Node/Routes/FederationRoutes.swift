@@ -37,8 +37,12 @@ struct FederationRoutes {
             }
             // Signed with keys the peer offered and this node's operator has yet to confirm: say so, so that
             // the sender keeps retrying instead of giving up on a refusal.
-            if let offered = await service.peers.pendingDescriptor(envelope.sender), (try? envelope.verifySignature(with: offered.keys.signing)) != nil {
-                throw ProtocolError.keyChangePending("\(identity.id)'s operator has yet to confirm \(envelope.sender)'s new keys \(offered.keys.fingerprint)")
+            if let offered = await service.peers.pendingDescriptor(envelope.sender),
+                (try? envelope.verifySignature(with: offered.keys.signing)) != nil
+            {
+                throw ProtocolError.keyChangePending(
+                    "\(identity.id)'s operator has yet to confirm \(envelope.sender)'s new keys \(offered.keys.fingerprint)"
+                )
             }
             throw ProtocolError.badSignature
         }

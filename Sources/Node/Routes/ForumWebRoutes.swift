@@ -23,20 +23,33 @@ extension WebRoutes {
 
     func forumList(_ context: NodeRequestContext, error: String?, status: HTTPResponse.Status = .ok) async throws -> Response {
         let forums = try await records.forums().map { forum -> [String: Any] in
-            ["id": forum.id, "name": forum.name, "host": forum.host?.rawValue ?? "", "members": forum.members.map(\.rawValue).joined(separator: ", "),
-             "proposals": forum.proposals.count, "openVotes": forum.proposals.filter { $0.call != nil && $0.result == nil }.count]
+            [
+                "id": forum.id, "name": forum.name, "host": forum.host?.rawValue ?? "",
+                "members": forum.members.map(\.rawValue).joined(separator: ", "),
+                "proposals": forum.proposals.count, "openVotes": forum.proposals.filter { $0.call != nil && $0.result == nil }.count,
+            ]
         }
-        return html(pages.render("forums", base(context).merging([
-            "forums": forums, "hasForums": !forums.isEmpty, "csrf": csrf(context), "canWrite": context.principal?.role.canWrite ?? false,
-            "participants": await records.participants().map { ["id": $0.rawValue] }, "error": present(error),
-        ]) { $1 }), status: status)
+        return html(
+            pages.render(
+                "forums",
+                base(context).merging([
+                    "forums": forums, "hasForums": !forums.isEmpty, "csrf": csrf(context), "canWrite": context.principal?.role.canWrite ?? false,
+                    "participants": await records.participants().map { ["id": $0.rawValue] }, "error": present(error),
+                ]) { $1 }
+            ),
+            status: status
+        )
     }
 
     func openForum(_ request: Request, _ context: NodeRequestContext) async throws -> Response {
         let form = try await Form(request, limit: Self.formLimit)
         try requireWrite(form, context)
         do {
-            let charter = ForumCharter(name: form["name"] ?? "", mandate: form["mandate"] ?? "", members: form.all("member").compactMap(ParticipantID.init))
+            let charter = ForumCharter(
+                name: form["name"] ?? "",
+                mandate: form["mandate"] ?? "",
+                members: form.all("member").compactMap(ParticipantID.init)
+            )
             let entry = try await records.write(.forum, body: try charter.json, in: nil, by: person(context))
             return redirect("/forums/\(entry.id)")
         } catch let failure as ServiceFailure {
@@ -58,49 +71,75 @@ extension WebRoutes {
             let versions = proposal.versions.reversed().map { version -> [String: Any] in
                 let previous = proposal.versions.first { $0.number == version.number - 1 }
                 let runs = previous.map { TextDiff.runs(from: $0.text, to: version.text) } ?? []
-                return ["number": version.number, "text": version.text, "digest": version.digest, "by": version.source.author.rawValue,
-                        "at": displayWire(version.source.at), "hasDiff": previous != nil,
-                        "diff": runs.map { ["text": $0.text, "same": $0.change == .same, "added": $0.change == .added, "removed": $0.change == .removed] }]
+                return [
+                    "number": version.number, "text": version.text, "digest": version.digest, "by": version.source.author.rawValue,
+                    "at": displayWire(version.source.at), "hasDiff": previous != nil,
+                    "diff": runs.map {
+                        ["text": $0.text, "same": $0.change == .same, "added": $0.change == .added, "removed": $0.change == .removed]
+                    },
+                ]
             }
             let open = proposal.call == nil
             var vote: Any = false
             if let call = proposal.call, let tally = proposal.tally(members: forum.members) {
                 let isOpen = now.unixMilliseconds <= call.call.deadlineMilliseconds
                 let voted = proposal.ballots.contains { $0.author == me }
-                vote = [
-                    "call": call.entry.id, "method": call.call.rule.method.label, "quorumPercent": call.call.rule.quorumPercent,
-                    "abstentions": call.call.rule.abstentions.label, "deadline": displayWire(call.call.deadline), "version": call.call.version,
-                    "isOpen": isOpen, "canVote": isMember && records.speaking.allows(.recordEntry(.ballot), role: context.principal?.role) && isOpen && !voted, "voted": voted,
-                    "choices": call.call.rule.choices.map { ["value": $0.rawValue, "label": $0 == .objection ? "Break silence (object)" : $0.rawValue.capitalized] },
-                    "yes": tally.yes, "no": tally.no, "abstain": tally.abstain, "objections": tally.objections, "quorum": tally.quorum, "memberCount": forum.members.count,
-                    "participating": tally.participating, "outcome": isOpen ? "provisional: \(tally.outcome.label)" : tally.outcome.label,
-                    "ballots": proposal.ballots.map { ["voter": $0.author.rawValue, "at": displayWire($0.at), "choice": $0.body["choice"]?.stringValue ?? ""] },
-                    "hasBallots": !proposal.ballots.isEmpty, "refused": tally.refused.map { ["voter": $0.voter.rawValue, "reason": $0.reason] }, "hasRefused": !tally.refused.isEmpty,
-                    "canPublish": isChair && !isOpen && proposal.result == nil,
-                    "result": proposal.result.map { ["outcome": $0.tally.outcome.label, "at": displayWire($0.entry.at)] as [String: Any] } ?? false,
-                ] as [String: Any]
+                vote =
+                    [
+                        "call": call.entry.id, "method": call.call.rule.method.label, "quorumPercent": call.call.rule.quorumPercent,
+                        "abstentions": call.call.rule.abstentions.label, "deadline": displayWire(call.call.deadline), "version": call.call.version,
+                        "isOpen": isOpen,
+                        "canVote": isMember && records.speaking.allows(.recordEntry(.ballot), role: context.principal?.role) && isOpen && !voted,
+                        "voted": voted,
+                        "choices": call.call.rule.choices.map {
+                            ["value": $0.rawValue, "label": $0 == .objection ? "Break silence (object)" : $0.rawValue.capitalized]
+                        },
+                        "yes": tally.yes, "no": tally.no, "abstain": tally.abstain, "objections": tally.objections, "quorum": tally.quorum,
+                        "memberCount": forum.members.count,
+                        "participating": tally.participating, "outcome": isOpen ? "provisional: \(tally.outcome.label)" : tally.outcome.label,
+                        "ballots": proposal.ballots.map {
+                            ["voter": $0.author.rawValue, "at": displayWire($0.at), "choice": $0.body["choice"]?.stringValue ?? ""]
+                        },
+                        "hasBallots": !proposal.ballots.isEmpty, "refused": tally.refused.map { ["voter": $0.voter.rawValue, "reason": $0.reason] },
+                        "hasRefused": !tally.refused.isEmpty,
+                        "canPublish": isChair && !isOpen && proposal.result == nil,
+                        "result": proposal.result.map { ["outcome": $0.tally.outcome.label, "at": displayWire($0.entry.at)] as [String: Any] }
+                            ?? false,
+                    ] as [String: Any]
             }
             return [
                 "id": proposal.id, "title": proposal.proposal.title, "category": proposal.proposal.category.rawValue,
                 "tabledBy": proposal.entry.author.rawValue, "caseReference": present(proposal.proposal.caseReference),
                 "current": proposal.current.number, "currentText": proposal.current.text, "versions": versions,
                 "amendments": proposal.amendments.map { record -> [String: Any] in
-                    ["id": record.entry.id, "by": record.entry.author.rawValue, "base": record.amendment.baseVersion, "text": record.amendment.text,
-                     "rationale": present(nonEmpty(record.amendment.rationale)), "status": record.status.rawValue,
-                     "canDecide": isChair && open && record.status == .pending, "forum": forum.id, "csrf": csrf(context)]
+                    [
+                        "id": record.entry.id, "by": record.entry.author.rawValue, "base": record.amendment.baseVersion,
+                        "text": record.amendment.text,
+                        "rationale": present(nonEmpty(record.amendment.rationale)), "status": record.status.rawValue,
+                        "canDecide": isChair && open && record.status == .pending, "forum": forum.id, "csrf": csrf(context),
+                    ]
                 },
                 "canAmend": isMember && open, "canCall": isChair && open, "vote": vote, "forum": forum.id, "csrf": csrf(context),
             ]
         }
-        return html(pages.render("forum", base(context).merging([
-            "forum": ["id": forum.id, "name": forum.name, "mandate": present(nonEmpty(forum.charter?.mandate)), "host": forum.host?.rawValue ?? "",
-                      "members": forum.members.map(\.rawValue).joined(separator: ", ")] as [String: Any],
-            "proposals": proposals, "hasProposals": !proposals.isEmpty, "canTable": isMember, "csrf": csrf(context),
-            "categories": Proposal.Category.allCases.map(\.rawValue), "methods": DecisionMethod.allCases.map { ["value": $0.rawValue, "label": $0.label] },
-            "abstentionRules": AbstentionRule.allCases.map { ["value": $0.rawValue, "label": $0.label] },
-            "refusals": forum.refusals.map { ["author": $0.entry.author.rawValue, "kind": $0.entry.kind.rawValue, "reason": $0.reason] },
-            "hasRefusals": !forum.refusals.isEmpty, "error": present(error),
-        ]) { $1 }), status: status)
+        return html(
+            pages.render(
+                "forum",
+                base(context).merging([
+                    "forum": [
+                        "id": forum.id, "name": forum.name, "mandate": present(nonEmpty(forum.charter?.mandate)), "host": forum.host?.rawValue ?? "",
+                        "members": forum.members.map(\.rawValue).joined(separator: ", "),
+                    ] as [String: Any],
+                    "proposals": proposals, "hasProposals": !proposals.isEmpty, "canTable": isMember, "csrf": csrf(context),
+                    "categories": Proposal.Category.allCases.map(\.rawValue),
+                    "methods": DecisionMethod.allCases.map { ["value": $0.rawValue, "label": $0.label] },
+                    "abstentionRules": AbstentionRule.allCases.map { ["value": $0.rawValue, "label": $0.label] },
+                    "refusals": forum.refusals.map { ["author": $0.entry.author.rawValue, "kind": $0.entry.kind.rawValue, "reason": $0.reason] },
+                    "hasRefusals": !forum.refusals.isEmpty, "error": present(error),
+                ]) { $1 }
+            ),
+            status: status
+        )
     }
 
     /// Tabling, amending, deciding on amendments, calling, voting and publishing, by the form's `kind`.
@@ -113,28 +152,53 @@ extension WebRoutes {
             switch form["kind"] ?? "" {
             case RecordKind.proposal.rawValue:
                 let proposal = Proposal(
-                    title: form["title"] ?? "", category: try parse(Proposal.Category.self, form["category"] ?? "", "category"),
-                    text: form["text"] ?? "", caseReference: form["caseReference"].flatMap { $0.isEmpty ? nil : $0 }
+                    title: form["title"] ?? "",
+                    category: try parse(Proposal.Category.self, form["category"] ?? "", "category"),
+                    text: form["text"] ?? "",
+                    caseReference: form["caseReference"].flatMap { $0.isEmpty ? nil : $0 }
                 )
                 try await records.write(.proposal, body: try proposal.json, in: space, by: person(context))
             case RecordKind.amendment.rawValue:
-                let amendment = Amendment(proposal: form["proposal"] ?? "", baseVersion: Int(form["baseVersion"] ?? "") ?? 0, text: form["text"] ?? "", rationale: form["rationale"] ?? "")
+                let amendment = Amendment(
+                    proposal: form["proposal"] ?? "",
+                    baseVersion: Int(form["baseVersion"] ?? "") ?? 0,
+                    text: form["text"] ?? "",
+                    rationale: form["rationale"] ?? ""
+                )
                 try await records.write(.amendment, body: try amendment.json, in: space, by: person(context))
             case RecordKind.amendmentDecision.rawValue:
-                try await records.write(.amendmentDecision, body: try AmendmentDecision(amendment: form["amendment"] ?? "", accepted: form["accepted"] == "1").json, in: space, by: person(context))
+                try await records.write(
+                    .amendmentDecision,
+                    body: try AmendmentDecision(amendment: form["amendment"] ?? "", accepted: form["accepted"] == "1").json,
+                    in: space,
+                    by: person(context)
+                )
             case RecordKind.voteCall.rawValue:
                 let forum = try await records.forum(id)
                 guard let proposal = forum.proposal(form["proposal"] ?? "") else { throw ServiceFailure.notFound("no such proposal") }
-                guard let minutes = Int(form["minutes"] ?? ""), (1...(60 * 24 * 60)).contains(minutes) else { throw ServiceFailure.invalid("the vote lasts 1 minute to 60 days") }
+                guard let minutes = Int(form["minutes"] ?? ""), (1...(60 * 24 * 60)).contains(minutes) else {
+                    throw ServiceFailure.invalid("the vote lasts 1 minute to 60 days")
+                }
                 let rule = DecisionRule(
                     method: try parse(DecisionMethod.self, form["method"] ?? "", "decision method"),
-                    quorumPercent: Int(form["quorum"] ?? "") ?? 0, abstentions: try parse(AbstentionRule.self, form["abstentions"] ?? "", "abstention rule")
+                    quorumPercent: Int(form["quorum"] ?? "") ?? 0,
+                    abstentions: try parse(AbstentionRule.self, form["abstentions"] ?? "", "abstention rule")
                 )
-                let call = VoteCall(proposal: proposal.id, version: proposal.current.number, textDigest: proposal.current.digest, rule: rule,
-                                    deadline: Timestamp.format(Date().addingTimeInterval(TimeInterval(minutes * 60))))
+                let call = VoteCall(
+                    proposal: proposal.id,
+                    version: proposal.current.number,
+                    textDigest: proposal.current.digest,
+                    rule: rule,
+                    deadline: Timestamp.format(Date().addingTimeInterval(TimeInterval(minutes * 60)))
+                )
                 try await records.write(.voteCall, body: try call.json, in: space, by: person(context))
             case RecordKind.ballot.rawValue:
-                try await records.vote(in: id, call: form["call"] ?? "", choice: try parse(Choice.self, form["choice"] ?? "", "choice"), by: person(context))
+                try await records.vote(
+                    in: id,
+                    call: form["call"] ?? "",
+                    choice: try parse(Choice.self, form["choice"] ?? "", "choice"),
+                    by: person(context)
+                )
             case RecordKind.result.rawValue:
                 try await records.publishResult(in: id, call: form["call"] ?? "", by: person(context))
             default:
@@ -147,11 +211,13 @@ extension WebRoutes {
     }
 
     func downloadResult(_ context: NodeRequestContext) async throws -> Response {
-        let forum = try recordID(context, "forum"), call = try recordID(context, "call")
+        let forum = try recordID(context, "forum")
+        let call = try recordID(context, "call")
         do {
             let result = try await records.resultFile(in: forum, call: call)
             return Response(
-                status: .ok, headers: [.contentType: "application/json", .contentDisposition: "attachment; filename=\"vote-result.json\""],
+                status: .ok,
+                headers: [.contentType: "application/json", .contentDisposition: "attachment; filename=\"vote-result.json\""],
                 body: ResponseBody(byteBuffer: ByteBuffer(bytes: result.fileBytes))
             )
         } catch let failure as ServiceFailure {

@@ -30,15 +30,27 @@ extension WebRoutes {
 
     func collectionsPage(_ context: NodeRequestContext) async throws -> Response {
         let collections = try await intelligence.store.collections().map { collection -> [String: Any] in
-            ["id": collection.id, "title": collection.title, "description": collection.description, "tlpLabel": collection.defaultTLP.label,
-             "tlpClass": tlpClass(collection.defaultTLP), "url": collection.path]
+            [
+                "id": collection.id, "title": collection.title, "description": collection.description, "tlpLabel": collection.defaultTLP.label,
+                "tlpClass": tlpClass(collection.defaultTLP), "url": collection.path,
+            ]
         }
-        return html(pages.render("intelligence", base(context).merging([
-            "collections": collections, "hasCollections": !collections.isEmpty, "taxii": "/taxii2/",
-        ]) { $1 }))
+        return html(
+            pages.render(
+                "intelligence",
+                base(context).merging([
+                    "collections": collections, "hasCollections": !collections.isEmpty, "taxii": "/taxii2/",
+                ]) { $1 }
+            )
+        )
     }
 
-    func collectionPage(_ request: Request, _ context: NodeRequestContext, error: String? = nil, status: HTTPResponse.Status = .ok) async throws -> Response {
+    func collectionPage(
+        _ request: Request,
+        _ context: NodeRequestContext,
+        error: String? = nil,
+        status: HTTPResponse.Status = .ok
+    ) async throws -> Response {
         guard let id = context.parameters.get("collection"), let collection = try await intelligence.store.collection(id) else {
             return errorPage(context, .notFound, "No such collection", "There is no collection with that id on this node.")
         }
@@ -49,30 +61,48 @@ extension WebRoutes {
         let page = try await intelligence.store.stixObjects(query)
         let rows = page.objects.map { object -> [String: Any] in
             let json = try? JSONValue(parsing: Array(object.document.utf8))
-            return ["id": object.id, "type": object.type, "name": json.map(Self.title) ?? object.id, "version": object.version, "pap": present(json.flatMap(PAP.of)?.rawValue),
-                    "added": STIXTime.format(microseconds: object.dateAdded), "tlpLabel": object.tlp.label, "tlpClass": tlpClass(object.tlp),
-                    "collection": id]
+            return [
+                "id": object.id, "type": object.type, "name": json.map(Self.title) ?? object.id, "version": object.version,
+                "pap": present(json.flatMap(PAP.of)?.rawValue),
+                "added": STIXTime.format(microseconds: object.dateAdded), "tlpLabel": object.tlp.label, "tlpClass": tlpClass(object.tlp),
+                "collection": id,
+            ]
         }
-        return html(pages.render("collection", base(context).merging([
-            "collection": ["id": id, "title": collection.title, "description": collection.description] as [String: Any],
-            "objects": rows, "hasObjects": !rows.isEmpty, "type": type ?? "", "error": present(error), "csrf": csrf(context),
-            "canWrite": context.principal?.role.canWrite ?? false,
-            "next": page.more ? page.objects.last.map { "/intelligence/\(id)?after=\($0.dateAdded)" + (type.map { "&type=\($0)" } ?? "") } as Any : false,
-        ]) { $1 }), status: status)
+        return html(
+            pages.render(
+                "collection",
+                base(context).merging([
+                    "collection": ["id": id, "title": collection.title, "description": collection.description] as [String: Any],
+                    "objects": rows, "hasObjects": !rows.isEmpty, "type": type ?? "", "error": present(error), "csrf": csrf(context),
+                    "canWrite": context.principal?.role.canWrite ?? false,
+                    "next": page.more
+                        ? page.objects.last.map { "/intelligence/\(id)?after=\($0.dateAdded)" + (type.map { "&type=\($0)" } ?? "") } as Any : false,
+                ]) { $1 }
+            ),
+            status: status
+        )
     }
 
     /// The collection, or a report in it, as a MISP event file.
     func downloadMISP(_ request: Request, _ context: NodeRequestContext) async throws -> Response {
-        let collection: TAXIICollection, export: (event: JSONValue, skipped: [String])
+        let collection: TAXIICollection
+        let export: (event: JSONValue, skipped: [String])
         do {
             collection = try await intelligence.collection(context.parameters.get("collection"))
-            export = try await intelligence.exportMISP(collection, report: request.uri.queryParameters.get("report").map { String($0) }, reader: reader(context))
+            export = try await intelligence.exportMISP(
+                collection,
+                report: request.uri.queryParameters.get("report").map { String($0) },
+                reader: reader(context)
+            )
         } catch let failure as ServiceFailure {
             return errorPage(context, .notFound, "Not found", failure.description)
         }
         let name = (export.event["Event"]?["uuid"]?.stringValue ?? collection.id) + ".misp.json"
-        return Response(status: .ok, headers: [.contentType: "application/json", .contentDisposition: "attachment; filename=\"\(name)\""],
-                        body: .init(byteBuffer: ByteBuffer(string: export.event.canonicalString)))
+        return Response(
+            status: .ok,
+            headers: [.contentType: "application/json", .contentDisposition: "attachment; filename=\"\(name)\""],
+            body: .init(byteBuffer: ByteBuffer(string: export.event.canonicalString))
+        )
     }
 
     /// A MISP event pasted into the collection page.
@@ -83,7 +113,9 @@ extension WebRoutes {
         do {
             let collection = try await intelligence.collection(collectionID)
             let json: JSONValue
-            do { json = try JSONValue(parsing: Array((form["event"] ?? "").utf8)) } catch { throw ServiceFailure.invalid("that is not JSON: \(error)") }
+            do { json = try JSONValue(parsing: Array((form["event"] ?? "").utf8)) } catch {
+                throw ServiceFailure.invalid("that is not JSON: \(error)")
+            }
             let imported = try await intelligence.importMISP(json, into: collection, by: writer(context))
             return redirect("/intelligence/\(collectionID)/objects/\(imported.report)")
         } catch let failure as ServiceFailure {
@@ -95,7 +127,8 @@ extension WebRoutes {
     func reportSighting(_ request: Request, _ context: NodeRequestContext) async throws -> Response {
         let form = try await Form(request, limit: Self.formLimit)
         try requireWrite(form, context)
-        let collectionID = context.parameters.get("collection") ?? "", objectID = context.parameters.get("object") ?? ""
+        let collectionID = context.parameters.get("collection") ?? ""
+        let objectID = context.parameters.get("object") ?? ""
         func date(_ name: String) throws -> Date? {
             guard let text = form[name], !text.isEmpty else { return nil }
             // A datetime-local field sends minutes without a zone; the form asks for UTC.
@@ -107,8 +140,14 @@ extension WebRoutes {
         do {
             let collection = try await intelligence.collection(collectionID)
             guard let count = Int(form["count"] ?? "1") else { throw ServiceFailure.invalid("the count is a whole number") }
-            let report = Sightings.Report(sightingOf: objectID, count: count, firstSeen: try date("first-seen"), lastSeen: try date("last-seen"),
-                                          note: form["note"] ?? "", tlp: TLP(rawValue: form["tlp"] ?? "") ?? .amber)
+            let report = Sightings.Report(
+                sightingOf: objectID,
+                count: count,
+                firstSeen: try date("first-seen"),
+                lastSeen: try date("last-seen"),
+                note: form["note"] ?? "",
+                tlp: TLP(rawValue: form["tlp"] ?? "") ?? .amber
+            )
             let sighting = try await intelligence.reportSighting(report, in: collection, by: writer(context))
             return redirect("/intelligence/\(collectionID)/objects/\(objectID)?sighting=\(sighting)")
         } catch let failure as ServiceFailure {
@@ -120,17 +159,22 @@ extension WebRoutes {
         guard let collectionID = context.parameters.get("collection"), let objectID = context.parameters.get("object"),
             try await intelligence.store.collection(collectionID) != nil
         else { return errorPage(context, .notFound, "Not found", "No such collection.") }
-        let object = try await intelligence.store.stixObjects(STIXQuery(collection: collectionID, reader: reader(context), objectID: objectID, limit: 1)).objects.first
+        let object = try await intelligence.store.stixObjects(
+            STIXQuery(collection: collectionID, reader: reader(context), objectID: objectID, limit: 1)
+        ).objects.first
         guard let object, let json = try? JSONValue(parsing: Array(object.document.utf8)) else {
             return errorPage(context, .notFound, "Not found", "No such object, or TLP does not allow you to see it.")
         }
         // Relationships in this collection that name the object, and what they point at.
-        var relationships: [[String: Any]] = [], sightings: [[String: Any]] = []
+        var relationships: [[String: Any]] = []
+        var sightings: [[String: Any]] = []
         var identityQuery = STIXQuery(collection: collectionID, reader: reader(context), limit: 1000)
         identityQuery.types = ["identity"]
-        let identities = Dictionary(try await intelligence.store.stixObjects(identityQuery).objects.compactMap { stored in
-            (try? JSONValue(parsing: Array(stored.document.utf8)))?["name"]?.stringValue.map { (stored.id, $0) }
-        }) { $1 }
+        let identities = Dictionary(
+            try await intelligence.store.stixObjects(identityQuery).objects.compactMap { stored in
+                (try? JSONValue(parsing: Array(stored.document.utf8)))?["name"]?.stringValue.map { (stored.id, $0) }
+            }
+        ) { $1 }
         var relationshipQuery = STIXQuery(collection: collectionID, reader: reader(context), limit: 1000)
         relationshipQuery.types = ["relationship", "sighting"]
         for stored in try await intelligence.store.stixObjects(relationshipQuery).objects {
@@ -139,36 +183,63 @@ extension WebRoutes {
             let target = relationship["target_ref"]?.stringValue
             let kind = relationship["relationship_type"]?.stringValue ?? "sighting of"
             if relationship["sighting_of_ref"]?.stringValue == objectID {
-                sightings.append(["id": stored.id, "count": relationship["count"]?.integerValue ?? 1, "tlpLabel": stored.tlp.label, "tlpClass": tlpClass(stored.tlp),
-                                  "where": (relationship["where_sighted_refs"]?.arrayValue ?? []).compactMap(\.stringValue).map { identities[$0] ?? $0 }.joined(separator: ", "),
-                                  "firstSeen": relationship["first_seen"]?.stringValue ?? "—", "lastSeen": relationship["last_seen"]?.stringValue ?? "—",
-                                  "note": relationship["description"]?.stringValue ?? "", "collection": collectionID])
-            } else if source == objectID, let target { relationships.append(["text": "\(kind) →", "other": target, "collection": collectionID]) }
-            else if target == objectID, let source { relationships.append(["text": "← \(kind) from", "other": source, "collection": collectionID]) }
+                sightings.append([
+                    "id": stored.id, "count": relationship["count"]?.integerValue ?? 1, "tlpLabel": stored.tlp.label,
+                    "tlpClass": tlpClass(stored.tlp),
+                    "where": (relationship["where_sighted_refs"]?.arrayValue ?? []).compactMap(\.stringValue).map { identities[$0] ?? $0 }.joined(
+                        separator: ", "
+                    ),
+                    "firstSeen": relationship["first_seen"]?.stringValue ?? "—", "lastSeen": relationship["last_seen"]?.stringValue ?? "—",
+                    "note": relationship["description"]?.stringValue ?? "", "collection": collectionID,
+                ])
+            } else if source == objectID, let target {
+                relationships.append(["text": "\(kind) →", "other": target, "collection": collectionID])
+            } else if target == objectID, let source {
+                relationships.append(["text": "← \(kind) from", "other": source, "collection": collectionID])
+            }
         }
-        var references = (json["object_refs"]?.arrayValue ?? []).compactMap(\.stringValue).map { ["other": $0, "collection": collectionID] as [String: Any] }
+        var references = (json["object_refs"]?.arrayValue ?? []).compactMap(\.stringValue).map {
+            ["other": $0, "collection": collectionID] as [String: Any]
+        }
         // Name what the object points at, as far as the reader may see it; the rest keep their bare ids.
         var namesQuery = STIXQuery(collection: collectionID, reader: reader(context), limit: 1000)
         namesQuery.ids = Array(Set((relationships + references).compactMap { $0["other"] as? String }).prefix(1000))
-        let names = namesQuery.ids.isEmpty ? [:] : Dictionary(try await intelligence.store.stixObjects(namesQuery).objects.compactMap { stored in
-            (try? JSONValue(parsing: Array(stored.document.utf8))).flatMap(Self.caption).map { (stored.id, "\($0) (\(stored.type))") }
-        }) { $1 }
+        let names =
+            namesQuery.ids.isEmpty
+            ? [:]
+            : Dictionary(
+                try await intelligence.store.stixObjects(namesQuery).objects.compactMap { stored in
+                    (try? JSONValue(parsing: Array(stored.document.utf8))).flatMap(Self.caption).map { (stored.id, "\($0) (\(stored.type))") }
+                }
+            ) { $1 }
         for index in relationships.indices { relationships[index]["name"] = names[relationships[index]["other"] as? String ?? ""] ?? false }
         for index in references.indices { references[index]["name"] = names[references[index]["other"] as? String ?? ""] ?? false }
-        let properties = (json.objectValue ?? [:]).keys.sorted().filter { !["type", "id", "spec_version", "object_refs", "object_marking_refs"].contains($0) }
-            .map { key -> [String: Any] in
-                let value = json[key]!
-                return ["name": key, "value": value.stringValue ?? value.canonicalString]
-            }
-        return html(pages.render("stix-object", base(context).merging([
-            "object": ["id": object.id, "type": object.type, "title": Self.title(json), "tlpLabel": object.tlp.label, "tlpClass": tlpClass(object.tlp),
-                       "pap": present(PAP.of(json)?.rawValue), "isReport": object.type == "report", "pattern": present(json["pattern"]?.stringValue),
-                       "description": present(json["description"]?.stringValue), "collection": collectionID] as [String: Any],
-            "properties": properties, "relationships": relationships, "hasRelationships": !relationships.isEmpty,
-            "references": references, "hasReferences": !references.isEmpty, "json": object.document,
-            "sightings": sightings, "hasSightings": !sightings.isEmpty, "canSight": object.type != "sighting" && (context.principal?.role.canWrite ?? false),
-            "csrf": csrf(context), "tlps": tlpOptions(selected: .amber), "error": present(error),
-        ]) { $1 }), status: status)
+        let properties = (json.objectValue ?? [:]).keys.sorted().filter {
+            !["type", "id", "spec_version", "object_refs", "object_marking_refs"].contains($0)
+        }
+        .map { key -> [String: Any] in
+            let value = json[key]!
+            return ["name": key, "value": value.stringValue ?? value.canonicalString]
+        }
+        return html(
+            pages.render(
+                "stix-object",
+                base(context).merging([
+                    "object": [
+                        "id": object.id, "type": object.type, "title": Self.title(json), "tlpLabel": object.tlp.label,
+                        "tlpClass": tlpClass(object.tlp),
+                        "pap": present(PAP.of(json)?.rawValue), "isReport": object.type == "report", "pattern": present(json["pattern"]?.stringValue),
+                        "description": present(json["description"]?.stringValue), "collection": collectionID,
+                    ] as [String: Any],
+                    "properties": properties, "relationships": relationships, "hasRelationships": !relationships.isEmpty,
+                    "references": references, "hasReferences": !references.isEmpty, "json": object.document,
+                    "sightings": sightings, "hasSightings": !sightings.isEmpty,
+                    "canSight": object.type != "sighting" && (context.principal?.role.canWrite ?? false),
+                    "csrf": csrf(context), "tlps": tlpOptions(selected: .amber), "error": present(error),
+                ]) { $1 }
+            ),
+            status: status
+        )
     }
 
     static func title(_ json: JSONValue) -> String {

@@ -18,7 +18,8 @@ struct OperationsRoutes {
         router.get("metrics") { _, _ in
             try await metrics.refresh(from: service.store)
             return Response(
-                status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+                status: .ok,
+                headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
                 body: ResponseBody(byteBuffer: ByteBuffer(string: metrics.exposition()))
             )
         }

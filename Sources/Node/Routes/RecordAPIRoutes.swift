@@ -71,11 +71,13 @@ struct RecordAPIRoutes {
     }
 
     func result(_ context: NodeRequestContext) async throws -> Response {
-        let forum = try api.entryID(context, "forum"), call = try api.entryID(context, "call")
+        let forum = try api.entryID(context, "forum")
+        let call = try api.entryID(context, "call")
         return try await api.handling {
             let result = try await records.resultFile(in: forum, call: call)
             return Response(
-                status: .ok, headers: [.contentType: "application/json", .contentDisposition: "attachment; filename=\"result-\(call).json\""],
+                status: .ok,
+                headers: [.contentType: "application/json", .contentDisposition: "attachment; filename=\"result-\(call).json\""],
                 body: ResponseBody(byteBuffer: ByteBuffer(bytes: result.fileBytes))
             )
         }
@@ -96,7 +98,9 @@ struct RecordAPIRoutes {
 
     func measures() async throws -> Response {
         let checks = CheckReport(checks: try await records.store.communicationChecks())
-        return JSONResponse.make(try RecordRepresentation.measures(try await records.publicRecord(), participants: await records.participants(), checks: checks))
+        return JSONResponse.make(
+            try RecordRepresentation.measures(try await records.publicRecord(), participants: await records.participants(), checks: checks)
+        )
     }
 
     func capacity() async throws -> Response {

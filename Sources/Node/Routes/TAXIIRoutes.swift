@@ -92,7 +92,12 @@ struct TAXIIRoutes {
         ]
     }
 
-    func objects(_ request: Request, _ principal: IntelligenceService.Principal, _ context: NodeRequestContext, objectID: String?) async throws -> Response {
+    func objects(
+        _ request: Request,
+        _ principal: IntelligenceService.Principal,
+        _ context: NodeRequestContext,
+        objectID: String?
+    ) async throws -> Response {
         let collection = try await readableCollection(principal, context)
         var query = try Self.query(request, collection: collection.id, reader: principal.reader, objectID: objectID)
         if objectID != nil { query.ids = [] }
@@ -111,11 +116,15 @@ struct TAXIIRoutes {
         var body: [String: JSONValue] = ["more": .bool(page.more)]
         if page.more, let last = page.objects.last { body["next"] = .string(String(last.dateAdded)) }
         if !page.objects.isEmpty {
-            body["objects"] = .array(page.objects.map { object in
-                ["id": .string(object.id), "date_added": .string(STIXTime.format(microseconds: object.dateAdded)),
-                 "version": .string(object.version.isEmpty ? STIXTime.format(microseconds: object.dateAdded) : object.version),
-                 "media_type": .string(Self.stixMediaType)]
-            })
+            body["objects"] = .array(
+                page.objects.map { object in
+                    [
+                        "id": .string(object.id), "date_added": .string(STIXTime.format(microseconds: object.dateAdded)),
+                        "version": .string(object.version.isEmpty ? STIXTime.format(microseconds: object.dateAdded) : object.version),
+                        "media_type": .string(Self.stixMediaType),
+                    ]
+                }
+            )
         }
         return Self.response(JSONValue.object(body).canonicalString, dateAdded: page.objects)
     }
@@ -145,7 +154,8 @@ struct TAXIIRoutes {
         var splitter = EnvelopeSplitter()
         var result = IntelligenceService.AddResult()
         var batch: [(json: JSONValue, source: String?)] = []
-        var total = 0, received = 0
+        var total = 0
+        var received = 0
         func flush() async throws {
             guard !batch.isEmpty else { return }
             let added = try await intelligence.add(batch, to: collection, by: principal, now: requested)
@@ -174,29 +184,42 @@ struct TAXIIRoutes {
         }
         try await flush()
         let status: JSONValue = [
-            "id": .string(UUID().uuidString.lowercased()), "status": "complete", "request_timestamp": .string(STIXTime.format(microseconds: requested.unixMilliseconds * 1000)),
+            "id": .string(UUID().uuidString.lowercased()), "status": "complete",
+            "request_timestamp": .string(STIXTime.format(microseconds: requested.unixMilliseconds * 1000)),
             "total_count": .number(Double(total)), "success_count": .number(Double(result.successes.count)),
             "successes": .array(result.successes.map { ["id": .string($0.id), "version": $0.version.map(JSONValue.string) ?? .string("")] }),
             "failure_count": .number(Double(result.failures.count)),
-            "failures": .array(result.failures.map { failure in
-                var entry: [String: JSONValue] = ["id": .string(failure.id ?? ""), "message": .string(failure.message)]
-                if let version = failure.version { entry["version"] = .string(version) }
-                return .object(entry)
-            }),
+            "failures": .array(
+                result.failures.map { failure in
+                    var entry: [String: JSONValue] = ["id": .string(failure.id ?? ""), "message": .string(failure.message)]
+                    if let version = failure.version { entry["version"] = .string(version) }
+                    return .object(entry)
+                }
+            ),
             "pending_count": 0, "pendings": [],
         ]
-        try await store.saveStatus(id: status["id"]!.stringValue!, collection: collection.id, account: principal.name, document: status.canonicalString, now: requested)
+        try await store.saveStatus(
+            id: status["id"]!.stringValue!,
+            collection: collection.id,
+            account: principal.name,
+            document: status.canonicalString,
+            now: requested
+        )
         return Self.response(status.canonicalString, status: .accepted)
     }
 
     func delete(_ request: Request, _ principal: IntelligenceService.Principal, _ context: NodeRequestContext) async throws -> Response {
         let collection = try await visibleCollection(principal, context)
-        guard principal.canWrite(collection.id), principal.canRead(collection.id) else { throw TAXIIError.forbidden("no write access to collection \(collection.id)") }
+        guard principal.canWrite(collection.id), principal.canRead(collection.id) else {
+            throw TAXIIError.forbidden("no write access to collection \(collection.id)")
+        }
         var query = try Self.query(request, collection: collection.id, reader: principal.reader, objectID: try objectID(context))
         query.addedAfter = nil
         if Self.parameter(request, "match[version]") == nil { query.versions = ["all"] }
         let deleted: Int
-        do { deleted = try await intelligence.delete(query, by: principal) } catch ServiceFailure.forbidden(let reason) { throw TAXIIError.forbidden(reason) }
+        do { deleted = try await intelligence.delete(query, by: principal) } catch ServiceFailure.forbidden(let reason) {
+            throw TAXIIError.forbidden(reason)
+        }
         guard deleted > 0 else { throw TAXIIError.notFound("no object \(query.objectID!) in this collection") }
         return Self.response("{}")
     }
@@ -233,7 +256,9 @@ struct TAXIIRoutes {
             guard let cursor = Int64(next) else { throw TAXIIError.badRequest("next is not a value this server gave") }
             query.addedAfter = max(query.addedAfter ?? 0, cursor)
         }
-        func list(_ name: String) -> [String] { (parameter(request, name) ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty } }
+        func list(_ name: String) -> [String] {
+            (parameter(request, name) ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        }
         query.ids = list("match[id]")
         query.types = list("match[type]")
         query.specVersions = list("match[spec_version]")
@@ -241,7 +266,9 @@ struct TAXIIRoutes {
         if !versions.isEmpty {
             query.versions = try versions.map { token in
                 if ["last", "first", "all"].contains(token) { return token }
-                guard let microseconds = STIXTime.microseconds(token) else { throw TAXIIError.badRequest("match[version] takes last, first, all or timestamps") }
+                guard let microseconds = STIXTime.microseconds(token) else {
+                    throw TAXIIError.badRequest("match[version] takes last, first, all or timestamps")
+                }
                 return String(microseconds)
             }
         }
@@ -249,12 +276,16 @@ struct TAXIIRoutes {
     }
 
     func objectID(_ context: NodeRequestContext) throws -> String {
-        guard let id = context.parameters.get("object"), id.contains("--"), id.utf8.count <= 300 else { throw TAXIIError.notFound("not an object id") }
+        guard let id = context.parameters.get("object"), id.contains("--"), id.utf8.count <= 300 else {
+            throw TAXIIError.notFound("not an object id")
+        }
         return id
     }
 
     func checkRoot(_ context: NodeRequestContext) throws {
-        guard context.parameters.get("root") == Self.apiRoot else { throw TAXIIError.notFound("no API root here: the API root is /taxii2/\(Self.apiRoot)/") }
+        guard context.parameters.get("root") == Self.apiRoot else {
+            throw TAXIIError.notFound("no API root here: the API root is /taxii2/\(Self.apiRoot)/")
+        }
     }
 
     func visibleCollection(_ principal: IntelligenceService.Principal, _ context: NodeRequestContext) async throws -> TAXIICollection {
@@ -274,10 +305,16 @@ struct TAXIIRoutes {
     // MARK: Authentication, negotiation, responses
 
     /// Authenticates, checks the Accept header, runs `body`, and turns failures into TAXII error messages.
-    func respond(_ request: Request, _ context: NodeRequestContext, _ body: (IntelligenceService.Principal) async throws -> Response) async throws -> Response {
+    func respond(
+        _ request: Request,
+        _ context: NodeRequestContext,
+        _ body: (IntelligenceService.Principal) async throws -> Response
+    ) async throws -> Response {
         do {
             let principal = try await authenticate(request)
-            if let wait = await limiter.admit("taxii:" + principal.name) { throw TAXIIError(status: .tooManyRequests, title: "Slow down", description: "retry in \(Int(wait.rounded(.up))) s") }
+            if let wait = await limiter.admit("taxii:" + principal.name) {
+                throw TAXIIError(status: .tooManyRequests, title: "Slow down", description: "retry in \(Int(wait.rounded(.up))) s")
+            }
             if let accept = request.headers[.accept], !Self.acceptsTAXII(accept) {
                 throw TAXIIError(status: .notAcceptable, title: "Not acceptable", description: "this server answers \(Self.taxiiMediaType)")
             }
@@ -290,7 +327,13 @@ struct TAXIIRoutes {
     }
 
     func authenticate(_ request: Request) async throws -> IntelligenceService.Principal {
-        guard let header = request.headers[.authorization] else { throw TAXIIError(status: .unauthorized, title: "Authentication required", description: "use HTTP Basic (account, token) or a bearer token") }
+        guard let header = request.headers[.authorization] else {
+            throw TAXIIError(
+                status: .unauthorized,
+                title: "Authentication required",
+                description: "use HTTP Basic (account, token) or a bearer token"
+            )
+        }
         var token: String?
         var claimedName: String?
         if header.hasPrefix("Bearer ") {
@@ -301,7 +344,9 @@ struct TAXIIRoutes {
             claimedName = String(text[..<colon])
             token = String(text[text.index(after: colon)...])
         }
-        guard let token, !token.isEmpty else { throw TAXIIError(status: .unauthorized, title: "Authentication required", description: "malformed Authorization header") }
+        guard let token, !token.isEmpty else {
+            throw TAXIIError(status: .unauthorized, title: "Authentication required", description: "malformed Authorization header")
+        }
         if constantTimeEquals(Array(token.utf8), Array(operatorToken.utf8)) {
             return .nodeOperator
         }

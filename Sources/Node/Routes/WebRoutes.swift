@@ -12,7 +12,17 @@ import WebInterface
 /// hashed; every form carries the session's CSRF token, and the login form a
 /// double-submit token of its own.
 struct WebRoutes {
-    init(service: HotlineService, cases: CaseService, records: RecordService, drills: DrillService, intelligence: IntelligenceService, pages: Pages, limiter: RateLimiter, secureCookies: Bool, passwordHasher: PasswordHasher) throws {
+    init(
+        service: HotlineService,
+        cases: CaseService,
+        records: RecordService,
+        drills: DrillService,
+        intelligence: IntelligenceService,
+        pages: Pages,
+        limiter: RateLimiter,
+        secureCookies: Bool,
+        passwordHasher: PasswordHasher
+    ) throws {
         self.service = service
         self.cases = cases
         self.records = records
@@ -90,7 +100,10 @@ struct WebRoutes {
         let token = Secret.generate()
         let now = Date()
         try await service.store.createSession(
-            tokenHash: Secret.storageHash(token), username: user.username, csrfToken: Secret.generate(), now: now,
+            tokenHash: Secret.storageHash(token),
+            username: user.username,
+            csrfToken: Secret.generate(),
+            now: now,
             expiresAt: now.addingTimeInterval(Self.sessionLifetime)
         )
         var response = Response(status: .seeOther, headers: [.location: "/inbox"])
@@ -127,10 +140,15 @@ struct WebRoutes {
             ]
         }
         let overdue = messages.filter { $0.acknowledgementState(now: now) == .overdue }.count
-        return html(pages.render("messages", base(context).merging([
-            "heading": direction == .incoming ? "Inbox" : "Sent messages", "groups": groups, "overdueCount": overdue == 0 ? false : overdue,
-            "refreshSeconds": 30,
-        ]) { $1 }))
+        return html(
+            pages.render(
+                "messages",
+                base(context).merging([
+                    "heading": direction == .incoming ? "Inbox" : "Sent messages", "groups": groups, "overdueCount": overdue == 0 ? false : overdue,
+                    "refreshSeconds": 30,
+                ]) { $1 }
+            )
+        )
     }
 
     func summary(_ message: StoredMessage, now: Date) -> [String: Any] {
@@ -174,7 +192,9 @@ struct WebRoutes {
                 "receivedAt": display(message.receivedAt), "language": message.content.language, "body": message.content.body,
                 "caseReference": present(message.content.caseReference), "hasFields": !fields.isEmpty, "fields": fields,
                 "hasAttachments": !message.content.attachments.isEmpty, "hasDeliveries": !message.deliveries.isEmpty,
-                "attachments": message.content.attachments.map { ["name": $0.name, "size": $0.size, "mediaType": $0.mediaType, "sha256": $0.sha256] },
+                "attachments": message.content.attachments.map {
+                    ["name": $0.name, "size": $0.size, "mediaType": $0.mediaType, "sha256": $0.sha256]
+                },
                 "acknowledgedAt": present(message.acknowledgedAt.map(display)), "acknowledgedBy": present(message.acknowledgedBy),
                 "deliveries": message.deliveries.map { delivery -> [String: Any] in
                     [
@@ -205,7 +225,12 @@ struct WebRoutes {
         return redirect("/messages/\(id)")
     }
 
-    func composePage(_ request: Request, _ context: NodeRequestContext, error: String? = nil, status: HTTPResponse.Status = .ok) async throws -> Response {
+    func composePage(
+        _ request: Request,
+        _ context: NodeRequestContext,
+        error: String? = nil,
+        status: HTTPResponse.Status = .ok
+    ) async throws -> Response {
         let query = request.uri.queryParameters
         let replyTo = query.get("replyTo").flatMap { UUIDv7.isValid($0) ? $0 : nil }
         let original = try await replyTo.asyncMap { try await service.store.message($0) } ?? nil
@@ -213,24 +238,38 @@ struct WebRoutes {
         let peers = await service.peers.all()
         let policy = service.identity.acknowledgementPolicy
         let templates = Template.allCases.filter { $0 != .communicationCheck }
-        return html(pages.render("compose", base(context).merging([
-            "template": template.rawValue, "templateTitle": template.title,
-            "templates": templates.enumerated().map { index, candidate in
-                ["value": candidate.rawValue, "title": candidate.title, "selected": candidate == template, "last": index == templates.count - 1, "replyTo": present(replyTo)]
-            },
-            "replyTo": present(replyTo), "replySubject": present(original?.content.subject), "replyToExercise": original?.exercise ?? false,
-            "subject": original.map { "Re: " + $0.content.subject } ?? "",
-            "peers": peers.map { ["id": $0.record.id.rawValue, "name": $0.record.name, "checked": original?.sender == $0.record.id.rawValue] },
-            "priorities": Priority.allCases.map { priority in
-                ["value": priority.rawValue, "title": priority.rawValue.capitalized, "selected": priority == (original?.content.priority ?? .routine),
-                 "deadline": describe(policy.deadline(for: priority))]
-            },
-            "tlps": TLP.allCases.map { ["value": $0.rawValue, "label": $0.label, "selected": $0 == (original?.tlp ?? .amber)] },
-            "fields": template.fields.map {
-                ["name": $0.name, "label": $0.label, "required": $0.required, "choices": $0.choices ?? [], "hasChoices": $0.choices != nil]
-            },
-            "csrf": csrf(context), "error": present(error),
-        ]) { $1 }), status: status)
+        return html(
+            pages.render(
+                "compose",
+                base(context).merging([
+                    "template": template.rawValue, "templateTitle": template.title,
+                    "templates": templates.enumerated().map { index, candidate in
+                        [
+                            "value": candidate.rawValue, "title": candidate.title, "selected": candidate == template,
+                            "last": index == templates.count - 1, "replyTo": present(replyTo),
+                        ]
+                    },
+                    "replyTo": present(replyTo), "replySubject": present(original?.content.subject), "replyToExercise": original?.exercise ?? false,
+                    "subject": original.map { "Re: " + $0.content.subject } ?? "",
+                    "peers": peers.map {
+                        ["id": $0.record.id.rawValue, "name": $0.record.name, "checked": original?.sender == $0.record.id.rawValue]
+                    },
+                    "priorities": Priority.allCases.map { priority in
+                        [
+                            "value": priority.rawValue, "title": priority.rawValue.capitalized,
+                            "selected": priority == (original?.content.priority ?? .routine),
+                            "deadline": describe(policy.deadline(for: priority)),
+                        ]
+                    },
+                    "tlps": TLP.allCases.map { ["value": $0.rawValue, "label": $0.label, "selected": $0 == (original?.tlp ?? .amber)] },
+                    "fields": template.fields.map {
+                        ["name": $0.name, "label": $0.label, "required": $0.required, "choices": $0.choices ?? [], "hasChoices": $0.choices != nil]
+                    },
+                    "csrf": csrf(context), "error": present(error),
+                ]) { $1 }
+            ),
+            status: status
+        )
     }
 
     func compose(_ request: Request, _ context: NodeRequestContext) async throws -> Response {
@@ -247,9 +286,17 @@ struct WebRoutes {
         var fields: [String: String] = [:]
         for field in template.fields { fields[field.name] = form["field." + field.name] }
         let draft = HotlineService.Draft(
-            to: recipients, template: template, priority: priority, subject: form["subject"] ?? "", body: form["body"] ?? "",
-            language: form["language"] ?? "en", fields: fields, caseReference: form["caseReference"].flatMap { $0.isEmpty ? nil : $0 },
-            inReplyTo: form["inReplyTo"].flatMap { $0.isEmpty ? nil : $0 }, tlp: tlp, exercise: form["exercise"] == "1",
+            to: recipients,
+            template: template,
+            priority: priority,
+            subject: form["subject"] ?? "",
+            body: form["body"] ?? "",
+            language: form["language"] ?? "en",
+            fields: fields,
+            caseReference: form["caseReference"].flatMap { $0.isEmpty ? nil : $0 },
+            inReplyTo: form["inReplyTo"].flatMap { $0.isEmpty ? nil : $0 },
+            tlp: tlp,
+            exercise: form["exercise"] == "1",
             answersExerciseAsReal: form["answerAsReal"] == "1"
         )
         do {
@@ -271,10 +318,14 @@ struct WebRoutes {
             participants.append(values)
         }
         let alerts = try await service.store.keyAlerts().map { alert -> [String: Any] in
-            ["raisedAt": display(alert.raisedAt), "peer": alert.peer, "detail": alert.detail,
-             "offeredFingerprint": Fingerprint(alert.offeredFingerprint)?.description ?? alert.offeredFingerprint]
+            [
+                "raisedAt": display(alert.raisedAt), "peer": alert.peer, "detail": alert.detail,
+                "offeredFingerprint": Fingerprint(alert.offeredFingerprint)?.description ?? alert.offeredFingerprint,
+            ]
         }
-        return html(pages.render("directory", base(context).merging(["participants": participants, "alerts": alerts, "hasAlerts": !alerts.isEmpty]) { $1 }))
+        return html(
+            pages.render("directory", base(context).merging(["participants": participants, "alerts": alerts, "hasAlerts": !alerts.isEmpty]) { $1 })
+        )
     }
 
     func participant(_ descriptor: NodeDescriptor, isSelf: Bool, pinnedAt: Date?) -> [String: Any] {
@@ -282,28 +333,40 @@ struct WebRoutes {
             "id": descriptor.id.rawValue, "name": descriptor.name, "kind": descriptor.kind.rawValue, "endpoint": descriptor.endpoint,
             "fingerprint": descriptor.keys.fingerprint.description, "isSelf": isSelf, "pinnedAt": present(pinnedAt.map(display)),
             "pointsOfContact": descriptor.pointsOfContact.map { contact -> [String: Any] in
-                ["role": contact.role.rawValue, "name": contact.name, "email": contact.email, "phone": present(contact.phone),
-                 "languages": contact.languages.joined(separator: ", "), "timeZone": contact.timeZone, "availability": contact.availability.rawValue]
+                [
+                    "role": contact.role.rawValue, "name": contact.name, "email": contact.email, "phone": present(contact.phone),
+                    "languages": contact.languages.joined(separator: ", "), "timeZone": contact.timeZone,
+                    "availability": contact.availability.rawValue,
+                ]
             },
         ]
     }
 
     func checks(_ context: NodeRequestContext, notice: String?) async throws -> Response {
         let report = CheckReport(checks: try await service.store.communicationChecks(limit: 500))
-        return html(pages.render("checks", base(context).merging([
-            "participants": report.participants.map(row), "days": report.days.prefix(60).map(row),
-            "checks": report.checks.prefix(50).map { check -> [String: Any] in
-                ["id": check.messageID, "peer": check.peer, "sentAt": display(check.sentAt), "roundTrip": describe(check.roundTrip),
-                 "timeToAnswer": describe(check.timeToAnswer)]
-            },
-            "canWrite": context.principal?.role.canWrite ?? false, "csrf": csrf(context), "notice": present(notice),
-        ]) { $1 }))
+        return html(
+            pages.render(
+                "checks",
+                base(context).merging([
+                    "participants": report.participants.map(row), "days": report.days.prefix(60).map(row),
+                    "checks": report.checks.prefix(50).map { check -> [String: Any] in
+                        [
+                            "id": check.messageID, "peer": check.peer, "sentAt": display(check.sentAt), "roundTrip": describe(check.roundTrip),
+                            "timeToAnswer": describe(check.timeToAnswer),
+                        ]
+                    },
+                    "canWrite": context.principal?.role.canWrite ?? false, "csrf": csrf(context), "notice": present(notice),
+                ]) { $1 }
+            )
+        )
     }
 
     func row(_ row: CheckReport.Participant) -> [String: Any] {
-        ["peer": row.peer, "day": present(row.day), "checks": row.checks, "reached": row.reached, "answered": row.answered,
-         "reachability": String(format: "%.0f%%", row.reachability * 100), "roundTrip": describe(row.medianRoundTrip),
-         "timeToAnswer": describe(row.medianTimeToAnswer), "lastCheckAt": row.lastCheckAt.map(display) ?? "—"]
+        [
+            "peer": row.peer, "day": present(row.day), "checks": row.checks, "reached": row.reached, "answered": row.answered,
+            "reachability": String(format: "%.0f%%", row.reachability * 100), "roundTrip": describe(row.medianRoundTrip),
+            "timeToAnswer": describe(row.medianTimeToAnswer), "lastCheckAt": row.lastCheckAt.map(display) ?? "—",
+        ]
     }
 
     func sendChecks(_ request: Request, _ context: NodeRequestContext) async throws -> Response {
@@ -337,7 +400,11 @@ struct WebRoutes {
     func requireWrite(_ form: Form, _ context: NodeRequestContext) throws {
         guard case .user(let user, let session, _) = context.principal else { throw APIError.unauthorized }
         guard let submitted = form["_csrf"], constantTimeEquals(Array(submitted.utf8), Array(session.csrfToken.utf8)) else {
-            throw WebError(status: .forbidden, heading: "Form expired", message: "This form's security token is missing or stale. Reload the page and try again.")
+            throw WebError(
+                status: .forbidden,
+                heading: "Form expired",
+                message: "This form's security token is missing or stale. Reload the page and try again."
+            )
         }
         guard user.role.canWrite else {
             throw WebError(status: .forbidden, heading: "Read-only account", message: "Observers can read the hotline but not send or acknowledge.")
@@ -391,7 +458,11 @@ struct SessionMiddleware: RouterMiddleware {
     let limiter: RateLimiter
     let pages: WebRoutes
 
-    func handle(_ request: Request, context: NodeRequestContext, next: (Request, NodeRequestContext) async throws -> Response) async throws -> Response {
+    func handle(
+        _ request: Request,
+        context: NodeRequestContext,
+        next: (Request, NodeRequestContext) async throws -> Response
+    ) async throws -> Response {
         let now = Date()
         guard let token = request.cookies[pages.sessionCookie]?.value, !token.isEmpty else {
             return pages.redirect("/login")

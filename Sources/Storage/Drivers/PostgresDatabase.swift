@@ -21,8 +21,12 @@ public final class PostgresDatabase: SQLDatabase {
         let database = components.path.hasPrefix("/") ? String(components.path.dropFirst()) : components.path
         let parameters = Dictionary((components.queryItems ?? []).map { ($0.name, $0.value ?? "") }, uniquingKeysWith: { _, last in last })
         let configuration = PostgresClient.Configuration(
-            host: host, port: components.port ?? 5432, username: user, password: components.password,
-            database: database.isEmpty ? nil : database, tls: try tls(mode: parameters["sslmode"] ?? "disable", rootCertificate: parameters["sslrootcert"], url: url)
+            host: host,
+            port: components.port ?? 5432,
+            username: user,
+            password: components.password,
+            database: database.isEmpty ? nil : database,
+            tls: try tls(mode: parameters["sslmode"] ?? "disable", rootCertificate: parameters["sslrootcert"], url: url)
         )
         let postgres = PostgresDatabase(client: PostgresClient(configuration: configuration, backgroundLogger: logger), logger: logger)
         try await postgres.query("SELECT 1")

@@ -14,7 +14,9 @@ public actor SQLiteDatabase: SQLDatabase {
         let database = SQLiteDatabase(connection: connection)
         // A page cache of up to 64 MiB keeps more of a large STIX collection's indexes in memory: inserts into
         // random-UUID keys then cost a write, not a read from disk, as the table grows.
-        for pragma in ["PRAGMA journal_mode=WAL", "PRAGMA synchronous=FULL", "PRAGMA foreign_keys=ON", "PRAGMA busy_timeout=5000", "PRAGMA cache_size=-65536"] {
+        for pragma in [
+            "PRAGMA journal_mode=WAL", "PRAGMA synchronous=FULL", "PRAGMA foreign_keys=ON", "PRAGMA busy_timeout=5000", "PRAGMA cache_size=-65536",
+        ] {
             try await database.query(pragma)
         }
         return database
@@ -49,22 +51,30 @@ public actor SQLiteDatabase: SQLDatabase {
 
     @discardableResult
     fileprivate func run(_ sql: String, _ binds: [SQLValue]) async throws -> [SQLRow] {
-        let rows = try await connection.query(sql, binds.map { value -> SQLiteData in
-            switch value {
-            case .null: .null
-            case .integer(let integer): .integer(SQLiteInt64(integer))
-            case .text(let text): .text(text)
-            }
-        })
-        return rows.map { row in
-            SQLRow(values: Dictionary(row.columns.map { column -> (String, SQLValue) in
-                switch column.data {
-                case .integer(let integer): (column.name, .integer(Int64(integer)))
-                case .text(let text): (column.name, .text(text))
-                case .float(let double): (column.name, .integer(Int64(double)))
-                case .blob, .null: (column.name, .null)
+        let rows = try await connection.query(
+            sql,
+            binds.map { value -> SQLiteData in
+                switch value {
+                case .null: .null
+                case .integer(let integer): .integer(SQLiteInt64(integer))
+                case .text(let text): .text(text)
                 }
-            }, uniquingKeysWith: { first, _ in first }))
+            }
+        )
+        return rows.map { row in
+            SQLRow(
+                values: Dictionary(
+                    row.columns.map { column -> (String, SQLValue) in
+                        switch column.data {
+                        case .integer(let integer): (column.name, .integer(Int64(integer)))
+                        case .text(let text): (column.name, .text(text))
+                        case .float(let double): (column.name, .integer(Int64(double)))
+                        case .blob, .null: (column.name, .null)
+                        }
+                    },
+                    uniquingKeysWith: { first, _ in first }
+                )
+            )
         }
     }
 
