@@ -1,6 +1,7 @@
 import Crypto
 import EntenteProtocol
 import Foundation
+import NIOPosix
 import _CryptoExtras
 
 /// scrypt (RFC 7914), a memory-hard password hash. Stored as
@@ -24,6 +25,17 @@ public struct PasswordHasher: Sendable {
         return ["scrypt", String(cost), String(blockSize), String(parallelism), Base64URL.encode(salt), Base64URL.encode(derived)].joined(
             separator: "$"
         )
+    }
+
+    /// Hashes on NIO's blocking-work pool (one thread per core): a hash takes tens of milliseconds
+    /// and 32 MiB, and on the cooperative pool a few sign-ins would stall every request of the node.
+    public func hashOffThePool(_ password: String) async throws -> String {
+        try await NIOThreadPool.singleton.runIfActive { try hash(password) }
+    }
+
+    /// `verify` on NIO's blocking-work pool, for the same reason as `hashOffThePool`.
+    public static func verifyOffThePool(_ password: String, against stored: String) async throws -> Bool {
+        try await NIOThreadPool.singleton.runIfActive { verify(password, against: stored) }
     }
 
     public static func verify(_ password: String, against stored: String) -> Bool {

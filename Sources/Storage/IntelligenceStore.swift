@@ -96,7 +96,7 @@ extension NodeStore {
             id: try row.text("id"),
             title: try row.text("title"),
             description: try row.text("description"),
-            defaultTLP: TLP(rawValue: try row.text("default_tlp")) ?? .amber
+            defaultTLP: try row.value("default_tlp", as: TLP.self)
         )
     }
 
@@ -134,7 +134,7 @@ extension NodeStore {
         for grant in try await database.query("SELECT * FROM taxii_grants WHERE account = ?", [.text(name)]) {
             grants[try grant.text("collection")] = (try grant.integer("can_read") != 0, try grant.integer("can_write") != 0)
         }
-        return TAXIIAccount(name: name, relation: Reader.Relation(rawValue: try row.text("relation")) ?? .partner, grants: grants)
+        return TAXIIAccount(name: name, relation: try row.value("relation", as: Reader.Relation.self), grants: grants)
     }
 
     public func accounts() async throws -> [TAXIIAccount] {
@@ -227,7 +227,7 @@ extension NodeStore {
             type: try row.text("type"),
             version: try row.text("version"),
             dateAdded: try row.integer("date_added"),
-            tlp: TLP(rawValue: try row.text("tlp")) ?? .red,
+            tlp: try row.value("tlp", as: TLP.self),
             recipients: try row.text("recipients").split(separator: ",").map(String.init),
             document: try row.text("document")
         )

@@ -481,11 +481,10 @@ public struct NodeStore: Sendable {
         func decode<T: Decodable>(_ column: String, as type: T.Type) throws -> T {
             try JSONDecoder().decode(type, from: Data(try row.text(column).utf8))
         }
-        guard let direction = Direction(rawValue: try row.text("direction")),
-            let template = Template(rawValue: try row.text("template")),
-            let priority = Priority(rawValue: try row.text("priority")),
-            let tlp = TLP(rawValue: try row.text("tlp"))
-        else { throw StorageError.unexpectedColumn("direction, template, priority or tlp") }
+        let direction = try row.value("direction", as: Direction.self)
+        let template = try row.value("template", as: Template.self)
+        let priority = try row.value("priority", as: Priority.self)
+        let tlp = try row.value("tlp", as: TLP.self)
         let acknowledgeBy = try row.integer("ack_by")
         return StoredMessage(
             id: try row.text("id"),
@@ -577,7 +576,7 @@ public struct NodeStore: Sendable {
     }
 
     static func user(_ row: SQLRow) throws -> UserRecord {
-        guard let role = Role(rawValue: try row.text("role")) else { throw StorageError.unexpectedColumn("role") }
+        let role = try row.value("role", as: Role.self)
         return UserRecord(
             username: try row.text("username"),
             displayName: try row.text("display_name"),

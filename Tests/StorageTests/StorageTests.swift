@@ -125,6 +125,22 @@ struct StorageTests {
         }
     }
 
+    /// A value no enumeration knows (the database was edited) is an error naming the column,
+    /// never a default: a corrupt relation must not read as `partner`, nor a TLP as another.
+    @Test(arguments: Backend.available)
+    func aCorruptEnumerationColumnIsAnErrorNotADefault(backend: Backend) async throws {
+        try await withStore(backend) { store in
+            try await store.database.query(
+                "INSERT INTO taxii_accounts (name, relation, token_hash, created_at) VALUES ('soc', 'overlord', 'h', 0)"
+            )
+            await #expect(throws: StorageError.unexpectedColumn("relation")) { try await store.account("soc") }
+            try await store.database.query(
+                "INSERT INTO taxii_collections (id, title, description, default_tlp, created_at) VALUES ('c', 't', 'd', 'purple', 0)"
+            )
+            await #expect(throws: StorageError.unexpectedColumn("default_tlp")) { try await store.collection("c") }
+        }
+    }
+
     @Test(arguments: Backend.available)
     func outgoingMessagesAreQueuedAtomicallyAndDeliveredOnce(backend: Backend) async throws {
         try await withStore(backend) { store in

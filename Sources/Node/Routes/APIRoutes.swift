@@ -271,7 +271,7 @@ struct APIRoutes {
             username: body.username,
             displayName: body.displayName,
             role: body.role,
-            passwordHash: try passwordHasher.hash(body.password)
+            passwordHash: try await passwordHasher.hashOffThePool(body.password)
         )
         return try await handling {
             try await service.store.createUser(user, now: Date())

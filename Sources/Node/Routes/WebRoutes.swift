@@ -95,7 +95,7 @@ struct WebRoutes {
         let password = form["password"] ?? ""
         let user = try await service.store.user(username)
         // Hash even for unknown names, so the response time does not tell which accounts exist.
-        let verified = PasswordHasher.verify(password, against: user?.passwordHash ?? unknownUserHash)
+        let verified = try await PasswordHasher.verifyOffThePool(password, against: user?.passwordHash ?? unknownUserHash)
         guard let user, verified else { return loginPage(error: "Unknown username or wrong password.", status: .unauthorized) }
         let token = Secret.generate()
         let now = Date()

@@ -26,6 +26,13 @@ public struct SQLRow: Sendable {
         return value
     }
 
+    /// A text column holding one of an enumeration's values: anything else means the database
+    /// was edited or corrupted, and is an error rather than a silent default.
+    public func value<Value: RawRepresentable>(_ column: String, as type: Value.Type) throws -> Value where Value.RawValue == String {
+        guard let value = Value(rawValue: try text(column)) else { throw StorageError.unexpectedColumn(column) }
+        return value
+    }
+
     public func optionalText(_ column: String) throws -> String? {
         switch values[column] {
         case .text(let value): return value
