@@ -125,6 +125,28 @@ struct StorageTests {
         }
     }
 
+    /// A statement on the database itself from inside a transaction (which would wait forever
+    /// for the transaction on SQLite, and run outside it on PostgreSQL) is refused, and the
+    /// transaction rolls back.
+    @Test(arguments: Backend.available)
+    func aStatementOutsideItsOwnTransactionIsRefused(backend: Backend) async throws {
+        try await withStore(backend) { store in
+            let database = store.database
+            await #expect(throws: StorageError.self) {
+                try await database.transaction { db in
+                    try await db.query("INSERT INTO schema_migrations (version, applied_at) VALUES (999, 0)")
+                    return try await database.query("SELECT COUNT(*) AS n FROM schema_migrations")
+                }
+            }
+            await #expect(throws: StorageError.self) {
+                try await database.transaction { _ in try await database.transaction { _ in 1 } }
+            }
+            let held = try await database.query("SELECT version FROM schema_migrations WHERE version = 999")
+            #expect(held.isEmpty, "the transaction rolled back")
+            #expect(try await database.query("SELECT 1 AS one").first?.integer("one") == 1, "the database is usable afterwards")
+        }
+    }
+
     /// A value no enumeration knows (the database was edited) is an error naming the column,
     /// never a default: a corrupt relation must not read as `partner`, nor a TLP as another.
     @Test(arguments: Backend.available)

@@ -57,13 +57,15 @@ public final class PostgresDatabase: SQLDatabase {
 
     @discardableResult
     public func query(_ sql: String, _ binds: [SQLValue]) async throws -> [SQLRow] {
-        try await Self.collect(client.query(Self.makeQuery(sql, binds), logger: logger))
+        try TransactionScope.checkOutside(sql)
+        return try await Self.collect(client.query(Self.makeQuery(sql, binds), logger: logger))
     }
 
     public func transaction<T: Sendable>(_ body: @Sendable (any SQLExecutor) async throws -> T) async throws -> T {
+        try TransactionScope.checkOutside("BEGIN")
         do {
             return try await client.withTransaction(logger: logger) { connection in
-                try await body(ConnectionExecutor(connection: connection, logger: self.logger))
+                try await TransactionScope.inside { try await body(ConnectionExecutor(connection: connection, logger: self.logger)) }
             }
         } catch let error as PostgresTransactionError {
             // Callers care about why their work failed, not about the transaction wrapper.

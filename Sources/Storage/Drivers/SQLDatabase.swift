@@ -68,6 +68,23 @@ extension SQLExecutor {
     public func query(_ sql: String) async throws -> [SQLRow] { try await query(sql, []) }
 }
 
+/// Whether the current task is inside a transaction's body. A statement there must go
+/// through the transaction's executor: on the database itself it would wait for the
+/// transaction's own lock on SQLite (forever), and run outside the transaction on PostgreSQL.
+enum TransactionScope {
+    @TaskLocal static var isInside = false
+
+    /// Refuses a statement on the database itself from inside a transaction's body.
+    static func checkOutside(_ sql: String) throws {
+        guard !isInside else { throw StorageError.outsideTransaction(String(sql.prefix(80))) }
+    }
+
+    /// Runs a transaction's body, marked as inside it.
+    static func inside<T: Sendable>(_ body: () async throws -> T) async rethrows -> T {
+        try await $isInside.withValue(true) { try await body() }
+    }
+}
+
 public protocol SQLDatabase: SQLExecutor {
     var kind: DatabaseKind { get }
     /// Runs `body` in one transaction: all of it commits, or none of it does.
@@ -82,6 +99,8 @@ public enum StorageError: Error, CustomStringConvertible, Equatable {
     case invalidDatabaseURL(String)
     case notFound(String)
     case conflict(String)
+    /// A statement was sent on the database rather than on the transaction it ran in.
+    case outsideTransaction(String)
 
     public var description: String {
         switch self {
@@ -89,6 +108,7 @@ public enum StorageError: Error, CustomStringConvertible, Equatable {
         case .invalidDatabaseURL(let url): "invalid database URL \(url): expected postgres://user:password@host:port/database"
         case .notFound(let what): "\(what) not found"
         case .conflict(let what): "\(what) already exists"
+        case .outsideTransaction(let sql): "a statement inside a transaction used the database instead of the transaction: \(sql)"
         }
     }
 }

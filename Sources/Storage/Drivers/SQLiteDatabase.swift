@@ -26,14 +26,16 @@ public actor SQLiteDatabase: SQLDatabase {
 
     @discardableResult
     public func query(_ sql: String, _ binds: [SQLValue]) async throws -> [SQLRow] {
-        try await lock.withLock { try await self.run(sql, binds) }
+        try TransactionScope.checkOutside(sql)
+        return try await lock.withLock { try await self.run(sql, binds) }
     }
 
     public func transaction<T: Sendable>(_ body: @Sendable (any SQLExecutor) async throws -> T) async throws -> T {
-        try await lock.withLock {
+        try TransactionScope.checkOutside("BEGIN")
+        return try await lock.withLock {
             try await self.run("BEGIN IMMEDIATE", [])
             do {
-                let result = try await body(TransactionExecutor(database: self))
+                let result = try await TransactionScope.inside { try await body(TransactionExecutor(database: self)) }
                 try await self.run("COMMIT", [])
                 return result
             } catch {
