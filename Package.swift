@@ -1,5 +1,38 @@
 // swift-tools-version:6.1
+import Foundation
 import PackageDescription
+
+/// The node's features, in the order the node lists them. Each is a folder under Sources/Features holding one slice
+/// per layer it needs: Model (pure core), Storage, Federation, Node (service and routes), Pages (templates), CLI.
+/// A layer's module compiles that layer of every feature, so the pure core stays free of I/O by construction.
+let features = [
+    "Hotline", "Checks", "Cases", "Record", "Forums", "Agreements", "Norms", "ConfidenceBuilding", "Drills", "CapacityBuilding", "Intelligence",
+]
+
+/// The folders, relative to Sources, of one layer of the given features, where they have it.
+func slices(_ layer: String, of names: [String] = features) -> [String] {
+    names.map { "Features/\($0)/\(layer)" }.filter { FileManager.default.fileExists(atPath: "\(Context.packageDirectory)/Sources/\($0)") }
+}
+
+/// Every folder a target sharing Sources might use: the shared modules' and each feature's slices.
+let allFolders: [String] = {
+    let files = FileManager.default
+    let sources = "\(Context.packageDirectory)/Sources"
+    let shared = ((try? files.contentsOfDirectory(atPath: sources)) ?? []).filter { $0 != "Features" }
+    let layers = ((try? files.contentsOfDirectory(atPath: "\(sources)/Features")) ?? []).flatMap { feature in
+        ((try? files.contentsOfDirectory(atPath: "\(sources)/Features/\(feature)")) ?? []).map { "Features/\(feature)/\($0)" }
+    }
+    return shared + layers
+}()
+
+/// The targets below share Sources as their path; SwiftPM would warn about every file a target does not use,
+/// so each excludes the folders that are not its own.
+func unused(by own: [String]) -> [String] {
+    allFolders.filter { folder in !own.contains { $0 == folder || $0.hasPrefix(folder + "/") } }
+}
+
+/// The multilateral record's features: one shared document type (the Record) and the kinds of record built on it.
+let multilateral = ["Record", "Forums", "Agreements", "Norms", "ConfidenceBuilding", "Drills", "CapacityBuilding"]
 
 let strict: [SwiftSetting] = [.swiftLanguageMode(.v6)]
 let crypto: Target.Dependency = .product(name: "Crypto", package: "swift-crypto")
@@ -39,20 +72,36 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
-        .target(name: "Hotline", dependencies: ["EntenteProtocol"], swiftSettings: strict),
+        .target(
+            name: "Hotline",
+            dependencies: ["EntenteProtocol"],
+            path: "Sources",
+            exclude: unused(by: slices("Model", of: ["Hotline"])),
+            sources: slices("Model", of: ["Hotline"]),
+            swiftSettings: strict
+        ),
         .target(
             name: "Cases",
             dependencies: ["EntenteProtocol", .product(name: "Crypto", package: "swift-crypto")],
+            path: "Sources",
+            exclude: unused(by: slices("Model", of: ["Cases"])),
+            sources: slices("Model", of: ["Cases"]),
             swiftSettings: strict
         ),
         .target(
             name: "Multilateral",
             dependencies: ["EntenteProtocol", "Hotline", .product(name: "Crypto", package: "swift-crypto")],
+            path: "Sources",
+            exclude: unused(by: slices("Model", of: multilateral)),
+            sources: slices("Model", of: multilateral),
             swiftSettings: strict
         ),
         .target(
             name: "Intelligence",
             dependencies: ["EntenteProtocol", "Cases", .product(name: "Crypto", package: "swift-crypto")],
+            path: "Sources",
+            exclude: unused(by: slices("Model", of: ["Intelligence"])),
+            sources: slices("Model", of: ["Intelligence"]),
             swiftSettings: strict
         ),
 
@@ -66,6 +115,9 @@ let package = Package(
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "Logging", package: "swift-log"),
             ],
+            path: "Sources",
+            exclude: unused(by: ["Storage"] + slices("Storage")),
+            sources: ["Storage"] + slices("Storage"),
             swiftSettings: strict
         ),
         .target(
@@ -81,12 +133,19 @@ let package = Package(
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "CoreMetrics", package: "swift-metrics"),
             ],
+            path: "Sources",
+            exclude: unused(by: ["Federation"] + slices("Federation")),
+            sources: ["Federation"] + slices("Federation"),
             swiftSettings: strict
         ),
         .target(
             name: "WebInterface",
             dependencies: [.product(name: "Mustache", package: "swift-mustache")],
-            resources: [.copy("Templates")],
+            path: "Sources",
+            exclude: unused(by: ["WebInterface"] + slices("Pages")),
+            sources: ["WebInterface/Pages.swift"],
+            // Flattened into one bundle folder: template names are unique across features.
+            resources: (["WebInterface/Templates"] + slices("Pages")).map { .process($0) },
             swiftSettings: strict
         ),
         .target(
@@ -109,7 +168,10 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "CoreMetrics", package: "swift-metrics"),
             ],
-            resources: [.copy("openapi.json")],
+            path: "Sources",
+            exclude: unused(by: ["Node"] + slices("Node")) + ["Node/openapi.json"],
+            sources: ["Node"] + slices("Node"),
+            resources: [.copy("Node/openapi.json")],
             swiftSettings: strict
         ),
         .executableTarget(
@@ -124,6 +186,9 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ],
+            path: "Sources",
+            exclude: unused(by: ["EntenteCLI"] + slices("CLI")),
+            sources: ["EntenteCLI"] + slices("CLI"),
             swiftSettings: strict
         ),
 
