@@ -1,34 +1,48 @@
 // swift-tools-version:6.1
-import Foundation
 import PackageDescription
 
-/// The node's features, in the order the node lists them. Each is a folder under Sources/Features holding one slice
-/// per layer it needs: Model (pure core), Storage, Federation, Node (service and routes), Pages (templates), CLI.
-/// A layer's module compiles that layer of every feature, so the pure core stays free of I/O by construction.
-let features = [
-    "Hotline", "Checks", "Cases", "Record", "Forums", "Agreements", "Norms", "ConfidenceBuilding", "Drills", "CapacityBuilding", "Intelligence",
-]
-
-/// The folders, relative to Sources, of one layer of the given features, where they have it.
-func slices(_ layer: String, of names: [String] = features) -> [String] {
-    names.map { "Features/\($0)/\(layer)" }.filter { FileManager.default.fileExists(atPath: "\(Context.packageDirectory)/Sources/\($0)") }
+/// A layer of a feature: the folder `Sources/Features/<Feature>/<Layer>`, compiled into that layer's module.
+enum Layer: String {
+    /// The pure core: value types and rules, no I/O (modules Hotline, Cases, Multilateral, Intelligence).
+    case model = "Model"
+    case storage = "Storage"
+    case federation = "Federation"
+    /// The feature's service, API and web routes, and how it plugs into the node (`NodeFeature`).
+    case node = "Node"
+    /// Mustache templates, shipped as the WebInterface module's resources.
+    case pages = "Pages"
+    case cli = "CLI"
 }
 
-/// Every folder a target sharing Sources might use: the shared modules' and each feature's slices.
-let allFolders: [String] = {
-    let files = FileManager.default
-    let sources = "\(Context.packageDirectory)/Sources"
-    let shared = ((try? files.contentsOfDirectory(atPath: sources)) ?? []).filter { $0 != "Features" }
-    let layers = ((try? files.contentsOfDirectory(atPath: "\(sources)/Features")) ?? []).flatMap { feature in
-        ((try? files.contentsOfDirectory(atPath: "\(sources)/Features/\(feature)")) ?? []).map { "Features/\(feature)/\($0)" }
-    }
-    return shared + layers
-}()
+/// The node's features, in the order the node lists them (Sources/Node/NodeFeatures.swift), each with the layers it has.
+let features: [(name: String, layers: [Layer])] = [
+    ("Hotline", [.model, .storage, .federation, .node, .pages, .cli]),
+    ("Cases", [.model, .storage, .federation, .node, .pages, .cli]),
+    ("Record", [.model, .storage, .federation, .node, .cli]),
+    ("Forums", [.model, .node, .pages, .cli]),
+    ("Agreements", [.model, .storage, .node, .pages, .cli]),
+    ("Norms", [.model, .node, .pages, .cli]),
+    ("ConfidenceBuilding", [.model, .node, .pages, .cli]),
+    ("Drills", [.model, .storage, .node, .pages, .cli]),
+    ("CapacityBuilding", [.model, .node, .pages, .cli]),
+    ("Intelligence", [.model, .storage, .node, .pages, .cli]),
+    ("Directory", [.node, .pages, .cli]),
+    ("Checks", [.storage, .node, .pages, .cli]),
+]
+
+/// The modules every feature builds on, each in its own folder under Sources.
+let sharedFolders = ["CanonicalJSON", "EntenteProtocol", "Storage", "Federation", "WebInterface", "Node", "EntenteCLI"]
+
+/// The folders, relative to Sources, of one layer of the given features (all by default), where they have it.
+func slices(_ layer: Layer, of names: [String]? = nil) -> [String] {
+    features.filter { names?.contains($0.name) ?? true }.filter { $0.layers.contains(layer) }.map { "Features/\($0.name)/\(layer.rawValue)" }
+}
 
 /// The targets below share Sources as their path; SwiftPM would warn about every file a target does not use,
 /// so each excludes the folders that are not its own.
 func unused(by own: [String]) -> [String] {
-    allFolders.filter { folder in !own.contains { $0 == folder || $0.hasPrefix(folder + "/") } }
+    let all = sharedFolders + features.flatMap { feature in feature.layers.map { "Features/\(feature.name)/\($0.rawValue)" } }
+    return all.filter { folder in !own.contains { $0 == folder || $0.hasPrefix(folder + "/") } }
 }
 
 /// The multilateral record's features: one shared document type (the Record) and the kinds of record built on it.
@@ -76,32 +90,32 @@ let package = Package(
             name: "Hotline",
             dependencies: ["EntenteProtocol"],
             path: "Sources",
-            exclude: unused(by: slices("Model", of: ["Hotline"])),
-            sources: slices("Model", of: ["Hotline"]),
+            exclude: unused(by: slices(.model, of: ["Hotline"])),
+            sources: slices(.model, of: ["Hotline"]),
             swiftSettings: strict
         ),
         .target(
             name: "Cases",
             dependencies: ["EntenteProtocol", .product(name: "Crypto", package: "swift-crypto")],
             path: "Sources",
-            exclude: unused(by: slices("Model", of: ["Cases"])),
-            sources: slices("Model", of: ["Cases"]),
+            exclude: unused(by: slices(.model, of: ["Cases"])),
+            sources: slices(.model, of: ["Cases"]),
             swiftSettings: strict
         ),
         .target(
             name: "Multilateral",
             dependencies: ["EntenteProtocol", "Hotline", .product(name: "Crypto", package: "swift-crypto")],
             path: "Sources",
-            exclude: unused(by: slices("Model", of: multilateral)),
-            sources: slices("Model", of: multilateral),
+            exclude: unused(by: slices(.model, of: multilateral)),
+            sources: slices(.model, of: multilateral),
             swiftSettings: strict
         ),
         .target(
             name: "Intelligence",
             dependencies: ["EntenteProtocol", "Cases", .product(name: "Crypto", package: "swift-crypto")],
             path: "Sources",
-            exclude: unused(by: slices("Model", of: ["Intelligence"])),
-            sources: slices("Model", of: ["Intelligence"]),
+            exclude: unused(by: slices(.model, of: ["Intelligence"])),
+            sources: slices(.model, of: ["Intelligence"]),
             swiftSettings: strict
         ),
 
@@ -116,8 +130,8 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ],
             path: "Sources",
-            exclude: unused(by: ["Storage"] + slices("Storage")),
-            sources: ["Storage"] + slices("Storage"),
+            exclude: unused(by: ["Storage"] + slices(.storage)),
+            sources: ["Storage"] + slices(.storage),
             swiftSettings: strict
         ),
         .target(
@@ -134,18 +148,18 @@ let package = Package(
                 .product(name: "CoreMetrics", package: "swift-metrics"),
             ],
             path: "Sources",
-            exclude: unused(by: ["Federation"] + slices("Federation")),
-            sources: ["Federation"] + slices("Federation"),
+            exclude: unused(by: ["Federation"] + slices(.federation)),
+            sources: ["Federation"] + slices(.federation),
             swiftSettings: strict
         ),
         .target(
             name: "WebInterface",
             dependencies: [.product(name: "Mustache", package: "swift-mustache")],
             path: "Sources",
-            exclude: unused(by: ["WebInterface"] + slices("Pages")),
+            exclude: unused(by: ["WebInterface"] + slices(.pages)),
             sources: ["WebInterface/Pages.swift"],
             // Flattened into one bundle folder: template names are unique across features.
-            resources: (["WebInterface/Templates"] + slices("Pages")).map { .process($0) },
+            resources: (["WebInterface/Templates"] + slices(.pages)).map { .process($0) },
             swiftSettings: strict
         ),
         .target(
@@ -169,8 +183,8 @@ let package = Package(
                 .product(name: "CoreMetrics", package: "swift-metrics"),
             ],
             path: "Sources",
-            exclude: unused(by: ["Node"] + slices("Node")) + ["Node/openapi.json"],
-            sources: ["Node"] + slices("Node"),
+            exclude: unused(by: ["Node"] + slices(.node)) + ["Node/openapi.json"],
+            sources: ["Node"] + slices(.node),
             resources: [.copy("Node/openapi.json")],
             swiftSettings: strict
         ),
@@ -187,8 +201,8 @@ let package = Package(
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ],
             path: "Sources",
-            exclude: unused(by: ["EntenteCLI"] + slices("CLI")),
-            sources: ["EntenteCLI"] + slices("CLI"),
+            exclude: unused(by: ["EntenteCLI"] + slices(.cli)),
+            sources: ["EntenteCLI"] + slices(.cli),
             swiftSettings: strict
         ),
 

@@ -1,7 +1,16 @@
 import EntenteProtocol
 import Foundation
-import Hotline
 import Storage
+
+/// How a feature takes in its type of envelope, once the receiver has verified the sender's signature,
+/// charged its budget and quota, and opened the content: check the content and store it in one
+/// transaction, or refuse it with a `ProtocolError` having stored nothing.
+public protocol EnvelopeIntake: Sendable {
+    /// The `type` of the envelopes this intake takes.
+    var envelopeType: String { get }
+    /// Returns when the envelope was first stored: a replay stores nothing and returns the original time.
+    func receive(_ envelope: Envelope, content: JSONValue, now: Date) async throws -> Date
+}
 
 /// Takes an envelope off the wire and either stores it and signs a receipt, or
 /// refuses it with a `ProtocolError` having stored nothing.
@@ -11,11 +20,14 @@ public struct EnvelopeReceiver: Sendable {
     public let store: NodeStore
     /// Bytes of envelopes this node keeps for any one peer: a pinned peer cannot fill the disk.
     public let storageQuota: Int64
+    /// Each feature's intake, by the envelope type it takes; any other type is refused.
+    let intakes: [String: any EnvelopeIntake]
 
-    public init(identity: LocalIdentity, peers: PeerDirectory, store: NodeStore, storageQuota: Int64 = 2 << 30) {
+    public init(identity: LocalIdentity, peers: PeerDirectory, store: NodeStore, intakes: [any EnvelopeIntake], storageQuota: Int64 = 2 << 30) {
         self.identity = identity
         self.peers = peers
         self.store = store
+        self.intakes = Dictionary(intakes.map { ($0.envelopeType, $0) }) { first, _ in first }
         self.storageQuota = storageQuota
     }
 
@@ -47,29 +59,9 @@ public struct EnvelopeReceiver: Sendable {
                 "\(identity.id) keeps at most \(storageQuota) bytes of envelopes for \(envelope.sender), and holds \(used); ask its operator"
             )
         }
+        guard let intake = intakes[envelope.type] else { throw ProtocolError.unsupportedType(envelope.type) }
         let content = try envelope.open(as: identity.id, with: identity.keys.agreement)
-
-        let storedAt: Date
-        switch envelope.type {
-        case HotlineMessage.envelopeType:
-            let message = try content.decoded(as: HotlineMessage.self)
-            do { try message.validate() } catch { throw ProtocolError.malformed(error.description) }
-            storedAt = try await store.recordIncoming(envelope, message: message, now: now)
-        case Acknowledgement.envelopeType:
-            let acknowledgement = try content.decoded(as: Acknowledgement.self)
-            do { try acknowledgement.validate() } catch { throw ProtocolError.malformed(error.description) }
-            do {
-                storedAt = try await store.recordIncoming(envelope, acknowledgement: acknowledgement, now: now)
-            } catch StorageError.notFound(let what) {
-                throw ProtocolError.malformed("acknowledgement refers to no \(what)")
-            }
-        case CaseEnvelopes.envelopeType:
-            storedAt = try await CaseEventIntake(identity: identity, peers: peers, store: store).receive(envelope, content: content, now: now)
-        case RecordEnvelopes.envelopeType:
-            storedAt = try await RecordEntryIntake(identity: identity, peers: peers, store: store).receive(envelope, content: content, now: now)
-        default:
-            throw ProtocolError.unsupportedType(envelope.type)
-        }
+        let storedAt = try await intake.receive(envelope, content: content, now: now)
         let receipt = DeliveryReceipt(
             envelopeID: envelope.id,
             digest: envelope.digest,

@@ -79,6 +79,8 @@ public final class NodeServer: Sendable {
     let logger: Logger
     let operatorToken: String
     let httpClient: HTTPClient
+    /// Per person or operator token, shared by the API, the web interface and TAXII.
+    let userLimiter: RateLimiter
     let runState = RunState()
 
     public static func open(directory: NodeDirectory, options: Options, logger: Logger = Logger(label: "entente")) async throws -> NodeServer {
@@ -103,6 +105,7 @@ public final class NodeServer: Sendable {
         self.operatorToken = try directory.operatorToken()
         let httpClient = try PeerClient.makeHTTPClient(trustedRoots: options.trustedRoots)
         self.httpClient = httpClient
+        userLimiter = RateLimiter(options.userRateLimit)
         let metrics = NodeMetrics()
         self.metrics = metrics
         let peers = try await PeerDirectory(store: store, acceptsSignedRotations: options.acceptsSignedRotations)
@@ -123,61 +126,79 @@ public final class NodeServer: Sendable {
         subscriptions = SubscriptionService(intelligence: intelligence, http: httpClient)
     }
 
-    /// Every route the node serves: operations, federation, API and web interface.
-    func makeRouter() async throws -> Router<NodeRequestContext> {
+    /// The node's features, built over its shared parts.
+    func makeFeatures(site: Site) -> [any NodeFeature] {
+        let context = FeatureContext(
+            identity: identity,
+            store: store,
+            peers: service.peers,
+            hotline: service,
+            cases: cases,
+            records: records,
+            drills: drills,
+            intelligence: intelligence,
+            subscriptions: subscriptions,
+            site: site,
+            options: options,
+            operatorToken: operatorToken,
+            userLimiter: userLimiter
+        )
+        return NodeFeatures.all.map { $0.init(context) }
+    }
+
+    /// Every route the node serves: operations, federation, the API and the web interface, and each
+    /// feature's part of them.
+    func makeRouter(features: [any NodeFeature], site: Site) throws -> Router<NodeRequestContext> {
         let router = Router(context: NodeRequestContext.self)
         router.add(middleware: RequestLogMiddleware(metrics: metrics))
-        let userLimiter = RateLimiter(options.userRateLimit)
         OperationsRoutes(service: service, metrics: metrics).register(on: router)
         FederationRoutes(
             identity: identity,
-            receiver: EnvelopeReceiver(identity: identity, peers: service.peers, store: store, storageQuota: options.peerStorageQuota),
+            receiver: EnvelopeReceiver(
+                identity: identity,
+                peers: service.peers,
+                store: store,
+                intakes: features.flatMap(\.envelopeIntakes),
+                storageQuota: options.peerStorageQuota
+            ),
             service: service,
             limiter: RateLimiter(options.peerRateLimit),
             sourceLimiter: RateLimiter(options.sourceRateLimit),
             metrics: metrics
         ).register(on: router)
-        TAXIIRoutes(intelligence: intelligence, operatorToken: operatorToken, limiter: userLimiter).register(on: router)
-        APIRoutes(
-            service: service,
-            cases: cases,
-            records: records,
-            drills: drills,
-            intelligence: intelligence,
-            subscriptions: subscriptions,
+        let api = AdministrationRoutes(
+            identity: identity,
+            store: store,
+            outbox: service.outbox,
             operatorToken: operatorToken,
             limiter: userLimiter,
             passwordHasher: options.passwordHasher
         ).register(on: router)
-        try WebRoutes(
-            service: service,
-            cases: cases,
-            records: records,
-            drills: drills,
-            intelligence: intelligence,
-            pages: try await Pages.load(),
+        let web = try WebSession(
+            site: site,
+            store: store,
             limiter: userLimiter,
             secureCookies: options.secureCookies ?? identity.endpoint.hasPrefix("https://"),
             passwordHasher: options.passwordHasher
         ).register(on: router)
+        for feature in features {
+            feature.addProtocolRoutes(to: router)
+            feature.addRoutes(to: api)
+            feature.addPages(to: web)
+        }
         return router
     }
 
+    /// The node's features over its shared parts: every route they and the node serve, and their jobs.
+    func assemble() async throws -> (router: Router<NodeRequestContext>, jobs: [BackgroundJob]) {
+        let site = Site(pages: try await Pages.load(), identity: identity, navigation: NodeFeatures.navigation)
+        let features = makeFeatures(site: site)
+        return (try makeRouter(features: features, site: site), features.flatMap(\.jobs))
+    }
+
     func makeApplication(onRunning: @escaping @Sendable (Int) async -> Void) async throws -> some ApplicationProtocol {
-        let router = try await makeRouter()
-        let background = BackgroundWork(
-            service: service,
-            cases: cases,
-            checkInterval: options.checkInterval,
-            descriptorRefreshInterval: options.descriptorRefreshInterval,
-            escalation: options.caseEscalation,
-            escalationCheckInterval: options.escalationCheckInterval,
-            drills: drills,
-            drillCheckInterval: options.drillCheckInterval,
-            subscriptions: subscriptions,
-            subscriptionInterval: options.subscriptionInterval,
-            logger: logger
-        )
+        let (router, jobs) = try await assemble()
+        let background = BackgroundWork(outbox: service.outbox, jobs: jobs, logger: logger)
         var configuration = ApplicationConfiguration(address: .hostname(options.host, port: options.port), serverName: "Entente")
         configuration.reuseAddress = true
         configuration.availableConnectionsDelegate = MaximumAvailableConnections(options.maximumConnections)
@@ -273,64 +294,18 @@ public final class NodeServer: Sendable {
     }
 }
 
-/// The outbox worker and the periodic jobs, tied to the server's lifetime.
+/// The outbox worker and the features' periodic jobs, tied to the server's lifetime.
 struct BackgroundWork: Service {
-    let service: HotlineService
-    let cases: CaseService
-    let checkInterval: Duration?
-    let descriptorRefreshInterval: Duration?
-    let escalation: CaseEscalationPolicy?
-    let escalationCheckInterval: Duration
-    let drills: DrillService
-    let drillCheckInterval: Duration
-    let subscriptions: SubscriptionService
-    let subscriptionInterval: Duration?
+    let outbox: OutboxWorker
+    let jobs: [BackgroundJob]
     let logger: Logger
 
     func run() async throws {
         await cancelWhenGracefulShutdown {
             await withTaskGroup(of: Void.self) { group in
-                group.addTask { await service.outbox.run() }
-                if let checkInterval {
-                    group.addTask {
-                        await every(checkInterval, "scheduled communication check") {
-                            _ = try await service.sendCommunicationChecks(composedBy: "scheduled check")
-                        }
-                    }
-                }
-                if let escalation {
-                    group.addTask {
-                        await every(escalationCheckInterval, "case escalation") {
-                            for raised in try await cases.escalateOverdue(escalation) {
-                                logger.warning(
-                                    "overdue case item escalated",
-                                    metadata: [
-                                        "case": "\(raised.caseID)", "item": "\(raised.itemID)", "to": "\(escalation.toRole.rawValue)",
-                                    ]
-                                )
-                            }
-                        }
-                    }
-                }
-                group.addTask {
-                    await every(drillCheckInterval, "drill injects") { try await drills.sendDueInjects() }
-                }
-                if let subscriptionInterval {
-                    group.addTask { await every(subscriptionInterval, "TAXII subscriptions") { try await subscriptions.pullAll() } }
-                }
-                if let descriptorRefreshInterval {
-                    group.addTask {
-                        await every(descriptorRefreshInterval, "descriptor refresh") {
-                            for peer in await service.peers.all() {
-                                do { _ = try await service.refreshPeer(peer.record.id) } catch {
-                                    logger.warning(
-                                        "could not refresh a peer's descriptor",
-                                        metadata: ["peer": "\(peer.record.id)", "error": "\(error)"]
-                                    )
-                                }
-                            }
-                        }
-                    }
+                group.addTask { await outbox.run() }
+                for job in jobs {
+                    group.addTask { await every(job.interval, job.name, job.run) }
                 }
             }
         }

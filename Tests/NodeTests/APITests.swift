@@ -18,7 +18,7 @@ struct APITests {
                 (operations.objectValue ?? [:]).keys.map { "\($0.uppercased()) \(path)" }
             }
         )
-        let router = try await node.server.makeRouter()
+        let router = try await node.server.assemble().router
         let prefixes = ["/api/", "/federation/", "/.well-known/", "/health", "/metrics", "/openapi.json"]
         let routes = Set(
             router.routes.map { route -> String in
@@ -68,7 +68,12 @@ struct APITests {
             headers: auth
         )
         #expect(flash.status == 403 && flash.json?["error"]?.stringValue == "forbidden", "\(flash.body)")
-        let huge = try await http(.POST, node.url + "/api/v1/messages", body: String(repeating: "x", count: APIRoutes.bodyLimit + 1), headers: auth)
+        let huge = try await http(
+            .POST,
+            node.url + "/api/v1/messages",
+            body: String(repeating: "x", count: HotlineAPIRoutes.bodyLimit + 1),
+            headers: auth
+        )
         #expect(huge.status == 413 && huge.json?["error"]?.stringValue == "too_large")
         #expect(try await node.server.store.envelopeCount() == 0)
 

@@ -808,7 +808,12 @@ struct HostileInterleavingTests {
             for node in [estonia, latvia, finland] {
                 _ = try await peers.pin(node.server.identity.descriptor, document: try node.server.identity.signedDescriptor(), now: Date())
             }
-            let receiver = EnvelopeReceiver(identity: identity, peers: peers, store: store)
+            let receiver = EnvelopeReceiver(
+                identity: identity,
+                peers: peers,
+                store: store,
+                intakes: [CaseEventIntake(identity: identity, peers: peers, store: store)]
+            )
             // Honest envelopes (some twice) and hostile ones, shuffled; what waits for history is sent again, as an outbox would.
             var pending = (honestWire + honestWire.prefix(3) + hostile).shuffled(using: &generator)
             for _ in 0..<(honestWire.count + 1) where !pending.isEmpty {

@@ -7,7 +7,7 @@ import Storage
 /// anything is stored: each event signed by its author's pinned key, relayed only
 /// by its author or the case's owner, written by a participant, addressed to a
 /// participant. The owner relays what it receives to participants the author missed.
-struct CaseEventIntake: Sendable {
+public struct CaseEventIntake: EnvelopeIntake {
     /// Events a participant may have waiting for earlier ones in one case: enough for any
     /// out-of-order delivery, too few to fill the node with events that never fit.
     static let maximumWaitingPerAuthor = 64
@@ -15,9 +15,17 @@ struct CaseEventIntake: Sendable {
     let identity: LocalIdentity
     let peers: PeerDirectory
     let store: NodeStore
+
+    public init(identity: LocalIdentity, peers: PeerDirectory, store: NodeStore) {
+        self.identity = identity
+        self.peers = peers
+        self.store = store
+    }
+
+    public var envelopeType: String { CaseEnvelopes.envelopeType }
     var kernel: SignedDocumentIntake { SignedDocumentIntake(identity: identity, peers: peers) }
 
-    func receive(_ envelope: Envelope, content: JSONValue, now: Date) async throws -> Date {
+    public func receive(_ envelope: Envelope, content: JSONValue, now: Date) async throws -> Date {
         let events = try DocumentEnvelopes.documents(in: content, member: "events", type: CaseEnvelopes.envelopeType).map { document in
             do { return try CaseEvent(document: document) } catch { throw ProtocolError.malformed("invalid case event: \(error)") }
         }

@@ -6,9 +6,8 @@ import Intelligence
 import Storage
 
 /// `/api/v1/cases` and `/api/v1/escalations`: incident cases for the CLI and scripts.
-struct CaseAPIRoutes {
+struct CaseAPIRoutes: APIHandler {
     let cases: CaseService
-    let api: APIRoutes
 
     func register(on group: RouterGroup<NodeRequestContext>) {
         group.get("cases") { request, context in try await self.list(request, context) }
@@ -41,7 +40,7 @@ struct CaseAPIRoutes {
     }
 
     func open(_ request: Request, _ context: NodeRequestContext) async throws -> Response {
-        let body = try await api.decode(OpenBody.self, from: request)
+        let body = try await decode(OpenBody.self, from: request)
         let report = CaseAction.Report(
             title: body.title,
             summary: body.summary,
@@ -52,7 +51,7 @@ struct CaseAPIRoutes {
             tlp: body.tlp ?? .amber,
             exercise: body.exercise ?? false
         )
-        return try await api.handling {
+        return try await handling {
             let event = try await cases.open(report, by: person(body.by, context))
             return JSONResponse.make(["id": .string(event.caseID)], status: .created)
         }
@@ -60,7 +59,7 @@ struct CaseAPIRoutes {
 
     func show(_ context: NodeRequestContext) async throws -> Response {
         let id = try caseID(context)
-        return try await api.handling {
+        return try await handling {
             let state = try await cases.state(id)
             let role = context.principal?.role ?? .observer
             try CaseReading.check(state, role)
@@ -79,9 +78,9 @@ struct CaseAPIRoutes {
     /// `cosignature` names only its `statement`: the node computes the signature.
     func record(_ request: Request, _ context: NodeRequestContext) async throws -> Response {
         let id = try caseID(context)
-        let body = try await api.decode(EventBody.self, from: request)
+        let body = try await decode(EventBody.self, from: request)
         let person = person(body.by, context)
-        return try await api.handling {
+        return try await handling {
             let event: CaseEvent
             switch body.kind {
             case .cosignature:
@@ -102,7 +101,7 @@ struct CaseAPIRoutes {
         guard let statement = context.parameters.get("statement"), UUIDv7.isValid(statement) else {
             throw APIError.badRequest("invalid statement id")
         }
-        return try await api.handling {
+        return try await handling {
             try CaseReading.check(try await cases.state(id), context.principal?.role ?? .observer)
             let exported = try await cases.exportStatement(statement, in: id)
             return Response(
@@ -116,7 +115,7 @@ struct CaseAPIRoutes {
     /// The case's evidence as a STIX 2.1 bundle; `POST /api/v1/taxii/collections/{id}/cases/{case}` shares it in a collection.
     func stix(_ context: NodeRequestContext) async throws -> Response {
         let id = try caseID(context)
-        return try await api.handling {
+        return try await handling {
             let state = try await cases.state(id)
             let role = context.principal?.role ?? .observer
             try CaseReading.check(state, role)
@@ -135,7 +134,5 @@ struct CaseAPIRoutes {
         do { return try CaseAction(kind: body.kind, body: body.body) } catch { throw APIError(.unprocessableContent, "invalid", error.description) }
     }
 
-    private func person(_ name: String?, _ context: NodeRequestContext) -> CaseEvent.Person { api.person(name, context) }
-
-    private func caseID(_ context: NodeRequestContext) throws -> String { try api.entryID(context, "case") }
+    private func caseID(_ context: NodeRequestContext) throws -> String { try entryID(context, "case") }
 }

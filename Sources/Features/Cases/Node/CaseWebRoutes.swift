@@ -6,8 +6,12 @@ import Storage
 
 /// The case pages of the web interface: the list with an opening form, and one
 /// page per case with its timeline under the five steps and the next possible actions.
-extension WebRoutes {
-    func registerCases(on web: RouterGroup<NodeRequestContext>) {
+struct CaseWebRoutes: WebPage {
+    let cases: CaseService
+    let records: RecordService
+    let site: Site
+
+    func register(on web: RouterGroup<NodeRequestContext>) {
         web.get("cases") { _, context in try await self.caseList(context, error: nil) }
         web.post("cases") { request, context in try await self.openCase(request, context) }
         web.get("cases/:case") { _, context in try await self.casePage(try self.caseID(context), context, error: nil) }
@@ -340,28 +344,6 @@ extension WebRoutes {
     func escalation(_ escalation: CaseEscalation) -> [String: Any] {
         ["caseID": escalation.caseID, "summary": escalation.summary, "raisedAt": display(escalation.raisedAt)]
     }
-
-    func person(_ context: NodeRequestContext) -> CaseEvent.Person {
-        CaseEvent.Person(name: context.principal?.name ?? "operator", role: context.principal?.role.rawValue ?? "operator")
-    }
-
-    func tlpOptions(selected: TLP) -> [[String: Any]] {
-        TLP.allCases.map { ["value": $0.rawValue, "label": $0.label, "selected": $0 == selected] }
-    }
-
-    func tlpClass(_ tlp: TLP) -> String { tlp.rawValue.replacingOccurrences(of: "+", with: "-") }
-
-    func displayWire(_ timestamp: String) -> String {
-        Timestamp.milliseconds(timestamp).map { display(Date(unixMilliseconds: $0)) } ?? timestamp
-    }
-}
-
-func nonEmpty(_ text: String?) -> String? { text?.isEmpty == false ? text : nil }
-
-/// A form value as one of a vocabulary's words, or an error naming what was expected.
-func parse<T: RawRepresentable>(_ type: T.Type, _ text: String, _ what: String) throws -> T where T.RawValue == String {
-    guard let value = T(rawValue: text) else { throw ServiceFailure.invalid("“\(text)” is not a valid \(what)") }
-    return value
 }
 
 private func parse(_ type: ParticipantID.Type, _ text: String) throws -> ParticipantID {

@@ -7,8 +7,11 @@ import Storage
 /// The threat-intelligence pages: collections, a collection's objects, and a readable page
 /// for one object with its relationships. A signed-in person reads as a member of this
 /// node's organisation, through the same TLP policy as every TAXII client.
-extension WebRoutes {
-    func registerIntelligence(on web: RouterGroup<NodeRequestContext>) {
+struct IntelligenceWebRoutes: WebPage {
+    let intelligence: IntelligenceService
+    let site: Site
+
+    func register(on web: RouterGroup<NodeRequestContext>) {
         web.get("intelligence") { _, context in try await self.collectionsPage(context) }
         web.get("intelligence/:collection") { request, context in try await self.collectionPage(request, context) }
         web.get("intelligence/:collection/objects/:object") { _, context in try await self.objectPage(context) }

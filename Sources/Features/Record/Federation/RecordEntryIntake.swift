@@ -7,13 +7,21 @@ import Storage
 /// is stored: each signed by its author's pinned key, relayed only by its author or the
 /// forum's host, written by a member of its space, to a node that belongs to it. A forum's
 /// host relays what it receives to the members the author did not send it to.
-struct RecordEntryIntake: Sendable {
+public struct RecordEntryIntake: EnvelopeIntake {
     let identity: LocalIdentity
     let peers: PeerDirectory
     let store: NodeStore
+
+    public init(identity: LocalIdentity, peers: PeerDirectory, store: NodeStore) {
+        self.identity = identity
+        self.peers = peers
+        self.store = store
+    }
+
+    public var envelopeType: String { RecordEnvelopes.envelopeType }
     var kernel: SignedDocumentIntake { SignedDocumentIntake(identity: identity, peers: peers) }
 
-    func receive(_ envelope: Envelope, content: JSONValue, now: Date) async throws -> Date {
+    public func receive(_ envelope: Envelope, content: JSONValue, now: Date) async throws -> Date {
         let entries = try DocumentEnvelopes.documents(in: content, member: "entries", type: RecordEnvelopes.envelopeType).map { document in
             do { return try RecordEntry(document: document) } catch { throw ProtocolError.malformed("invalid record entry: \(error)") }
         }

@@ -5,20 +5,16 @@ import Multilateral
 
 /// The forum pages: the list with an opening form, and one page per forum with each
 /// proposal's versions and their differences, amendments, the vote and its result.
-extension WebRoutes {
-    func registerForums(on web: RouterGroup<NodeRequestContext>) {
+struct ForumsWebRoutes: WebPage {
+    let records: RecordService
+    let site: Site
+
+    func register(on web: RouterGroup<NodeRequestContext>) {
         web.get("forums") { _, context in try await self.forumList(context, error: nil) }
         web.post("forums") { request, context in try await self.openForum(request, context) }
         web.get("forums/:forum") { _, context in try await self.forumPage(try self.recordID(context, "forum"), context, error: nil) }
         web.post("forums/:forum/entries") { request, context in try await self.writeForumEntry(request, context) }
         web.get("forums/:forum/results/:call") { _, context in try await self.downloadResult(context) }
-    }
-
-    func recordID(_ context: NodeRequestContext, _ parameter: String) throws -> String {
-        guard let id = context.parameters.get(parameter), UUIDv7.isValid(id) else {
-            throw WebError(status: .notFound, heading: "Not found", message: "That is not a \(parameter) id.")
-        }
-        return id
     }
 
     func forumList(_ context: NodeRequestContext, error: String?, status: HTTPResponse.Status = .ok) async throws -> Response {

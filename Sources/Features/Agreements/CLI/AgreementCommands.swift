@@ -1,0 +1,79 @@
+import ArgumentParser
+import EntenteProtocol
+import Foundation
+import Multilateral
+
+struct Agreement: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Agreements signed by each party's node, with obligations that set hotline deadlines between the parties.",
+        subcommands: [Propose.self, Sign.self, List.self]
+    )
+
+    struct Propose: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Propose an agreement and sign it as this node; prints its id.")
+        @OptionGroup var connection: NodeConnectionOptions
+        @Option(help: "A title.") var title: String
+        @Option(help: "The text, or @FILE.") var text: String
+        @Option(help: "The other parties, comma-separated.") var parties: String
+        @Option(name: .customLong("acknowledge"), help: "An acknowledgement obligation PRIORITY=DURATION, e.g. urgent=30m (repeatable).")
+        var acknowledgements: [String] = []
+        @Option(help: "Notify incidents affecting the other's critical infrastructure within this long, e.g. 24h.") var notifyWithin: String?
+        @Flag(help: "Print JSON.") var json = false
+
+        func run() async throws {
+            let client = try connection.client()
+            let me = try await client.get("node")["id"] ?? .null
+            var obligations: [JSONValue] = try pairs(acknowledgements, "--acknowledge PRIORITY=DURATION").map { priority, duration in
+                [
+                    "kind": "acknowledge", "priority": .string(priority), "withinSeconds": .number(Double(try seconds(duration))),
+                    "description": .string("acknowledge \(priority) within \(duration)"),
+                ]
+            }
+            if let notifyWithin {
+                obligations.append([
+                    "kind": "notify-incident", "withinSeconds": .number(Double(try seconds(notifyWithin))),
+                    "description": .string("notify within \(notifyWithin)"),
+                ])
+            }
+            let body: JSONValue = [
+                "title": .string(title), "text": .string(try textArgument(text)),
+                "parties": .array([me] + (participantList(parties).arrayValue ?? [])), "obligations": .array(obligations),
+            ]
+            let written = try await client.post("record", ["kind": "agreement", "body": body])
+            guard let id = written["id"]?.stringValue else { throw ExitError("the node returned no id") }
+            _ = try await client.post("record", ["kind": "agreement-signature", "space": .string("agreement:\(id)"), "body": [:]])
+            if json { printJSON(try await client.get("agreements/\(id)")) } else { print(id) }
+        }
+    }
+
+    struct Sign: RecordWrite {
+        static let configuration = CommandConfiguration(abstract: "Sign an agreement this node is a party to.")
+        @OptionGroup var connection: NodeConnectionOptions
+        @Argument(help: "The agreement id.") var agreement: String
+        @Flag(help: "Print JSON.") var json = false
+
+        func entry(_ client: NodeAPIClient) async throws -> (kind: RecordKind, space: String?, body: JSONValue) {
+            (.agreementSignature, "agreement:\(agreement)", [:])
+        }
+    }
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List agreements: parties, signatures, whether in force.")
+        @OptionGroup var connection: NodeConnectionOptions
+        @Flag(help: "Print JSON.") var json = false
+
+        func run() async throws {
+            let agreements = try await connection.client().get("agreements")
+            if json { return printJSON(agreements) }
+            for agreement in agreements.arrayValue ?? [] {
+                let parties = (agreement["parties"]?.arrayValue ?? []).compactMap(\.stringValue).joined(separator: ",")
+                print(
+                    [
+                        agreement["id"]?.stringValue ?? "", agreement["inForce"]?.boolValue == true ? "in force" : "awaiting signatures", parties,
+                        agreement["title"]?.stringValue ?? "",
+                    ].joined(separator: "\t")
+                )
+            }
+        }
+    }
+}

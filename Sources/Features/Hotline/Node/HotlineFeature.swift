@@ -1,0 +1,24 @@
+import Federation
+import Hummingbird
+
+/// The hotline: messages on the UN's templates between Points of Contact, with receipts and
+/// acknowledgement deadlines.
+struct HotlineFeature: NodeFeature {
+    let api: HotlineAPIRoutes
+    let web: HotlineWebRoutes
+    let envelopeIntakes: [any EnvelopeIntake]
+
+    init(_ context: FeatureContext) {
+        api = HotlineAPIRoutes(service: context.hotline)
+        web = HotlineWebRoutes(service: context.hotline, site: context.site)
+        envelopeIntakes = [HotlineMessageIntake(store: context.store), AcknowledgementIntake(store: context.store)]
+    }
+
+    static let navigation = [
+        NavigationEntry(title: "Inbox", path: "/inbox"), NavigationEntry(title: "Sent", path: "/sent"),
+        NavigationEntry(title: "Compose", path: "/compose"),
+    ]
+
+    func addRoutes(to api: APIGroups) { self.api.register(on: api.any) }
+    func addPages(to web: RouterGroup<NodeRequestContext>) { self.web.register(on: web) }
+}

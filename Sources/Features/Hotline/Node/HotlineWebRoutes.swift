@@ -1,0 +1,201 @@
+import EntenteProtocol
+import Foundation
+import Hotline
+import Hummingbird
+import Storage
+
+/// The hotline's pages: inbox and sent messages by priority, a thread, composing on a template.
+struct HotlineWebRoutes: WebPage {
+    let service: HotlineService
+    let site: Site
+
+    func register(on web: RouterGroup<NodeRequestContext>) {
+        web.get("inbox") { _, context in try await self.messageList(.incoming, context) }
+        web.get("sent") { _, context in try await self.messageList(.outgoing, context) }
+        web.get("compose") { request, context in try await self.composePage(request, context) }
+        web.post("compose") { request, context in try await self.compose(request, context) }
+        web.get("messages/:id") { _, context in try await self.thread(context) }
+        web.post("messages/:id/acknowledge") { request, context in try await self.acknowledge(request, context) }
+    }
+
+    func messageList(_ direction: Direction, _ context: NodeRequestContext) async throws -> Response {
+        let now = Date()
+        let role = context.principal?.role ?? .observer
+        let messages = try await service.store.messages(direction: direction, limit: 500).map { $0.readable(by: role) }
+        let groups = Priority.allCases.reversed().compactMap { priority -> [String: Any]? in
+            let inGroup = messages.filter { $0.content.priority == priority }
+            guard !inGroup.isEmpty else { return nil }
+            return [
+                "priority": priority.rawValue, "priorityTitle": priority.rawValue.uppercased(), "count": inGroup.count,
+                "counterpartLabel": direction == .incoming ? "From" : "To", "timeLabel": direction == .incoming ? "Received" : "Sent",
+                "messages": inGroup.map { summary($0, now: now) },
+            ]
+        }
+        let overdue = messages.filter { $0.acknowledgementState(now: now) == .overdue }.count
+        return html(
+            pages.render(
+                "messages",
+                base(context).merging([
+                    "heading": direction == .incoming ? "Inbox" : "Sent messages", "groups": groups, "overdueCount": overdue == 0 ? false : overdue,
+                    "refreshSeconds": 30,
+                ]) { $1 }
+            )
+        )
+    }
+
+    func summary(_ message: StoredMessage, now: Date) -> [String: Any] {
+        let state = message.acknowledgementState(now: now)
+        var values = common(message, state: state)
+        values["counterpart"] = message.direction == .incoming ? message.sender : message.recipients.joined(separator: ", ")
+        values["time"] = display(message.direction == .incoming ? message.receivedAt : message.sentAt)
+        if message.direction == .outgoing {
+            let delivered = message.deliveries.filter { $0.deliveredAt != nil }.count
+            let acknowledged = message.deliveries.filter { $0.acknowledgedAt != nil }.count
+            values["deliverySummary"] = "receipts \(delivered)/\(message.deliveries.count), acknowledged \(acknowledged)/\(message.deliveries.count)"
+        }
+        return values
+    }
+
+    func common(_ message: StoredMessage, state: AcknowledgementState) -> [String: Any] {
+        [
+            "id": message.id, "subject": message.content.subject, "priority": message.content.priority.rawValue,
+            "priorityTitle": message.content.priority.rawValue.uppercased(), "templateTitle": message.content.template.title,
+            "exercise": message.exercise, "tlpLabel": message.tlp.label, "tlpClass": message.tlp.rawValue.replacingOccurrences(of: "+", with: "-"),
+            "acknowledgeBy": display(message.acknowledgeBy), "state": state.rawValue, "stateTitle": state.rawValue.capitalized,
+        ]
+    }
+
+    func thread(_ context: NodeRequestContext) async throws -> Response {
+        guard let id = context.parameters.get("id"), UUIDv7.isValid(id) else { return errorPage(context, .notFound, "No such message", "") }
+        let role = context.principal?.role ?? .observer
+        let messages = try await service.store.thread(of: id).map { $0.readable(by: role) }
+        guard let focus = messages.first(where: { $0.id == id }) else {
+            return errorPage(context, .notFound, "No such message", "There is no message \(id) on this node.")
+        }
+        let now = Date()
+        let canWrite = context.principal?.role.canWrite ?? false
+        let items = messages.map { message -> [String: Any] in
+            let state = message.acknowledgementState(now: now)
+            var values = common(message, state: state)
+            let labels = Dictionary(uniqueKeysWithValues: message.content.template.fields.map { ($0.name, $0.label) })
+            let fields = message.content.fields.sorted { $0.key < $1.key }.map { ["label": labels[$0.key] ?? $0.key, "value": $0.value] }
+            values.merge([
+                "from": message.sender, "to": message.recipients.joined(separator: ", "), "sentAt": display(message.sentAt),
+                "receivedAt": display(message.receivedAt), "language": message.content.language, "body": message.content.body,
+                "caseReference": present(message.content.caseReference), "hasFields": !fields.isEmpty, "fields": fields,
+                "hasAttachments": !message.content.attachments.isEmpty, "hasDeliveries": !message.deliveries.isEmpty,
+                "attachments": message.content.attachments.map {
+                    ["name": $0.name, "size": $0.size, "mediaType": $0.mediaType, "sha256": $0.sha256]
+                },
+                "acknowledgedAt": present(message.acknowledgedAt.map(display)), "acknowledgedBy": present(message.acknowledgedBy),
+                "deliveries": message.deliveries.map { delivery -> [String: Any] in
+                    [
+                        "recipient": delivery.recipient, "deliveredAt": present(delivery.deliveredAt.map(display)),
+                        "acknowledgedAt": present(delivery.acknowledgedAt.map(display)), "acknowledgedBy": present(delivery.acknowledgedBy),
+                    ]
+                },
+                "canAcknowledge": canWrite && !message.isWithheld && message.direction == .incoming && message.acknowledgedAt == nil,
+                "canReply": canWrite && !message.isWithheld && message.direction == .incoming,
+                "withheld": message.isWithheld,
+                "csrf": csrf(context),
+            ]) { $1 }
+            return values
+        }
+        return html(pages.render("thread", base(context).merging(["subject": focus.content.subject, "messages": items]) { $1 }))
+    }
+
+    func acknowledge(_ request: Request, _ context: NodeRequestContext) async throws -> Response {
+        let form = try await Form(request, limit: Self.formLimit)
+        try requireWrite(form, context)
+        guard let id = context.parameters.get("id"), UUIDv7.isValid(id) else { return errorPage(context, .notFound, "No such message", "") }
+        guard let principal = context.principal else { return redirect("/login") }
+        do {
+            try await service.acknowledge(id, by: principal.name, role: principal.role.rawValue)
+        } catch let failure as ServiceFailure {
+            return errorPage(context, .conflict, "Could not acknowledge", failure.description)
+        }
+        return redirect("/messages/\(id)")
+    }
+
+    func composePage(
+        _ request: Request,
+        _ context: NodeRequestContext,
+        error: String? = nil,
+        status: HTTPResponse.Status = .ok
+    ) async throws -> Response {
+        let query = request.uri.queryParameters
+        let replyTo = query.get("replyTo").flatMap { UUIDv7.isValid($0) ? $0 : nil }
+        let original = try await replyTo.asyncMap { try await service.store.message($0) } ?? nil
+        let template = query.get("template").flatMap(Template.init(rawValue:)) ?? (original == nil ? .notification : .response)
+        let peers = await service.peers.all()
+        let policy = service.identity.acknowledgementPolicy
+        let templates = Template.allCases.filter { $0 != .communicationCheck }
+        return html(
+            pages.render(
+                "compose",
+                base(context).merging([
+                    "template": template.rawValue, "templateTitle": template.title,
+                    "templates": templates.enumerated().map { index, candidate in
+                        [
+                            "value": candidate.rawValue, "title": candidate.title, "selected": candidate == template,
+                            "last": index == templates.count - 1, "replyTo": present(replyTo),
+                        ]
+                    },
+                    "replyTo": present(replyTo), "replySubject": present(original?.content.subject), "replyToExercise": original?.exercise ?? false,
+                    "subject": original.map { "Re: " + $0.content.subject } ?? "",
+                    "peers": peers.map {
+                        ["id": $0.record.id.rawValue, "name": $0.record.name, "checked": original?.sender == $0.record.id.rawValue]
+                    },
+                    "priorities": Priority.allCases.map { priority in
+                        [
+                            "value": priority.rawValue, "title": priority.rawValue.capitalized,
+                            "selected": priority == (original?.content.priority ?? .routine),
+                            "deadline": describe(policy.deadline(for: priority)),
+                        ]
+                    },
+                    "tlps": TLP.allCases.map { ["value": $0.rawValue, "label": $0.label, "selected": $0 == (original?.tlp ?? .amber)] },
+                    "fields": template.fields.map {
+                        ["name": $0.name, "label": $0.label, "required": $0.required, "choices": $0.choices ?? [], "hasChoices": $0.choices != nil]
+                    },
+                    "csrf": csrf(context), "error": present(error),
+                ]) { $1 }
+            ),
+            status: status
+        )
+    }
+
+    func compose(_ request: Request, _ context: NodeRequestContext) async throws -> Response {
+        let form = try await Form(request, limit: Self.formLimit)
+        try requireWrite(form, context)
+        func retry(_ message: String) async throws -> Response {
+            try await composePage(request, context, error: message, status: .unprocessableContent)
+        }
+        guard let template = form["template"].flatMap(Template.init(rawValue:)) else { return try await retry("Choose a template.") }
+        guard let priority = form["priority"].flatMap(Priority.init(rawValue:)) else { return try await retry("Choose a priority.") }
+        guard let tlp = form["tlp"].flatMap(TLP.init(rawValue:)) else { return try await retry("Choose a TLP label.") }
+        let recipients = form.all("to").compactMap(ParticipantID.init)
+        guard !recipients.isEmpty else { return try await retry("Choose at least one recipient.") }
+        var fields: [String: String] = [:]
+        for field in template.fields { fields[field.name] = form["field." + field.name] }
+        let draft = HotlineService.Draft(
+            to: recipients,
+            template: template,
+            priority: priority,
+            subject: form["subject"] ?? "",
+            body: form["body"] ?? "",
+            language: form["language"] ?? "en",
+            fields: fields,
+            caseReference: form["caseReference"].flatMap { $0.isEmpty ? nil : $0 },
+            inReplyTo: form["inReplyTo"].flatMap { $0.isEmpty ? nil : $0 },
+            tlp: tlp,
+            exercise: form["exercise"] == "1",
+            answersExerciseAsReal: form["answerAsReal"] == "1"
+        )
+        do {
+            let ids = try await service.send(draft, composedBy: context.principal?.name, role: context.principal?.role ?? .observer)
+            return redirect("/messages/\(ids[0])")
+        } catch let failure as ServiceFailure {
+            return try await retry(failure.description)
+        }
+    }
+}

@@ -1,0 +1,56 @@
+import EntenteProtocol
+import Foundation
+import Hummingbird
+
+/// What answers `/api/v1` requests: a feature's API routes and the node's administration. The helpers below
+/// are the one way a request body is read and a refusal becomes the API's error document.
+protocol APIHandler {}
+
+extension APIHandler {
+    /// The most a JSON request body may hold.
+    static var bodyLimit: Int { 256 * 1024 }
+
+    /// Runs `body`, turning what the services refuse into the API's error answers.
+    func handling(_ body: () async throws -> Response) async throws -> Response {
+        do { return try await body() } catch { throw APIError.from(error) }
+    }
+
+    func decode<T: Decodable>(_ type: T.Type, from request: Request) async throws -> T {
+        let json = try await request.jsonBody(limit: Self.bodyLimit)
+        do { return try json.decoded(as: type) } catch { throw APIError.badRequest(error.description) }
+    }
+
+    /// A body that may be left out altogether.
+    func decodeOptional<T: Decodable>(_ type: T.Type, from request: Request) async throws -> T? {
+        let buffer = try await request.collectBody(limit: Self.bodyLimit)
+        guard buffer.readableBytes > 0 else { return nil }
+        do { return try JSONValue(parsing: buffer.readableBytesView).decoded(as: type) } catch {
+            throw APIError.badRequest("invalid body: \(error)")
+        }
+    }
+
+    /// The person taking a signed step: the name given, else the signed-in user or the operator.
+    func person(_ name: String?, _ context: NodeRequestContext) -> Person {
+        let principal = context.principal ?? .operatorToken
+        return Person(name: name.map { String($0.prefix(200)) }.flatMap { $0.isEmpty ? nil : $0 } ?? principal.name, role: principal.role.rawValue)
+    }
+
+    /// A UUIDv7 path parameter.
+    func entryID(_ context: NodeRequestContext, _ parameter: String) throws -> String {
+        guard let id = context.parameters.get(parameter), UUIDv7.isValid(id) else { throw APIError.badRequest("invalid \(parameter) id") }
+        return id
+    }
+
+    func participant(_ context: NodeRequestContext) throws -> ParticipantID {
+        guard let id = context.parameters.get("id").flatMap(ParticipantID.init) else { throw APIError.badRequest("invalid participant id") }
+        return id
+    }
+
+    /// Participant ids in a request body, each checked.
+    func participants(_ texts: [String]) throws -> [ParticipantID] {
+        try texts.map { text in
+            guard let id = ParticipantID(text) else { throw APIError.badRequest("\(text) is not a participant id") }
+            return id
+        }
+    }
+}

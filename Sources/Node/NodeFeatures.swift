@@ -1,0 +1,20 @@
+/// Every feature this node runs, in the order of the navigation bar. A new feature is one line here
+/// (besides its folder, its name in Package.swift and its commands in the CLI).
+enum NodeFeatures {
+    static let all: [any NodeFeature.Type] = [
+        HotlineFeature.self,
+        CasesFeature.self,
+        RecordFeature.self,
+        ForumsFeature.self,
+        AgreementsFeature.self,
+        NormsFeature.self,
+        ConfidenceBuildingFeature.self,
+        DrillsFeature.self,
+        CapacityBuildingFeature.self,
+        IntelligenceFeature.self,
+        DirectoryFeature.self,
+        ChecksFeature.self,
+    ]
+
+    static var navigation: [NavigationEntry] { all.flatMap { $0.navigation } }
+}

@@ -1,0 +1,124 @@
+import EntenteProtocol
+import Foundation
+import Hummingbird
+import Storage
+
+/// Signing in and out of the web interface, and the session every other page sits behind.
+///
+/// Sessions are random tokens in an HttpOnly, SameSite=Strict cookie, stored hashed; every form carries
+/// the session's CSRF token, and the login form a double-submit token of its own.
+struct WebSession: WebPage {
+    init(site: Site, store: NodeStore, limiter: RateLimiter, secureCookies: Bool, passwordHasher: PasswordHasher) throws {
+        self.site = site
+        self.store = store
+        self.limiter = limiter
+        self.secureCookies = secureCookies
+        unknownUserHash = try passwordHasher.hash(Secret.generate())
+    }
+
+    let site: Site
+    let store: NodeStore
+    let limiter: RateLimiter
+    let secureCookies: Bool
+    let loginLimiter = RateLimiter(.init(rate: 10.0 / 60, burst: 10))
+    let unknownUserHash: String
+    /// Cookies are scoped by host, not port: nodes side by side on one host (the demo)
+    /// would overwrite each other's sessions if their cookies shared a name.
+    var sessionCookie: String { "entente_session_" + site.identity.id.rawValue }
+    var loginCookie: String { "entente_login_" + site.identity.id.rawValue }
+    static let sessionLifetime: TimeInterval = 12 * 3600
+
+    /// Adds sign-in and sign-out, and returns the group the features' pages go in: signed-in people only.
+    func register(on router: Router<NodeRequestContext>) -> RouterGroup<NodeRequestContext> {
+        router.get("/") { request, _ in
+            Response(status: .seeOther, headers: [.location: request.cookies[sessionCookie] == nil ? "/login" : "/inbox"])
+        }
+        router.get("login") { _, _ in self.loginPage(error: nil) }
+        router.post("login") { request, context in try await self.login(request, context) }
+        let web = router.group().add(middleware: SessionMiddleware(session: self))
+        web.post("logout") { request, context in try await self.logout(request, context) }
+        return web
+    }
+
+    func loginPage(error: String?, status: HTTPResponse.Status = .ok) -> Response {
+        let token = Secret.generate()
+        var response = html(pages.render("login", base(nil).merging(["loginCSRF": token, "error": present(error)]) { $1 }), status: status)
+        response.setCookie(cookie(loginCookie, token, maxAge: 3600))
+        return response
+    }
+
+    func login(_ request: Request, _ context: NodeRequestContext) async throws -> Response {
+        if let wait = await loginLimiter.admit("login:" + context.clientAddress) {
+            return loginPage(error: "Too many sign-in attempts. Try again in \(Int(wait.rounded(.up))) seconds.", status: .tooManyRequests)
+        }
+        let form = try await Form(request, limit: 8 * 1024)
+        guard let expected = request.cookies[loginCookie]?.value, let submitted = form["_csrf"],
+            constantTimeEquals(Array(expected.utf8), Array(submitted.utf8))
+        else { return loginPage(error: "Your sign-in form expired. Please try again.", status: .forbidden) }
+        let username = form["username"] ?? ""
+        let password = form["password"] ?? ""
+        let user = try await store.user(username)
+        // Hash even for unknown names, so the response time does not tell which accounts exist.
+        let verified = try await PasswordHasher.verifyOffThePool(password, against: user?.passwordHash ?? unknownUserHash)
+        guard let user, verified else { return loginPage(error: "Unknown username or wrong password.", status: .unauthorized) }
+        let token = Secret.generate()
+        let now = Date()
+        try await store.createSession(
+            tokenHash: Secret.storageHash(token),
+            username: user.username,
+            csrfToken: Secret.generate(),
+            now: now,
+            expiresAt: now.addingTimeInterval(Self.sessionLifetime)
+        )
+        var response = Response(status: .seeOther, headers: [.location: "/inbox"])
+        response.setCookie(cookie(sessionCookie, token, maxAge: Int(Self.sessionLifetime)))
+        response.setCookie(cookie(loginCookie, "", maxAge: 0))
+        return response
+    }
+
+    func logout(_ request: Request, _ context: NodeRequestContext) async throws -> Response {
+        guard case .user(_, _, let tokenHash) = context.principal else { return redirect("/login") }
+        try await store.deleteSession(tokenHash: tokenHash)
+        var response = redirect("/login")
+        response.setCookie(cookie(sessionCookie, "", maxAge: 0))
+        return response
+    }
+
+    func cookie(_ name: String, _ value: String, maxAge: Int) -> Cookie {
+        Cookie(name: name, value: value, maxAge: maxAge, path: "/", secure: secureCookies, httpOnly: true, sameSite: .strict)
+    }
+}
+
+/// Resolves the session cookie to a person; sends everyone else to the sign-in page.
+struct SessionMiddleware: RouterMiddleware {
+    let session: WebSession
+
+    func handle(
+        _ request: Request,
+        context: NodeRequestContext,
+        next: (Request, NodeRequestContext) async throws -> Response
+    ) async throws -> Response {
+        let now = Date()
+        guard let token = request.cookies[session.sessionCookie]?.value, !token.isEmpty else {
+            return session.redirect("/login")
+        }
+        let store = session.store
+        let tokenHash = Secret.storageHash(token)
+        guard let record = try await store.session(tokenHash: tokenHash, now: now), let user = try await store.user(record.username) else {
+            return session.redirect("/login")
+        }
+        var context = context
+        context.principal = .user(user, session: record, tokenHash: tokenHash)
+        context.keyAlertCount = Int(try await store.keyAlertCount())
+        if let wait = await session.limiter.admit(context.principal!.rateLimitKey) {
+            return session.errorPage(context, .tooManyRequests, "Slow down", "Too many requests. Try again in \(Int(wait.rounded(.up))) seconds.")
+        }
+        do {
+            return try await next(request, context)
+        } catch let error as WebError {
+            return session.errorPage(context, error.status, error.heading, error.message)
+        } catch let error as APIError {
+            return session.errorPage(context, error.status, "Request refused", error.message)
+        }
+    }
+}
