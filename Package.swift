@@ -216,7 +216,7 @@ let package = Package(
         .testTarget(
             name: "StorageTests",
             dependencies: [
-                "Storage", "TestSupport", "EntenteProtocol", "Hotline", "Cases", "Multilateral", "Intelligence",
+                "Storage", "Node", "TestSupport", "EntenteProtocol", "Hotline", "Cases", "Multilateral", "Intelligence",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict

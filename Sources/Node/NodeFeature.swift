@@ -13,6 +13,9 @@ protocol NodeFeature: Sendable {
     /// Builds the feature over the node's shared parts.
     init(_ context: FeatureContext)
 
+    /// The feature's tables, built and upgraded when the node opens its database.
+    static var schema: Schema? { get }
+
     /// Entries in the web interface's navigation bar, in the order of `NodeFeatures.all`.
     static var navigation: [NavigationEntry] { get }
 
@@ -33,6 +36,7 @@ protocol NodeFeature: Sendable {
 }
 
 extension NodeFeature {
+    static var schema: Schema? { nil }
     static var navigation: [NavigationEntry] { [] }
     func addRoutes(to api: APIGroups) {}
     func addPages(to web: RouterGroup<NodeRequestContext>) {}

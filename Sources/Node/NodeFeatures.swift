@@ -1,6 +1,8 @@
+import Storage
+
 /// Every feature this node runs, in the order of the navigation bar. A new feature is one line here
 /// (besides its folder, its name in Package.swift and its commands in the CLI).
-enum NodeFeatures {
+public enum NodeFeatures {
     static let all: [any NodeFeature.Type] = [
         HotlineFeature.self,
         CasesFeature.self,
@@ -17,4 +19,7 @@ enum NodeFeatures {
     ]
 
     static var navigation: [NavigationEntry] { all.flatMap { $0.navigation } }
+
+    /// Every feature's tables, in feature order: a feature's tables may refer to those of the features before it.
+    public static var schemas: [Schema] { all.compactMap { $0.schema } }
 }

@@ -87,7 +87,12 @@ public final class NodeServer: Sendable {
         let identity = try directory.loadIdentity()
         var logger = logger
         logger[metadataKey: "node"] = "\(identity.id)"
-        let store = try await NodeStore.open(databaseURL: options.databaseURL, defaultSQLitePath: directory.sqlitePath, logger: logger)
+        let store = try await NodeStore.open(
+            databaseURL: options.databaseURL,
+            defaultSQLitePath: directory.sqlitePath,
+            features: NodeFeatures.schemas,
+            logger: logger
+        )
         do {
             return try await NodeServer(directory: directory, identity: identity, store: store, options: options, logger: logger)
         } catch {

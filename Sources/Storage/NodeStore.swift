@@ -21,8 +21,9 @@ public struct NodeStore: Sendable {
 
     public init(database: any SQLDatabase) { self.database = database }
 
-    /// `nil` or a file path: SQLite. `postgres://…`: PostgreSQL.
-    public static func open(databaseURL: String?, defaultSQLitePath: String, logger: Logger) async throws -> NodeStore {
+    /// `nil` or a file path: SQLite. `postgres://…`: PostgreSQL. The node's own tables are built or
+    /// upgraded first, then each of `features`' tables, in order.
+    public static func open(databaseURL: String?, defaultSQLitePath: String, features: [Schema], logger: Logger) async throws -> NodeStore {
         let database: any SQLDatabase
         if let databaseURL, databaseURL.hasPrefix("postgres") {
             database = try await PostgresDatabase.connect(url: databaseURL, logger: logger)
@@ -31,7 +32,12 @@ public struct NodeStore: Sendable {
             database = try await SQLiteDatabase.open(path: path, logger: logger)
         }
         let store = NodeStore(database: database)
-        try await Migrations.apply(to: database, now: Date().unixMilliseconds)
+        do {
+            try await Schema.apply([.node] + features, to: database, now: Date().unixMilliseconds)
+        } catch {
+            await database.close()
+            throw error
+        }
         return store
     }
 

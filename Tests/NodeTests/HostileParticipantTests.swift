@@ -802,6 +802,7 @@ struct HostileInterleavingTests {
             let store = try await NodeStore.open(
                 databaseURL: nil,
                 defaultSQLitePath: root.appendingPathComponent("db.sqlite").path,
+                features: NodeFeatures.schemas,
                 logger: .init(label: "test")
             )
             let peers = try await PeerDirectory(store: store)

@@ -2,6 +2,7 @@ import EntenteProtocol
 import Foundation
 import Hotline
 import Logging
+import Node
 import Testing
 
 @testable import Storage
@@ -33,6 +34,7 @@ enum Backend: String, CaseIterable, CustomTestStringConvertible {
             let store = try await NodeStore.open(
                 databaseURL: nil,
                 defaultSQLitePath: directory.appendingPathComponent("db.sqlite").path,
+                features: NodeFeatures.schemas,
                 logger: logger
             )
             return (
@@ -49,7 +51,12 @@ enum Backend: String, CaseIterable, CustomTestStringConvertible {
             try await admin.query("CREATE DATABASE \(name)")
             var components = try #require(URLComponents(string: adminURL))
             components.path = "/" + name
-            let store = try await NodeStore.open(databaseURL: components.string!, defaultSQLitePath: "", logger: logger)
+            let store = try await NodeStore.open(
+                databaseURL: components.string!,
+                defaultSQLitePath: "",
+                features: NodeFeatures.schemas,
+                logger: logger
+            )
             return (
                 store,
                 {
@@ -116,12 +123,44 @@ func message(
 
 @Suite("Storage")
 struct StorageTests {
+    /// Every step of every schema, as `schema_steps` records them.
+    static let everyStep = Set(
+        ([Schema.node] + NodeFeatures.schemas).flatMap { schema in schema.migrations.indices.map { "\(schema.name).\($0 + 1)" } }
+    )
+
+    static func appliedSteps(_ database: any SQLDatabase) async throws -> Set<String> {
+        Set(try await database.query("SELECT schema_name, step FROM schema_steps").map { "\(try $0.text("schema_name")).\(try $0.integer("step"))" })
+    }
+
     @Test(arguments: Backend.available)
     func migrationsApplyOnce(backend: Backend) async throws {
         try await withStore(backend) { store in
-            try await Migrations.apply(to: store.database, now: 0)
-            let versions = try await store.database.query("SELECT version FROM schema_migrations").map { try $0.integer("version") }
-            #expect(versions == Migrations.all.map(\.version))
+            try await Schema.apply([.node] + NodeFeatures.schemas, to: store.database, now: 0)
+            #expect(try await Self.appliedSteps(store.database) == Self.everyStep)
+        }
+    }
+
+    /// A node's database from before features had schemas of their own (one numbered list of migrations,
+    /// 1 to 10) is carried over: nothing is built twice, every step is recorded, the old list is gone.
+    @Test(arguments: Backend.available)
+    func aDatabaseFromNumberedMigrationsUpgrades(backend: Backend) async throws {
+        try await withStore(backend) { store in
+            let database = store.database
+            try await database.query("DROP TABLE schema_steps")
+            try await database.query("CREATE TABLE schema_migrations (version BIGINT PRIMARY KEY, applied_at BIGINT NOT NULL)")
+            for version in Int64(1)...10 {
+                try await database.query("INSERT INTO schema_migrations (version, applied_at) VALUES (?, 0)", [.integer(version)])
+            }
+            try await Schema.apply([.node] + NodeFeatures.schemas, to: database, now: 0)
+            #expect(try await Self.appliedSteps(database) == Self.everyStep)
+            await #expect(throws: (any Error).self) { try await database.query("SELECT version FROM schema_migrations") }
+
+            // A database that has a later migration than this build knows is refused, not half-upgraded.
+            try await database.query("CREATE TABLE schema_migrations (version BIGINT PRIMARY KEY, applied_at BIGINT NOT NULL)")
+            try await database.query("INSERT INTO schema_migrations (version, applied_at) VALUES (11, 0)")
+            await #expect(throws: StorageError.unknownMigration(11)) {
+                try await Schema.apply([.node] + NodeFeatures.schemas, to: database, now: 0)
+            }
         }
     }
 
@@ -134,14 +173,14 @@ struct StorageTests {
             let database = store.database
             await #expect(throws: StorageError.self) {
                 try await database.transaction { db in
-                    try await db.query("INSERT INTO schema_migrations (version, applied_at) VALUES (999, 0)")
-                    return try await database.query("SELECT COUNT(*) AS n FROM schema_migrations")
+                    try await db.query("INSERT INTO schema_steps (schema_name, step, applied_at) VALUES ('test', 999, 0)")
+                    return try await database.query("SELECT COUNT(*) AS n FROM schema_steps")
                 }
             }
             await #expect(throws: StorageError.self) {
                 try await database.transaction { _ in try await database.transaction { _ in 1 } }
             }
-            let held = try await database.query("SELECT version FROM schema_migrations WHERE version = 999")
+            let held = try await database.query("SELECT step FROM schema_steps WHERE step = 999")
             #expect(held.isEmpty, "the transaction rolled back")
             #expect(try await database.query("SELECT 1 AS one").first?.integer("one") == 1, "the database is usable afterwards")
         }

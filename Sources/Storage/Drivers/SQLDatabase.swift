@@ -101,12 +101,16 @@ public enum StorageError: Error, CustomStringConvertible, Equatable {
     case conflict(String)
     /// A statement was sent on the database rather than on the transaction it ran in.
     case outsideTransaction(String)
+    /// The database records a migration this build does not know: it was made by a newer Entente.
+    case unknownMigration(Int64)
 
     public var description: String {
         switch self {
         case .unexpectedColumn(let column): "column \(column) is missing or has an unexpected type"
         case .invalidDatabaseURL(let url): "invalid database URL \(url): expected postgres://user:password@host:port/database"
         case .notFound(let what): "\(what) not found"
+        case .unknownMigration(let version):
+            "the database has migration \(version), which this version of Entente does not know: it was made by a newer one"
         case .conflict(let what): "\(what) already exists"
         case .outsideTransaction(let sql): "a statement inside a transaction used the database instead of the transaction: \(sql)"
         }

@@ -1,6 +1,7 @@
 import Federation
 import Hummingbird
 import Logging
+import Storage
 
 /// Incident cases across states, from notice to follow-up; overdue items escalated on a schedule.
 struct CasesFeature: NodeFeature {
@@ -10,6 +11,8 @@ struct CasesFeature: NodeFeature {
     let escalation: CaseEscalationPolicy?
     let escalationInterval: Duration
     let logger = Logger(label: "entente.cases")
+
+    static let schema: Schema? = .cases
 
     init(_ context: FeatureContext) {
         api = CaseAPIRoutes(cases: context.cases)

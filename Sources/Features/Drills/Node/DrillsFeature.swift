@@ -1,10 +1,13 @@
 import Hummingbird
+import Storage
 
 /// Drills: a scenario of timed injects sent as exercise messages, and the after-action report of who answered.
 struct DrillsFeature: NodeFeature {
     let api: DrillsAPIRoutes
     let web: DrillsWebRoutes
     let interval: Duration
+
+    static let schema: Schema? = .drills
 
     init(_ context: FeatureContext) {
         api = DrillsAPIRoutes(drills: context.drills)

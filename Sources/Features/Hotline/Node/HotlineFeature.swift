@@ -1,5 +1,6 @@
 import Federation
 import Hummingbird
+import Storage
 
 /// The hotline: messages on the UN's templates between Points of Contact, with receipts and
 /// acknowledgement deadlines.
@@ -7,6 +8,8 @@ struct HotlineFeature: NodeFeature {
     let api: HotlineAPIRoutes
     let web: HotlineWebRoutes
     let envelopeIntakes: [any EnvelopeIntake]
+
+    static let schema: Schema? = .hotline
 
     init(_ context: FeatureContext) {
         api = HotlineAPIRoutes(service: context.hotline)

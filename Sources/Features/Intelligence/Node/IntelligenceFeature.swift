@@ -1,4 +1,5 @@
 import Hummingbird
+import Storage
 
 /// Threat intelligence: a TAXII 2.1 server with TLP enforced, collections and partner accounts, MISP import
 /// and export, sightings back to producers, and subscriptions to partners' collections pulled on a schedule.
@@ -7,6 +8,8 @@ struct IntelligenceFeature: NodeFeature {
     let api: IntelligenceAPIRoutes
     let web: IntelligenceWebRoutes
     let subscriptionInterval: Duration?
+
+    static let schema: Schema? = .intelligence
 
     init(_ context: FeatureContext) {
         taxii = TAXIIRoutes(intelligence: context.intelligence, operatorToken: context.operatorToken, limiter: context.userLimiter)
