@@ -21,7 +21,10 @@ public struct APIError: HTTPResponseError, CustomStringConvertible {
 
     public var description: String { "\(status.code) \(code): \(message)" }
 
-    public func response(from request: Request, context: some RequestContext) throws -> Response {
+    public func response(from request: Request, context: some RequestContext) throws -> Response { response }
+
+    /// The error document: `{"error": code, "message": …}`, with `Retry-After` when there is one.
+    var response: Response {
         var response = JSONResponse.make(["error": .string(code), "message": .string(message)], status: status)
         if let retryAfter { response.headers[.retryAfter] = String(retryAfter) }
         return response

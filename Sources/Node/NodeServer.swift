@@ -191,6 +191,7 @@ public final class NodeServer: Sendable {
             feature.addRoutes(to: api)
             feature.addPages(to: web)
         }
+        router.add(middleware: MethodNotAllowedMiddleware(routes: router.routes))
         return router
     }
 

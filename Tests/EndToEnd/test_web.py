@@ -98,7 +98,7 @@ def test_compose_deliver_acknowledge_in_a_browser(federation, browser):
     # Estonia's diplomatic POC composes a flash notification.
     sign_in(browser, estonia, "kadri", "estonia-password-1")
     submit(browser, browser.find_element(By.LINK_TEXT, "Compose"), "/compose")
-    browser.find_element(By.CSS_SELECTOR, "input[name=to][value=LVA]").click()
+    browser.find_element(By.CSS_SELECTOR, "input[name='to[]'][value=LVA]").click()
     Select(browser.find_element(By.ID, "priority")).select_by_value("flash")
     Select(browser.find_element(By.ID, "field-incidentType")).select_by_value("ransomware")
     browser.find_element(By.ID, "subject").send_keys("Ransomware at two banks")

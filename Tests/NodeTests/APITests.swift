@@ -114,21 +114,7 @@ struct APITests {
         )
 
         func signIn(_ username: String, _ password: String) async throws -> (status: Int, cookie: String?) {
-            let page = try await http(.GET, node.url + "/login")
-            let loginCookie = try #require(page.headers["Set-Cookie"].first { $0.hasPrefix("entente_login_EST=") })
-            #expect(loginCookie.contains("HttpOnly") && loginCookie.contains("SameSite=Strict"))
-            let token = String(loginCookie.dropFirst("entente_login_EST=".count).prefix { $0 != ";" })
-            let form = "_csrf=\(token)&username=\(username)&password=\(password.replacingOccurrences(of: " ", with: "+"))"
-            let response = try await http(
-                .POST,
-                node.url + "/login",
-                body: form,
-                headers: [
-                    ("Content-Type", "application/x-www-form-urlencoded"), ("Cookie", "entente_login_EST=\(token)"),
-                ]
-            )
-            let session = response.headers["Set-Cookie"].first { $0.hasPrefix("entente_session_EST=") }
-            return (response.status, session.map { String($0.prefix { $0 != ";" }) })
+            try await Self.signIn(node, username, password)
         }
 
         #expect(try await signIn("kadri", "wrong password!!").status == 401)
@@ -166,6 +152,23 @@ struct APITests {
         )
         #expect(refused.status == 403 && refused.body.contains("Read-only"))
 
+        // The policy holds on every form of every feature, not only where a handler remembered it.
+        let webPosts = try await node.server.assemble().router.routes.filter { route in
+            let path = "/" + route.path.description.split(separator: "/").joined(separator: "/")
+            return route.method == .post && !["/api/", "/federation/", "/taxii2", "/login"].contains { path.hasPrefix($0) }
+        }
+        #expect(webPosts.count > 10)
+        let anyID = UUIDv7.string(UUIDv7.generate())
+        for route in webPosts {
+            let path = "/" + route.path.description.split(separator: "/").map { $0.hasPrefix(":") ? anyID : String($0) }.joined(separator: "/")
+            let form = [("Cookie", cookie), ("Content-Type", "application/x-www-form-urlencoded")]
+            let forged = try await http(.POST, node.url + path, body: "_csrf=forged", headers: form)
+            #expect(forged.status == 403 && forged.body.contains("security token"), "\(path) without the session's token")
+            guard path != "/logout" else { continue }
+            let observed = try await http(.POST, node.url + path, body: "_csrf=\(csrf)", headers: [("Cookie", olga), form[1]])
+            #expect(observed.status == 403 && observed.body.contains("Read-only"), "\(path) by an observer")
+        }
+
         #expect(try await http(.GET, node.url + "/inbox").status == 303)
 
         // A refused key change is shown on every page, not only in the directory.
@@ -173,6 +176,64 @@ struct APITests {
         let alerted = try await http(.GET, node.url + "/sent", headers: [("Cookie", cookie)])
         #expect(alerted.body.contains("Key change refused"))
         #expect(alerted.body.contains(#"http-equiv="refresh""#))
+    }
+
+    /// Signs in through the login form, as a browser would; the session cookie if it worked.
+    static func signIn(_ node: TestNode, _ username: String, _ password: String) async throws -> (status: Int, cookie: String?) {
+        let page = try await http(.GET, node.url + "/login")
+        let loginCookie = try #require(page.headers["Set-Cookie"].first { $0.hasPrefix("entente_login_EST=") })
+        #expect(loginCookie.contains("HttpOnly") && loginCookie.contains("SameSite=Strict"))
+        let token = String(loginCookie.dropFirst("entente_login_EST=".count).prefix { $0 != ";" })
+        let form = "_csrf=\(token)&username=\(username)&password=\(password.replacingOccurrences(of: " ", with: "+"))"
+        let response = try await http(
+            .POST,
+            node.url + "/login",
+            body: form,
+            headers: [
+                ("Content-Type", "application/x-www-form-urlencoded"), ("Cookie", "entente_login_EST=\(token)"),
+            ]
+        )
+        let session = response.headers["Set-Cookie"].first { $0.hasPrefix("entente_session_EST=") }
+        return (response.status, session.map { String($0.prefix { $0 != ";" }) })
+    }
+
+    /// A refused form comes back with everything the person typed, and the reason.
+    @Test func aRefusedComposeFormKeepsWhatWasTyped() async throws {
+        let federation = try await TestFederation.start(["EST", "LVA"])
+        defer { Task { await federation.stop() } }
+        let node = federation["EST"]
+        try await node.server.store.createUser(
+            UserRecord(
+                username: "kadri",
+                displayName: "Kadri Tamm",
+                role: .diplomaticPOC,
+                passwordHash: try node.options.passwordHasher.hash("correct horse battery")
+            ),
+            now: Date()
+        )
+        let cookie = try #require(try await Self.signIn(node, "kadri", "correct horse battery").cookie)
+        let page = try await http(.GET, node.url + "/compose?template=notification", headers: [("Cookie", cookie)])
+        let csrf = try #require(page.body.range(of: #"name="_csrf" value=""#).map { page.body[$0.upperBound...].prefix { $0 != "\"" } })
+        // A notification without its required type of incident.
+        let form = [
+            "_csrf=\(csrf)", "template=notification", "priority=flash", "tlp=amber%2Bstrict", "to%5B%5D=LVA", "subject=Grid+operator+down",
+            "body=Substations+offline+since+02%3A10.", "language=en", "fields%5Bimpact%5D=SCADA", "exercise=1",
+        ].joined(separator: "&")
+        let refused = try await http(
+            .POST,
+            node.url + "/compose",
+            body: form,
+            headers: [("Cookie", cookie), ("Content-Type", "application/x-www-form-urlencoded")]
+        )
+        #expect(refused.status == 422)
+        #expect(refused.body.contains(#"value="Grid operator down""#))
+        #expect(refused.body.contains("Substations offline since 02:10.</textarea>"))
+        #expect(refused.body.contains(#"<option value="flash" selected>"#))
+        #expect(refused.body.contains(#"<option value="amber+strict" selected>"#))
+        #expect(refused.body.contains(#"value="LVA" checked"#))
+        #expect(refused.body.contains(#"value="SCADA""#))
+        #expect(refused.body.contains(#"value="1" checked"#))
+        #expect(try await node.server.store.messages(direction: .outgoing).isEmpty, "nothing was sent")
     }
 
     @Test func passwordsAreHashedWithScrypt() throws {

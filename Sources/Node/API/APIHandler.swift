@@ -35,15 +35,29 @@ extension APIHandler {
         return Person(name: name.map { String($0.prefix(200)) }.flatMap { $0.isEmpty ? nil : $0 } ?? principal.name, role: principal.role.rawValue)
     }
 
-    /// A UUIDv7 path parameter.
+    /// A UUIDv7 path parameter. Text that is no id names nothing here: not found, like an id nothing has.
     func entryID(_ context: NodeRequestContext, _ parameter: String) throws -> String {
-        guard let id = context.parameters.get(parameter), UUIDv7.isValid(id) else { throw APIError.badRequest("invalid \(parameter) id") }
+        guard let id = context.parameters.get(parameter), UUIDv7.isValid(id) else {
+            throw APIError.notFound("there is no \(parameter) \(context.parameters.get(parameter)?.prefix(64) ?? ""): \(parameter) ids are UUIDv7")
+        }
         return id
     }
 
+    /// A participant id path parameter (`{id}`); text that is no participant id names no peer.
     func participant(_ context: NodeRequestContext) throws -> ParticipantID {
-        guard let id = context.parameters.get("id").flatMap(ParticipantID.init) else { throw APIError.badRequest("invalid participant id") }
+        guard let id = context.parameters.get("id").flatMap(ParticipantID.init) else {
+            throw APIError.notFound("there is no participant \(context.parameters.get("id")?.prefix(64) ?? "")")
+        }
         return id
+    }
+
+    /// The `limit` query parameter: a whole number in `range`, else `defaultLimit` when it is absent.
+    func limit(_ request: Request, default defaultLimit: Int = 200, range: ClosedRange<Int> = 1...1000) throws -> Int {
+        guard let text = request.uri.queryParameters.get("limit") else { return defaultLimit }
+        guard let limit = Int(text), range.contains(limit) else {
+            throw APIError.badRequest("limit must be a whole number from \(range.lowerBound) to \(range.upperBound)")
+        }
+        return limit
     }
 
     /// Participant ids in a request body, each checked.

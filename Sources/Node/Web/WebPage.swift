@@ -40,21 +40,6 @@ extension WebPage {
         return ""
     }
 
-    /// Every state-changing form must carry the session's CSRF token and come from someone allowed to write.
-    func requireWrite(_ form: Form, _ context: NodeRequestContext) throws {
-        guard case .user(let user, let session, _) = context.principal else { throw APIError.unauthorized }
-        guard let submitted = form["_csrf"], constantTimeEquals(Array(submitted.utf8), Array(session.csrfToken.utf8)) else {
-            throw WebError(
-                status: .forbidden,
-                heading: "Form expired",
-                message: "This form's security token is missing or stale. Reload the page and try again."
-            )
-        }
-        guard user.role.canWrite else {
-            throw WebError(status: .forbidden, heading: "Read-only account", message: "Observers can read the hotline but not send or acknowledge.")
-        }
-    }
-
     func errorPage(_ context: NodeRequestContext?, _ status: HTTPResponse.Status, _ heading: String, _ message: String) -> Response {
         html(pages.render("error", base(context).merging(["heading": heading, "message": message]) { $1 }), status: status)
     }
@@ -141,7 +126,10 @@ struct Form {
     let pairs: [(String, String)]
 
     init(_ request: Request, limit: Int) async throws {
-        let buffer = try await request.collectBody(limit: limit)
+        self.init(try await request.collectBody(limit: limit))
+    }
+
+    init(_ buffer: ByteBuffer) {
         let text = String(buffer: buffer)
         pairs = text.split(separator: "&").compactMap { pair in
             let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)

@@ -28,16 +28,17 @@ struct WebSession: WebPage {
     var loginCookie: String { "entente_login_" + site.identity.id.rawValue }
     static let sessionLifetime: TimeInterval = 12 * 3600
 
-    /// Adds sign-in and sign-out, and returns the group the features' pages go in: signed-in people only.
+    /// Adds sign-in and sign-out, and returns the group the features' pages go in: signed-in people only,
+    /// every form checked for the session's CSRF token, and only people who may write may post.
     func register(on router: Router<NodeRequestContext>) -> RouterGroup<NodeRequestContext> {
         router.get("/") { request, _ in
             Response(status: .seeOther, headers: [.location: request.cookies[sessionCookie] == nil ? "/login" : "/inbox"])
         }
         router.get("login") { _, _ in self.loginPage(error: nil) }
         router.post("login") { request, context in try await self.login(request, context) }
-        let web = router.group().add(middleware: SessionMiddleware(session: self))
+        let web = router.group().add(middleware: SessionMiddleware(session: self)).add(middleware: CSRFMiddleware(session: self))
         web.post("logout") { request, context in try await self.logout(request, context) }
-        return web
+        return web.group().add(middleware: WriterMiddleware())
     }
 
     func loginPage(error: String?, status: HTTPResponse.Status = .ok) -> Response {
@@ -120,5 +121,44 @@ struct SessionMiddleware: RouterMiddleware {
         } catch let error as APIError {
             return session.errorPage(context, error.status, "Request refused", error.message)
         }
+    }
+}
+
+/// Every state-changing request in the web interface carries the session's CSRF token. It is checked
+/// here, before any handler runs, so no form can forget it; the body read for it stays the handler's.
+struct CSRFMiddleware: RouterMiddleware {
+    let session: WebSession
+
+    func handle(
+        _ request: Request,
+        context: NodeRequestContext,
+        next: (Request, NodeRequestContext) async throws -> Response
+    ) async throws -> Response {
+        guard request.method != .get, request.method != .head else { return try await next(request, context) }
+        guard case .user(_, let record, _) = context.principal else { return session.redirect("/login") }
+        var request = request
+        let form = Form(try await request.collectBody(upTo: WebSession.formLimit))
+        guard let submitted = form["_csrf"], constantTimeEquals(Array(submitted.utf8), Array(record.csrfToken.utf8)) else {
+            throw WebError(
+                status: .forbidden,
+                heading: "Form expired",
+                message: "This form's security token is missing or stale. Reload the page and try again."
+            )
+        }
+        return try await next(request, context)
+    }
+}
+
+/// The features' pages change things only for people who may write: observers read.
+struct WriterMiddleware: RouterMiddleware {
+    func handle(
+        _ request: Request,
+        context: NodeRequestContext,
+        next: (Request, NodeRequestContext) async throws -> Response
+    ) async throws -> Response {
+        if request.method != .get, request.method != .head, context.principal?.role.canWrite != true {
+            throw WebError(status: .forbidden, heading: "Read-only account", message: "Observers can read the hotline but not send or acknowledge.")
+        }
+        return try await next(request, context)
     }
 }

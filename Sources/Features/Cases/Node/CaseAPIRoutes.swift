@@ -20,8 +20,7 @@ struct CaseAPIRoutes: APIHandler {
     }
 
     func list(_ request: Request, _ context: NodeRequestContext) async throws -> Response {
-        let limit = request.uri.queryParameters.get("limit").flatMap(Int.init) ?? 200
-        guard (1...1000).contains(limit) else { throw APIError.badRequest("limit must be 1 to 1000") }
+        let limit = try limit(request)
         let now = Date()
         let role = context.principal?.role ?? .observer
         return JSONResponse.make(.array(try await cases.cases(limit: limit).map { CaseRepresentation.summary($0, now: now, role: role) }))

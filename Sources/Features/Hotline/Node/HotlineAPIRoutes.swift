@@ -60,8 +60,7 @@ struct HotlineAPIRoutes: APIHandler {
         guard let direction: Direction = box == "inbox" ? .incoming : box == "sent" ? .outgoing : nil else {
             throw APIError.badRequest("box must be inbox or sent")
         }
-        let limit = request.uri.queryParameters.get("limit").flatMap(Int.init) ?? 200
-        guard (1...1000).contains(limit) else { throw APIError.badRequest("limit must be 1 to 1000") }
+        let limit = try limit(request)
         let now = Date()
         let role = context.principal?.role ?? .observer
         return JSONResponse.make(
@@ -92,7 +91,9 @@ struct HotlineAPIRoutes: APIHandler {
     }
 
     func messageID(_ context: NodeRequestContext) throws -> String {
-        guard let id = context.parameters.get("id"), UUIDv7.isValid(id) else { throw APIError.badRequest("invalid message id") }
+        guard let id = context.parameters.get("id"), UUIDv7.isValid(id) else {
+            throw APIError.notFound("there is no message \(context.parameters.get("id")?.prefix(64) ?? ""): message ids are UUIDv7")
+        }
         return id
     }
 }

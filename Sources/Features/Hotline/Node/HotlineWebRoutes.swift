@@ -106,7 +106,6 @@ struct HotlineWebRoutes: WebPage {
 
     func acknowledge(_ request: Request, _ context: NodeRequestContext) async throws -> Response {
         let form = try await Form(request, limit: Self.formLimit)
-        try requireWrite(form, context)
         guard let id = context.parameters.get("id"), UUIDv7.isValid(id) else { return errorPage(context, .notFound, "No such message", "") }
         guard let principal = context.principal else { return redirect("/login") }
         do {
@@ -117,19 +116,26 @@ struct HotlineWebRoutes: WebPage {
         return redirect("/messages/\(id)")
     }
 
+    /// The compose form: empty, as a reply (`?replyTo=`) or on a template (`?template=`), or, after a refusal,
+    /// with everything the person typed and the reason.
     func composePage(
         _ request: Request,
         _ context: NodeRequestContext,
+        typed: ComposeForm? = nil,
         error: String? = nil,
         status: HTTPResponse.Status = .ok
     ) async throws -> Response {
         let query = request.uri.queryParameters
-        let replyTo = query.get("replyTo").flatMap { UUIDv7.isValid($0) ? $0 : nil }
+        let replyTo = (typed?.inReplyTo ?? query.get("replyTo")).flatMap { UUIDv7.isValid($0) ? $0 : nil }
         let original = try await replyTo.asyncMap { try await service.store.message($0) } ?? nil
-        let template = query.get("template").flatMap(Template.init(rawValue:)) ?? (original == nil ? .notification : .response)
+        let template =
+            (typed?.template ?? query.get("template")).flatMap(Template.init(rawValue:)) ?? (original == nil ? .notification : .response)
         let peers = await service.peers.all()
         let policy = service.identity.acknowledgementPolicy
         let templates = Template.allCases.filter { $0 != .communicationCheck }
+        let recipients = typed.map { Set($0.to ?? []) } ?? Set(original.map { [$0.sender] } ?? [])
+        let priority = typed?.priority.flatMap(Priority.init(rawValue:)) ?? original?.content.priority ?? .routine
+        let tlp = typed?.tlp.flatMap(TLP.init(rawValue:)) ?? original?.tlp ?? .amber
         return html(
             pages.render(
                 "compose",
@@ -142,20 +148,25 @@ struct HotlineWebRoutes: WebPage {
                         ]
                     },
                     "replyTo": present(replyTo), "replySubject": present(original?.content.subject), "replyToExercise": original?.exercise ?? false,
-                    "subject": original.map { "Re: " + $0.content.subject } ?? "",
+                    "subject": typed?.subject ?? original.map { "Re: " + $0.content.subject } ?? "",
+                    "body": typed?.body ?? "", "language": typed?.language ?? "en", "caseReference": typed?.caseReference ?? "",
+                    "exercise": typed?.exercise == "1", "answerAsReal": typed?.answerAsReal == "1",
                     "peers": peers.map {
-                        ["id": $0.record.id.rawValue, "name": $0.record.name, "checked": original?.sender == $0.record.id.rawValue]
+                        ["id": $0.record.id.rawValue, "name": $0.record.name, "checked": recipients.contains($0.record.id.rawValue)]
                     },
-                    "priorities": Priority.allCases.map { priority in
+                    "priorities": Priority.allCases.map { candidate in
                         [
-                            "value": priority.rawValue, "title": priority.rawValue.capitalized,
-                            "selected": priority == (original?.content.priority ?? .routine),
-                            "deadline": describe(policy.deadline(for: priority)),
+                            "value": candidate.rawValue, "title": candidate.rawValue.capitalized, "selected": candidate == priority,
+                            "deadline": describe(policy.deadline(for: candidate)),
                         ]
                     },
-                    "tlps": TLP.allCases.map { ["value": $0.rawValue, "label": $0.label, "selected": $0 == (original?.tlp ?? .amber)] },
-                    "fields": template.fields.map {
-                        ["name": $0.name, "label": $0.label, "required": $0.required, "choices": $0.choices ?? [], "hasChoices": $0.choices != nil]
+                    "tlps": tlpOptions(selected: tlp),
+                    "fields": template.fields.map { field -> [String: Any] in
+                        let value = typed?.fields?[field.name] ?? ""
+                        return [
+                            "name": field.name, "label": field.label, "required": field.required, "value": value,
+                            "choices": (field.choices ?? []).map { ["value": $0, "selected": $0 == value] }, "hasChoices": field.choices != nil,
+                        ]
                     },
                     "csrf": csrf(context), "error": present(error),
                 ]) { $1 }
@@ -165,37 +176,60 @@ struct HotlineWebRoutes: WebPage {
     }
 
     func compose(_ request: Request, _ context: NodeRequestContext) async throws -> Response {
-        let form = try await Form(request, limit: Self.formLimit)
-        try requireWrite(form, context)
+        let typed = try await ComposeForm.decode(request, limit: Self.formLimit)
         func retry(_ message: String) async throws -> Response {
-            try await composePage(request, context, error: message, status: .unprocessableContent)
+            try await composePage(request, context, typed: typed, error: message, status: .unprocessableContent)
         }
-        guard let template = form["template"].flatMap(Template.init(rawValue:)) else { return try await retry("Choose a template.") }
-        guard let priority = form["priority"].flatMap(Priority.init(rawValue:)) else { return try await retry("Choose a priority.") }
-        guard let tlp = form["tlp"].flatMap(TLP.init(rawValue:)) else { return try await retry("Choose a TLP label.") }
-        let recipients = form.all("to").compactMap(ParticipantID.init)
+        guard let template = typed.template.flatMap(Template.init(rawValue:)) else { return try await retry("Choose a template.") }
+        guard let priority = typed.priority.flatMap(Priority.init(rawValue:)) else { return try await retry("Choose a priority.") }
+        guard let tlp = typed.tlp.flatMap(TLP.init(rawValue:)) else { return try await retry("Choose a TLP label.") }
+        let recipients = (typed.to ?? []).compactMap(ParticipantID.init)
         guard !recipients.isEmpty else { return try await retry("Choose at least one recipient.") }
         var fields: [String: String] = [:]
-        for field in template.fields { fields[field.name] = form["field." + field.name] }
+        for field in template.fields { fields[field.name] = typed.fields?[field.name] }
         let draft = HotlineService.Draft(
             to: recipients,
             template: template,
             priority: priority,
-            subject: form["subject"] ?? "",
-            body: form["body"] ?? "",
-            language: form["language"] ?? "en",
+            subject: typed.subject ?? "",
+            body: typed.body ?? "",
+            language: typed.language ?? "en",
             fields: fields,
-            caseReference: form["caseReference"].flatMap { $0.isEmpty ? nil : $0 },
-            inReplyTo: form["inReplyTo"].flatMap { $0.isEmpty ? nil : $0 },
+            caseReference: nonEmpty(typed.caseReference),
+            inReplyTo: nonEmpty(typed.inReplyTo),
             tlp: tlp,
-            exercise: form["exercise"] == "1",
-            answersExerciseAsReal: form["answerAsReal"] == "1"
+            exercise: typed.exercise == "1",
+            answersExerciseAsReal: typed.answerAsReal == "1"
         )
         do {
             let ids = try await service.send(draft, composedBy: context.principal?.name, role: context.principal?.role ?? .observer)
             return redirect("/messages/\(ids[0])")
         } catch let failure as ServiceFailure {
             return try await retry(failure.description)
+        }
+    }
+}
+
+/// What the compose form posts, URL-encoded: recipients as `to[]`, a template's fields as `fields[NAME]`.
+/// Every member is optional, so a refused form can be shown again with whatever it held.
+struct ComposeForm: Decodable {
+    var template: String?
+    var priority: String?
+    var tlp: String?
+    var to: [String]?
+    var subject: String?
+    var body: String?
+    var language: String?
+    var fields: [String: String]?
+    var caseReference: String?
+    var inReplyTo: String?
+    var exercise: String?
+    var answerAsReal: String?
+
+    static func decode(_ request: Request, limit: Int) async throws -> ComposeForm {
+        let text = String(buffer: try await request.collectBody(limit: limit))
+        do { return try URLEncodedFormDecoder().decode(ComposeForm.self, from: text) } catch {
+            throw WebError(status: .badRequest, heading: "Unreadable form", message: "The form could not be read: \(error)")
         }
     }
 }
