@@ -190,7 +190,7 @@ public struct HotlineService: Sendable {
     ) async throws -> [String: String] {
         let all = await peers.all().map(\.record.id)
         let recipients = targets ?? all
-        guard !recipients.isEmpty else { throw ServiceFailure.invalid("this node has no peers to check") }
+        guard !recipients.isEmpty else { throw ServiceFailure.conflict("this node has no peers to check") }
         var sent: [String: String] = [:]
         for recipient in recipients {
             sent[recipient.rawValue] = try await send(
