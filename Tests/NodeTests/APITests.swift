@@ -236,6 +236,43 @@ struct APITests {
         #expect(try await node.server.store.messages(direction: .outgoing).isEmpty, "nothing was sent")
     }
 
+    /// A refused step on a case page opens its form again, with what was written in it.
+    @Test func aRefusedCaseStepKeepsWhatWasWritten() async throws {
+        let federation = try await TestFederation.start(["EST"])
+        defer { Task { await federation.stop() } }
+        let node = federation["EST"]
+        try await node.server.store.createUser(
+            UserRecord(
+                username: "kadri",
+                displayName: "Kadri Tamm",
+                role: .diplomaticPOC,
+                passwordHash: try node.options.passwordHasher.hash("correct horse battery")
+            ),
+            now: Date()
+        )
+        let opened = try await http(
+            .POST,
+            node.url + "/api/v1/cases",
+            body: #"{"title":"Grid","summary":"Substations offline.","sectors":["energy"],"impact":"severe"}"#,
+            headers: [("Authorization", "Bearer \(node.operatorToken)"), ("Content-Type", "application/json")]
+        )
+        let caseID = try #require(opened.json?["id"]?.stringValue)
+        let cookie = try #require(try await Self.signIn(node, "kadri", "correct horse battery").cookie)
+        let page = try await http(.GET, node.url + "/cases/\(caseID)", headers: [("Cookie", cookie)])
+        #expect(!page.body.contains("<details class=\"card\" open>"))
+        let csrf = try #require(page.body.range(of: #"name="_csrf" value=""#).map { page.body[$0.upperBound...].prefix { $0 != "\"" } })
+        // Evidence with neither an indicator nor a file is refused.
+        let refused = try await http(
+            .POST,
+            node.url + "/cases/\(caseID)/events",
+            body: "_csrf=\(csrf)&kind=evidence&description=Loader+seen+on+three+substations&tlp=amber",
+            headers: [("Cookie", cookie), ("Content-Type", "application/x-www-form-urlencoded")]
+        )
+        #expect(refused.status == 422 && refused.body.contains("at least one file or indicator"))
+        #expect(refused.body.contains(#"value="Loader seen on three substations""#))
+        #expect(refused.body.contains(#"<details class="card" open><summary>Share evidence"#))
+    }
+
     @Test func passwordsAreHashedWithScrypt() throws {
         let hasher = PasswordHasher(cost: 1 << 10)
         let stored = try hasher.hash("correct horse battery")

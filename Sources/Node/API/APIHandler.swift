@@ -15,17 +15,45 @@ extension APIHandler {
         do { return try await body() } catch { throw APIError.from(error) }
     }
 
-    func decode<T: Decodable>(_ type: T.Type, from request: Request) async throws -> T {
-        let json = try await request.jsonBody(limit: Self.bodyLimit)
-        do { return try json.decoded(as: type) } catch { throw APIError.badRequest(error.description) }
+    /// The request's JSON body as `T`. A member `T` does not know is refused, not ignored: a misspelt
+    /// option must not silently do nothing.
+    func decode<T: Codable>(_ type: T.Type, from request: Request) async throws -> T {
+        try strictly(type, from: try await request.jsonBody(limit: Self.bodyLimit))
     }
 
     /// A body that may be left out altogether.
-    func decodeOptional<T: Decodable>(_ type: T.Type, from request: Request) async throws -> T? {
+    func decodeOptional<T: Codable>(_ type: T.Type, from request: Request) async throws -> T? {
         let buffer = try await request.collectBody(limit: Self.bodyLimit)
         guard buffer.readableBytes > 0 else { return nil }
-        do { return try JSONValue(parsing: buffer.readableBytesView).decoded(as: type) } catch {
-            throw APIError.badRequest("invalid body: \(error)")
+        let json: JSONValue
+        do { json = try JSONValue(parsing: buffer.readableBytesView) } catch { throw APIError.badRequest("invalid body: \(error)") }
+        return try strictly(type, from: json)
+    }
+
+    private func strictly<T: Codable>(_ type: T.Type, from json: JSONValue) throws -> T {
+        let value: T
+        do { value = try json.decoded(as: type) } catch { throw APIError.badRequest(error.description) }
+        // What T understood is what it encodes back; a member of the body beyond that is unknown.
+        let understood = try JSONValue(encoding: value)
+        if let unknown = Self.unknownMembers(of: json, beyond: understood, at: "").first {
+            throw APIError.badRequest("unknown or null member \(unknown): leave out what has no value")
+        }
+        return value
+    }
+
+    /// The paths of `given`'s members that `understood` lacks. An optional member given as null is among them:
+    /// the document says to leave it out, and null would otherwise read as absent without a word.
+    static func unknownMembers(of given: JSONValue, beyond understood: JSONValue, at path: String) -> [String] {
+        switch (given, understood) {
+        case (.object(let members), .object(let known)):
+            members.sorted { $0.key < $1.key }.flatMap { name, value -> [String] in
+                let memberPath = path.isEmpty ? name : "\(path).\(name)"
+                guard let knownValue = known[name] else { return [memberPath] }
+                return unknownMembers(of: value, beyond: knownValue, at: memberPath)
+            }
+        case (.array(let items), .array(let known)) where items.count == known.count:
+            zip(items, known).enumerated().flatMap { index, pair in unknownMembers(of: pair.0, beyond: pair.1, at: "\(path)[\(index)]") }
+        default: []
         }
     }
 

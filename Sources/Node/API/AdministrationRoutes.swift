@@ -68,7 +68,7 @@ struct AdministrationRoutes: APIHandler {
         )
     }
 
-    struct CreateUserBody: Decodable {
+    struct CreateUserBody: Codable {
         var username: String
         var displayName: String
         var role: Role

@@ -26,7 +26,7 @@ struct CaseAPIRoutes: APIHandler {
         return JSONResponse.make(.array(try await cases.cases(limit: limit).map { CaseRepresentation.summary($0, now: now, role: role) }))
     }
 
-    struct OpenBody: Decodable {
+    struct OpenBody: Codable {
         var title: String
         var summary: String
         var sectors: [Sector]
@@ -67,7 +67,7 @@ struct CaseAPIRoutes: APIHandler {
         }
     }
 
-    struct EventBody: Decodable {
+    struct EventBody: Codable {
         var kind: CaseAction.Kind
         var body: JSONValue
         var by: String?
@@ -97,9 +97,7 @@ struct CaseAPIRoutes: APIHandler {
 
     func export(_ context: NodeRequestContext) async throws -> Response {
         let id = try caseID(context)
-        guard let statement = context.parameters.get("statement"), UUIDv7.isValid(statement) else {
-            throw APIError.badRequest("invalid statement id")
-        }
+        let statement = try entryID(context, "statement")
         return try await handling {
             try CaseReading.check(try await cases.state(id), context.principal?.role ?? .observer)
             let exported = try await cases.exportStatement(statement, in: id)

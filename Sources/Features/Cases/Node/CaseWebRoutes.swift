@@ -74,7 +74,15 @@ struct CaseWebRoutes: WebPage {
         }
     }
 
-    func casePage(_ id: String, _ context: NodeRequestContext, error: String?, status: HTTPResponse.Status = .ok) async throws -> Response {
+    /// A case's page; after a refused step, `typed` is the form that was refused: it opens again with
+    /// what the person wrote.
+    func casePage(
+        _ id: String,
+        _ context: NodeRequestContext,
+        error: String?,
+        status: HTTPResponse.Status = .ok,
+        typed: Form? = nil
+    ) async throws -> Response {
         let state: CaseState
         do { state = try await cases.state(id) } catch let failure as ServiceFailure {
             return errorPage(context, .notFound, "No such case", failure.description)
@@ -142,6 +150,10 @@ struct CaseWebRoutes: WebPage {
             },
         ]
         for kind in possible where canWrite && cases.speaking.allows(.caseEvent(kind), role: role) { forms["can-" + kind.rawValue] = true }
+        if let typed {
+            forms["typed"] = Dictionary(typed.pairs) { first, _ in first }
+            if let kind = typed["kind"] { forms["retry-" + kind] = true }
+        }
         let escalations = try await cases.store.escalations(caseID: id).map(escalation)
         let record = try await records.publicRecord()
         let norms = record.allegations.filter { $0.body.caseReference == id }.map { item -> [String: Any] in
@@ -196,7 +208,7 @@ struct CaseWebRoutes: WebPage {
             }
             return redirect("/cases/\(id)")
         } catch let failure as ServiceFailure {
-            return try await casePage(id, context, error: failure.description, status: .unprocessableContent)
+            return try await casePage(id, context, error: failure.description, status: .unprocessableContent, typed: form)
         }
     }
 

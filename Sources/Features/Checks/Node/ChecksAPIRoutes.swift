@@ -11,7 +11,7 @@ struct ChecksAPIRoutes: APIHandler {
         api.get("checks") { _, _ in try await self.checkReport() }
     }
 
-    struct CheckBody: Decodable {
+    struct CheckBody: Codable {
         var to: [String]?
         var exercise: Bool?
     }

@@ -34,8 +34,8 @@ struct DirectoryAPIRoutes: APIHandler {
         JSONResponse.make(.array(try await service.peers.all().map(Representation.peer)))
     }
 
-    struct URLRequestBody: Decodable { var url: String }
-    struct AddPeerBody: Decodable {
+    struct URLRequestBody: Codable { var url: String }
+    struct AddPeerBody: Codable {
         var url: String
         var fingerprint: String
     }

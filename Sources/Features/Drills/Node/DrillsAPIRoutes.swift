@@ -16,7 +16,7 @@ struct DrillsAPIRoutes: APIHandler {
         JSONResponse.make(.array(try await drills.drills().map(RecordRepresentation.drill)))
     }
 
-    struct DrillBody: Decodable {
+    struct DrillBody: Codable {
         var scenario: DrillScenario
         var startInSeconds: Int?
     }

@@ -15,7 +15,7 @@ struct HotlineAPIRoutes: APIHandler {
         api.post("messages/:id/acknowledge") { request, context in try await self.acknowledge(request, context) }
     }
 
-    struct SendBody: Decodable {
+    struct SendBody: Codable {
         var to: [String]
         var template: Template
         var priority: Priority
@@ -78,7 +78,7 @@ struct HotlineAPIRoutes: APIHandler {
         return JSONResponse.make(try Representation.message(message.readable(by: context.principal?.role ?? .observer), now: Date()))
     }
 
-    struct AcknowledgeBody: Decodable { var by: String? }
+    struct AcknowledgeBody: Codable { var by: String? }
 
     func acknowledge(_ request: Request, _ context: NodeRequestContext) async throws -> Response {
         let id = try messageID(context)

@@ -42,7 +42,7 @@ struct IntelligenceAPIRoutes: APIHandler {
         ]
     }
 
-    struct NewCollection: Decodable {
+    struct NewCollection: Codable {
         var title: String
         var description: String?
         var defaultTLP: TLP?
@@ -109,7 +109,7 @@ struct IntelligenceAPIRoutes: APIHandler {
         }
     }
 
-    struct NewSighting: Decodable {
+    struct NewSighting: Codable {
         var count: Int?
         var firstSeen: String?
         var lastSeen: String?
@@ -158,7 +158,7 @@ struct IntelligenceAPIRoutes: APIHandler {
         JSONResponse.make(.array(try await intelligence.store.subscriptions().map(Self.subscription)))
     }
 
-    struct NewSubscription: Decodable {
+    struct NewSubscription: Codable {
         var url: String
         var account: String
         var token: String
@@ -187,7 +187,7 @@ struct IntelligenceAPIRoutes: APIHandler {
         )
     }
 
-    struct NewAccount: Decodable {
+    struct NewAccount: Codable {
         var name: String
         var relation: Reader.Relation
         var read: [String]?

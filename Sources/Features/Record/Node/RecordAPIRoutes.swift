@@ -12,7 +12,7 @@ struct RecordAPIRoutes: APIHandler {
         api.post("record") { request, context in try await self.write(request, context) }
     }
 
-    struct WriteBody: Decodable {
+    struct WriteBody: Codable {
         var kind: RecordKind
         var space: String?
         var body: JSONValue
