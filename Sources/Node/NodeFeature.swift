@@ -75,7 +75,6 @@ struct FeatureContext: Sendable {
     let hotline: HotlineService
     let cases: CaseService
     let records: RecordService
-    let drills: DrillService
     let intelligence: IntelligenceService
     let subscriptions: SubscriptionService
     let site: Site

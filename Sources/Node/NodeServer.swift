@@ -71,7 +71,6 @@ public final class NodeServer: Sendable {
     public let service: HotlineService
     public let cases: CaseService
     public let records: RecordService
-    public let drills: DrillService
     public let intelligence: IntelligenceService
     public let subscriptions: SubscriptionService
     public let metrics: NodeMetrics
@@ -126,7 +125,6 @@ public final class NodeServer: Sendable {
         service = HotlineService(identity: identity, store: store, peers: peers, outbox: outbox, client: client, speaking: options.speaking)
         cases = CaseService(identity: identity, store: store, peers: peers, outbox: outbox, speaking: options.speaking)
         records = RecordService(identity: identity, store: store, peers: peers, outbox: outbox, speaking: options.speaking)
-        drills = DrillService(hotline: service)
         intelligence = IntelligenceService(identity: identity, store: store)
         subscriptions = SubscriptionService(intelligence: intelligence, http: httpClient)
     }
@@ -140,7 +138,6 @@ public final class NodeServer: Sendable {
             hotline: service,
             cases: cases,
             records: records,
-            drills: drills,
             intelligence: intelligence,
             subscriptions: subscriptions,
             site: site,

@@ -208,11 +208,12 @@ struct RecordFederationTests {
                 .init(offsetSeconds: 600, to: [estonia.id], priority: .flash, subject: "Inject 2: outage spreading", body: "Acknowledge at once."),
             ]
         )
-        let drillID = try await osce.server.drills.create(scenario, startIn: .seconds(0), createdBy: "exercise director", now: t0)
+        let drills = DrillService(hotline: osce.server.service)
+        let drillID = try await drills.create(scenario, startIn: .seconds(0), createdBy: "exercise director", now: t0)
 
-        #expect(try await osce.server.drills.sendDueInjects(now: at(0)) == 2)
-        #expect(try await osce.server.drills.sendDueInjects(now: at(599)) == 0, "inject 2 is not due yet")
-        var drill = try await osce.server.drills.drill(drillID)
+        #expect(try await drills.sendDueInjects(now: at(0)) == 2)
+        #expect(try await drills.sendDueInjects(now: at(599)) == 0, "inject 2 is not due yet")
+        var drill = try await drills.drill(drillID)
         let first = drill.report.deliveries.filter { $0.inject == 1 }
         #expect(first.allSatisfy { $0.sentAt == t0.unixMilliseconds })
         let messageTo = Dictionary(uniqueKeysWithValues: first.map { ($0.recipient, $0.messageID!) })
@@ -228,8 +229,8 @@ struct RecordFederationTests {
         try await deliverNow(from: estonia, to: [osce])
         try await deliverNow(from: latvia, to: [osce])
 
-        #expect(try await osce.server.drills.sendDueInjects(now: at(601)) == 1)
-        drill = try await osce.server.drills.drill(drillID)
+        #expect(try await drills.sendDueInjects(now: at(601)) == 1)
+        drill = try await drills.drill(drillID)
         let second = drill.report.deliveries.first { $0.inject == 2 }!
         #expect(second.sendDelayMilliseconds == 1000)
         try await deliverNow(from: osce, to: [estonia])
@@ -237,8 +238,8 @@ struct RecordFederationTests {
         try await estonia.service.acknowledge(second.messageID!, by: "Kadri", role: "technical-poc", now: at(601 + 1200))
         try await deliverNow(from: estonia, to: [osce])
 
-        try await eventually("the organiser has every acknowledgement") { try await osce.server.drills.drill(drillID).report.answered == 3 }
-        drill = try await osce.server.drills.drill(drillID)
+        try await eventually("the organiser has every acknowledgement") { try await drills.drill(drillID).report.answered == 3 }
+        drill = try await drills.drill(drillID)
         let response = Dictionary(uniqueKeysWithValues: drill.report.deliveries.map { ("\($0.inject)-\($0.recipient)", $0.responseMilliseconds) })
         #expect(response == ["1-EST": 30_000, "1-LVA": 95_000, "2-EST": 1_200_000])
         let est = drill.report.participants.first { $0.participant == estonia.id }!

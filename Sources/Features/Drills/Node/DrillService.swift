@@ -11,6 +11,9 @@ public struct DrillService: Sendable {
     public let hotline: HotlineService
     var store: NodeStore { hotline.store }
 
+    /// Drills send their injects through `hotline`, as any message.
+    public init(hotline: HotlineService) { self.hotline = hotline }
+
     public struct Drill: Sendable {
         public var id: String
         public var scenario: DrillScenario

@@ -10,8 +10,9 @@ struct DrillsFeature: NodeFeature {
     static let schema: Schema? = .drills
 
     init(_ context: FeatureContext) {
-        api = DrillsAPIRoutes(drills: context.drills)
-        web = DrillsWebRoutes(drills: context.drills, records: context.records, site: context.site)
+        let drills = DrillService(hotline: context.hotline)
+        api = DrillsAPIRoutes(drills: drills)
+        web = DrillsWebRoutes(drills: drills, records: context.records, site: context.site)
         interval = context.options.drillCheckInterval
     }
 

@@ -237,7 +237,7 @@ struct ExerciseRecord {
             by: delegate("FIN")
         )
 
-        _ = try await server("OSCE").drills.create(
+        _ = try await DrillService(hotline: server("OSCE").service).create(
             DrillScenario(
                 name: "EXERCISE: Baltic communication drill",
                 injects: [
