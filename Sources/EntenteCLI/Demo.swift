@@ -102,7 +102,7 @@ struct Demo: AsyncParsableCommand {
         for server in servers {
             for other in servers where other !== server {
                 guard await server.service.peers.peer(other.identity.id) == nil else { continue }
-                _ = try await server.service.addPeer(url: urls[other.identity.id.rawValue]!, fingerprint: other.identity.keys.publicKeys.fingerprint)
+                _ = try await server.peering.addPeer(url: urls[other.identity.id.rawValue]!, fingerprint: other.identity.keys.publicKeys.fingerprint)
             }
         }
 

@@ -72,6 +72,7 @@ struct FeatureContext: Sendable {
     let identity: LocalIdentity
     let store: NodeStore
     let peers: PeerDirectory
+    let peering: PeerService
     let hotline: HotlineService
     let cases: CaseService
     let records: RecordService

@@ -69,6 +69,8 @@ public final class NodeServer: Sendable {
     public let identity: LocalIdentity
     public let store: NodeStore
     public let service: HotlineService
+    /// Pinning peers and refreshing their descriptors.
+    public let peering: PeerService
     public let cases: CaseService
     public let records: RecordService
     public let intelligence: IntelligenceService
@@ -122,7 +124,8 @@ public final class NodeServer: Sendable {
             metrics: OutboxWorker.DeliveryMetrics(factory: metrics.factory),
             logger: logger
         )
-        service = HotlineService(identity: identity, store: store, peers: peers, outbox: outbox, client: client, speaking: options.speaking)
+        service = HotlineService(identity: identity, store: store, peers: peers, outbox: outbox, speaking: options.speaking)
+        peering = PeerService(identity: identity, store: store, peers: peers, outbox: outbox, client: client)
         cases = CaseService(identity: identity, store: store, peers: peers, outbox: outbox, speaking: options.speaking)
         records = RecordService(identity: identity, store: store, peers: peers, outbox: outbox, speaking: options.speaking)
         intelligence = IntelligenceService(identity: identity, store: store)
@@ -135,6 +138,7 @@ public final class NodeServer: Sendable {
             identity: identity,
             store: store,
             peers: service.peers,
+            peering: peering,
             hotline: service,
             cases: cases,
             records: records,
@@ -163,7 +167,8 @@ public final class NodeServer: Sendable {
                 intakes: features.flatMap(\.envelopeIntakes),
                 storageQuota: options.peerStorageQuota
             ),
-            service: service,
+            peering: peering,
+            outbox: service.outbox,
             limiter: RateLimiter(options.peerRateLimit),
             sourceLimiter: RateLimiter(options.sourceRateLimit),
             metrics: metrics

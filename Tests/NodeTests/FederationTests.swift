@@ -196,7 +196,7 @@ struct FederationTests {
             return
         }
         #expect(await peers.peer(estonia.id)?.descriptor.keys == estonia.server.identity.keys.publicKeys)
-        _ = try await latvia.service.confirmPeer(estonia.id)
+        _ = try await latvia.server.peering.confirmPeer(estonia.id)
         #expect(await peers.peer(estonia.id)?.descriptor.keys == impostor.publicKeys)
         #expect(try await latvia.server.store.keyAlerts().isEmpty, "confirming clears the peer's alert")
 
@@ -221,7 +221,7 @@ struct FederationTests {
         try await lithuania.start()
         defer { Task { await lithuania.stop() } }
         await #expect(throws: ServiceFailure.self) {
-            _ = try await latvia.service.addPeer(url: lithuania.url, fingerprint: estonia.fingerprint)
+            _ = try await latvia.server.peering.addPeer(url: lithuania.url, fingerprint: estonia.fingerprint)
         }
         #expect(await latvia.service.peers.peer(lithuania.id) == nil)
     }

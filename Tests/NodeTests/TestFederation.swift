@@ -61,7 +61,7 @@ final class TestNode: @unchecked Sendable {
     func stop() async { await server.stop() }
 
     func pin(_ other: TestNode) async throws {
-        _ = try await service.addPeer(url: other.url, fingerprint: other.fingerprint)
+        _ = try await server.peering.addPeer(url: other.url, fingerprint: other.fingerprint)
     }
 
     var operatorToken: String { try! directory.operatorToken() }

@@ -8,7 +8,8 @@ import Logging
 struct FederationRoutes {
     let identity: LocalIdentity
     let receiver: EnvelopeReceiver
-    let service: HotlineService
+    let peering: PeerService
+    let outbox: OutboxWorker
     /// Per pinned sender, charged once its signature verified.
     let limiter: RateLimiter
     /// Per source address, charged before anything is parsed.
@@ -31,13 +32,13 @@ struct FederationRoutes {
             return try await receiver.receive(envelope, admitSender: admit)
         } catch ProtocolError.badSignature {
             if await refreshLimiter.admit("refresh:" + envelope.sender.rawValue) == nil,
-                case .applied = try? await service.refreshPeer(envelope.sender)
+                case .applied = try? await peering.refreshPeer(envelope.sender)
             {
                 return try await receiver.receive(envelope, admitSender: admit)
             }
             // Signed with keys the peer offered and this node's operator has yet to confirm: say so, so that
             // the sender keeps retrying instead of giving up on a refusal.
-            if let offered = await service.peers.pendingDescriptor(envelope.sender),
+            if let offered = await peering.peers.pendingDescriptor(envelope.sender),
                 (try? envelope.verifySignature(with: offered.keys.signing)) != nil
             {
                 throw ProtocolError.keyChangePending(
@@ -57,7 +58,7 @@ struct FederationRoutes {
             let envelope = try Envelope(wireBytes: bytes.readableBytesView)
             let accepted = try await receiveRefreshingKeys(envelope)
             metrics.envelopesReceived.increment()
-            if accepted.isNew { await service.outbox.peerIsReachable(envelope.sender.rawValue) }
+            if accepted.isNew { await outbox.peerIsReachable(envelope.sender.rawValue) }
             return JSONResponse.make(accepted.receipt)
         } catch let error as ProtocolError {
             metrics.envelopesRejected.increment()

@@ -4,7 +4,7 @@ import Hummingbird
 
 /// `/api/v1/peers`, `/api/v1/directory` and `/api/v1/alerts`: whom this node trusts, and what it refused.
 struct DirectoryAPIRoutes: APIHandler {
-    let service: HotlineService
+    let service: PeerService
 
     func register(on api: APIGroups) {
         let admin = api.operatorOnly

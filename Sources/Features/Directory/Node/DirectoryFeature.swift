@@ -10,8 +10,8 @@ struct DirectoryFeature: NodeFeature {
     let logger = Logger(label: "entente.directory")
 
     init(_ context: FeatureContext) {
-        api = DirectoryAPIRoutes(service: context.hotline)
-        web = DirectoryWebRoutes(service: context.hotline, site: context.site)
+        api = DirectoryAPIRoutes(service: context.peering)
+        web = DirectoryWebRoutes(service: context.peering, site: context.site)
         refreshInterval = context.options.descriptorRefreshInterval
     }
 

@@ -5,7 +5,7 @@ import Hummingbird
 /// The directory page: this node and every pinned peer with fingerprints and points of contact, and the
 /// refused key changes.
 struct DirectoryWebRoutes: WebPage {
-    let service: HotlineService
+    let service: PeerService
     let site: Site
 
     func register(on web: RouterGroup<NodeRequestContext>) {

@@ -12,7 +12,6 @@ public struct HotlineService: Sendable {
     public let store: NodeStore
     public let peers: PeerDirectory
     public let outbox: OutboxWorker
-    public let client: PeerClient
     public var speaking = SpeakingPolicy.standard
 
     /// A message as a person composes it, before it is sealed.
@@ -209,76 +208,5 @@ public struct HotlineService: Sendable {
             )[0]
         }
         return sent
-    }
-
-    /// Fetches a node's descriptor so that its fingerprint can be checked before pinning.
-    public func preview(url: String) async throws -> (descriptor: NodeDescriptor, document: JSONValue) {
-        guard let parsed = URL(string: url), ["http", "https"].contains(parsed.scheme ?? ""), parsed.host != nil else {
-            throw ServiceFailure.invalid("peer URL must be http:// or https://")
-        }
-        let fetched = try await client.fetchDescriptor(baseURL: url)
-        guard fetched.descriptor.id != identity.id else { throw ServiceFailure.invalid("that is this node's own address") }
-        return fetched
-    }
-
-    /// Pins the node at `url` if it presents `fingerprint`. Re-adding a pinned
-    /// peer follows the key-rotation rule rather than silently re-pinning.
-    public func addPeer(url: String, fingerprint: Fingerprint, now: Date = Date()) async throws -> PeerDirectory.Peer {
-        let (descriptor, document) = try await preview(url: url)
-        guard descriptor.keys.fingerprint == fingerprint else {
-            throw ServiceFailure.fingerprintMismatch(expected: fingerprint.description, actual: descriptor.keys.fingerprint.description)
-        }
-        let peer: PeerDirectory.Peer
-        if await peers.peer(descriptor.id) != nil {
-            // The operator typed the fingerprint: that confirms a new endpoint or keys.
-            guard case .applied(let updated) = try await peers.update(with: descriptor, document: document, now: now, confirmedByOperator: true)
-            else {
-                preconditionFailure("a confirmed change is applied")
-            }
-            peer = updated
-        } else {
-            peer = try await peers.pin(descriptor, document: document, now: now)
-        }
-        try await store.retryOutboxNow(recipient: descriptor.id.rawValue, now: now)
-        await outbox.wake()
-        return peer
-    }
-
-    /// Re-reads a pinned peer's descriptor: new POCs are taken; a new endpoint or rotated keys wait for
-    /// the operator (`confirmPeer`) unless the policy takes signed rotations; anything else is refused.
-    public func refreshPeer(_ id: ParticipantID, now: Date = Date()) async throws -> PeerDirectory.Update {
-        guard let current = await peers.peer(id) else { throw ServiceFailure.notFound("\(id) is not a peer") }
-        let (descriptor, document) = try await client.fetchDescriptor(baseURL: current.record.endpoint)
-        guard descriptor.id == id else { throw ServiceFailure.invalid("the node at \(current.record.endpoint) now says it is \(descriptor.id)") }
-        return try await peers.update(with: descriptor, document: document, now: now, confirmedByOperator: false)
-    }
-
-    /// The operator takes the endpoint or keys a peer asked for; what it owes that peer is retried at once.
-    public func confirmPeer(_ id: ParticipantID, now: Date = Date()) async throws -> PeerDirectory.Peer {
-        let peer: PeerDirectory.Peer
-        do { peer = try await peers.confirmPending(id, now: now) } catch ProtocolError.unknownSender(let detail) {
-            throw ServiceFailure.notFound(detail)
-        }
-        try await store.retryOutboxNow(recipient: id.rawValue, now: now)
-        await outbox.wake()
-        return peer
-    }
-}
-
-/// Why a person's or operator's request was refused, whichever service refused it.
-public enum ServiceFailure: Error, CustomStringConvertible, Equatable {
-    case invalid(String)
-    case notFound(String)
-    case conflict(String)
-    /// The person or account is known, but this is not theirs to do.
-    case forbidden(String)
-    case fingerprintMismatch(expected: String, actual: String)
-
-    public var description: String {
-        switch self {
-        case .invalid(let detail), .notFound(let detail), .conflict(let detail), .forbidden(let detail): detail
-        case .fingerprintMismatch(let expected, let actual):
-            "fingerprint mismatch: expected \(expected), the node at that address presents \(actual)"
-        }
     }
 }
