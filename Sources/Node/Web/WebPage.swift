@@ -24,6 +24,9 @@ extension WebPage {
     /// The most a form body may hold.
     static var formLimit: Int { 256 * 1024 }
 
+    /// The most any form may hold, a pasted MISP event being the largest; each handler bounds its own form.
+    static var largestFormLimit: Int { 8 << 20 }
+
     /// The values the layout needs: the node, the signed-in person and the navigation, the key-alert banner.
     func base(_ context: NodeRequestContext?) -> [String: Any] {
         var values: [String: Any] = ["node": ["name": site.identity.name, "id": site.identity.id.rawValue]]

@@ -137,7 +137,7 @@ struct CSRFMiddleware: RouterMiddleware {
         guard request.method != .get, request.method != .head else { return try await next(request, context) }
         guard case .user(_, let record, _) = context.principal else { return session.redirect("/login") }
         var request = request
-        let form = Form(try await request.collectBody(upTo: WebSession.formLimit))
+        let form = Form(try await request.collectBody(upTo: WebSession.largestFormLimit))
         guard let submitted = form["_csrf"], constantTimeEquals(Array(submitted.utf8), Array(record.csrfToken.utf8)) else {
             throw WebError(
                 status: .forbidden,

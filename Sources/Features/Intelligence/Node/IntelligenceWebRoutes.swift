@@ -110,7 +110,7 @@ struct IntelligenceWebRoutes: WebPage {
 
     /// A MISP event pasted into the collection page.
     func uploadMISP(_ request: Request, _ context: NodeRequestContext) async throws -> Response {
-        let form = try await Form(request, limit: 8 << 20)
+        let form = try await Form(request, limit: Self.largestFormLimit)
         let collectionID = context.parameters.get("collection") ?? ""
         do {
             let collection = try await intelligence.collection(collectionID)
