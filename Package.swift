@@ -50,6 +50,7 @@ let multilateral = ["Record", "Forums", "Agreements", "Norms", "ConfidenceBuildi
 
 let strict: [SwiftSetting] = [.swiftLanguageMode(.v6)]
 let crypto: Target.Dependency = .product(name: "Crypto", package: "swift-crypto")
+let sqlKit: Target.Dependency = .product(name: "SQLKit", package: "sql-kit")
 
 let package = Package(
     name: "Entente",
@@ -74,6 +75,9 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
         .package(url: "https://github.com/vapor/sqlite-nio.git", from: "1.13.2"),
+        .package(url: "https://github.com/vapor/sql-kit.git", from: "3.36.0"),
+        .package(url: "https://github.com/vapor/sqlite-kit.git", from: "4.5.2"),
+        .package(url: "https://github.com/vapor/postgres-kit.git", from: "2.17.0"),
     ],
     targets: [
         // Pure core: value types and rules, no I/O.
@@ -124,8 +128,13 @@ let package = Package(
             name: "Storage",
             dependencies: [
                 "EntenteProtocol", "Hotline", "Cases", "Multilateral", "Intelligence",
+                sqlKit,
+                .product(name: "SQLiteKit", package: "sqlite-kit"),
                 .product(name: "SQLiteNIO", package: "sqlite-nio"),
+                .product(name: "PostgresKit", package: "postgres-kit"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -216,7 +225,7 @@ let package = Package(
         .testTarget(
             name: "StorageTests",
             dependencies: [
-                "Storage", "Node", "TestSupport", "EntenteProtocol", "Hotline", "Cases", "Multilateral", "Intelligence",
+                "Storage", "Node", "TestSupport", "EntenteProtocol", "Hotline", "Cases", "Multilateral", "Intelligence", sqlKit,
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict
@@ -224,7 +233,7 @@ let package = Package(
         .testTarget(
             name: "NodeTests",
             dependencies: [
-                "Node", "EntenteProtocol", "Hotline", "Cases", "Multilateral", "Intelligence", "Storage", "Federation", "TestSupport", crypto,
+                "Node", "EntenteProtocol", "Hotline", "Cases", "Multilateral", "Intelligence", "Storage", "Federation", "TestSupport", crypto, sqlKit,
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

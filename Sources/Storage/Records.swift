@@ -60,7 +60,7 @@ public struct PendingPeerChange: Sendable, Equatable {
     }
 }
 
-public enum Direction: String, Sendable {
+public enum Direction: String, Sendable, Codable {
     case incoming = "in"
     case outgoing = "out"
 }

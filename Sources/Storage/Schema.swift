@@ -1,3 +1,5 @@
+import SQLKit
+
 /// The tables of one part of a node — its own or one feature's — as the migrations that build them, in order.
 ///
 /// Each migration is applied once, in one transaction, identically on SQLite and PostgreSQL; what was applied
@@ -93,24 +95,31 @@ extension Schema {
     )
 
     /// Applies what the database lacks of `schemas`, in order, each migration in its own transaction.
-    static func apply(_ schemas: [Schema], to database: any SQLDatabase, now: Int64) async throws {
-        try await database.query(
+    static func apply(_ schemas: [Schema], to database: any NodeDatabase, now: Int64) async throws {
+        try await database.sql.run(
             "CREATE TABLE IF NOT EXISTS schema_steps (schema_name TEXT NOT NULL, step BIGINT NOT NULL, applied_at BIGINT NOT NULL, PRIMARY KEY (schema_name, step))"
         )
         try await carryOverNumberedMigrations(in: database, now: now)
-        let rows = try await database.query("SELECT schema_name, step FROM schema_steps")
-        let applied = Set(try rows.map { "\(try $0.text("schema_name")).\(try $0.integer("step"))" })
+        let applied = Set(try await database.sql.rows("SELECT schema_name, step FROM schema_steps", as: Step.self).map(\.name))
         for schema in schemas {
-            for (index, statements) in schema.migrations.enumerated() where !applied.contains("\(schema.name).\(index + 1)") {
-                try await database.transaction { executor in
-                    for statement in statements { try await executor.query(statement) }
-                    try await executor.query(
-                        "INSERT INTO schema_steps (schema_name, step, applied_at) VALUES (?, ?, ?)",
-                        [.text(schema.name), .integer(Int64(index + 1)), .integer(now)]
-                    )
+            for (index, statements) in schema.migrations.enumerated() {
+                let step = Step(schemaName: schema.name, step: Int64(index + 1), appliedAt: now)
+                guard !applied.contains(step.name) else { continue }
+                try await database.transaction { db in
+                    for statement in statements { try await db.run(SQLQueryString(statement)) }
+                    try await db.insert(into: "schema_steps", step)
                 }
             }
         }
+    }
+
+    /// A row of `schema_steps`: one migration, applied.
+    struct Step: Codable, Sendable {
+        var schemaName: String
+        var step: Int64
+        var appliedAt: Int64?
+
+        var name: String { "\(schemaName).\(step)" }
     }
 
     /// Before features had schemas of their own, the node's tables were one numbered list (`schema_migrations`,
@@ -122,25 +131,22 @@ extension Schema {
         10: [("node", 4)],
     ]
 
-    private static func carryOverNumberedMigrations(in database: any SQLDatabase, now: Int64) async throws {
-        let legacy = try await database.query(
+    private static func carryOverNumberedMigrations(in database: any NodeDatabase, now: Int64) async throws {
+        let legacy: SQLQueryString =
             database.kind == .sqlite
-                ? "SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'"
-                : "SELECT tablename AS name FROM pg_tables WHERE schemaname = current_schema() AND tablename = 'schema_migrations'"
-        )
-        guard !legacy.isEmpty else { return }
-        try await database.transaction { executor in
-            for row in try await executor.query("SELECT version FROM schema_migrations") {
-                let version = try row.integer("version")
+            ? "SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'"
+            : "SELECT tablename AS name FROM pg_tables WHERE schemaname = current_schema() AND tablename = 'schema_migrations'"
+        guard try await database.sql.value(legacy, as: String.self) != nil else { return }
+        try await database.transaction { db in
+            for version in try await db.raw("SELECT version FROM schema_migrations").all(decodingColumn: "version", as: Int64.self) {
                 guard let steps = numberedMigrations[version] else { throw StorageError.unknownMigration(version) }
                 for step in steps {
-                    try await executor.query(
-                        "INSERT INTO schema_steps (schema_name, step, applied_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
-                        [.text(step.schema), .integer(step.step), .integer(now)]
+                    try await db.run(
+                        "INSERT INTO schema_steps (schema_name, step, applied_at) VALUES (\(bind: step.schema), \(bind: step.step), \(bind: now)) ON CONFLICT DO NOTHING"
                     )
                 }
             }
-            try await executor.query("DROP TABLE schema_migrations")
+            try await db.run("DROP TABLE schema_migrations")
         }
     }
 }

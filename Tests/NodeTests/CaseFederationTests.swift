@@ -2,6 +2,7 @@ import Cases
 import EntenteProtocol
 import Federation
 import Foundation
+import SQLKit
 import Testing
 
 @testable import Node
@@ -202,7 +203,10 @@ struct CaseFederationTests {
             by: Self.person
         )
         try await est.record(.referral(.init(forum: "UN", reason: "r")), in: caseID, by: Self.person)
-        let wire = try await estonia.server.store.database.query("SELECT wire FROM envelopes WHERE type = 'case.events'").map { try $0.text("wire") }
+        let wire = try await estonia.server.store.database.sql.raw("SELECT wire FROM envelopes WHERE type = 'case.events'").all(
+            decodingColumn: "wire",
+            as: String.self
+        )
         #expect(wire.count == 8)
 
         try await latvia.start()

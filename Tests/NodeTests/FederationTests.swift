@@ -2,6 +2,7 @@ import EntenteProtocol
 import Federation
 import Foundation
 import Hotline
+import SQLKit
 import Storage
 import Testing
 
@@ -38,7 +39,7 @@ struct FederationTests {
             let envelope = try Envelope(
                 wireBytes: Array(
                     try #require(
-                        try await estonia.server.store.database.query("SELECT wire FROM envelopes WHERE id = ?", [.text(id)]).first?.text("wire")
+                        try await estonia.server.store.database.sql.value("SELECT wire FROM envelopes WHERE id = \(bind: id)", as: String.self)
                     ).utf8
                 )
             )
@@ -93,7 +94,7 @@ struct FederationTests {
 
         let id = try await estonia.service.send(notification, composedBy: nil, role: .diplomaticPOC)[0]
         try await eventually("a delivery attempt to the stopped peer failed") {
-            try await estonia.server.store.database.query("SELECT attempts FROM outbox WHERE recipient = 'LVA'").first?.integer("attempts") ?? 0 >= 1
+            try await estonia.server.store.database.sql.value("SELECT attempts FROM outbox WHERE recipient = 'LVA'", as: Int64.self) ?? 0 >= 1
         }
         #expect(try await estonia.server.store.message(id)?.deliveries.first { $0.recipient == "LTU" }?.deliveredAt != nil)
 
@@ -118,7 +119,7 @@ struct FederationTests {
             role: .diplomaticPOC
         )[0]
         try await eventually("the first attempt failed") {
-            try await estonia.server.store.database.query("SELECT attempts FROM outbox").first?.integer("attempts") ?? 0 >= 1
+            try await estonia.server.store.database.sql.value("SELECT attempts FROM outbox", as: Int64.self) ?? 0 >= 1
         }
         try await latvia.start()
         _ = try await latvia.service.send(

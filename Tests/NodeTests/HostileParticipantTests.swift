@@ -4,6 +4,7 @@ import Foundation
 import Hotline
 import Intelligence
 import Multilateral
+import SQLKit
 import Storage
 import TestSupport
 import Testing
@@ -89,10 +90,10 @@ struct HostileParticipantTests {
     }
 
     static func lastError(of envelopeID: String, to recipient: ParticipantID, at node: TestNode) async throws -> String? {
-        try await node.server.store.database.query(
-            "SELECT last_error FROM outbox WHERE envelope_id = ? AND recipient = ?",
-            [.text(envelopeID), .text(recipient.rawValue)]
-        ).first?.optionalText("last_error")
+        try await node.server.store.database.sql.value(
+            "SELECT last_error FROM outbox WHERE envelope_id = \(bind: envelopeID) AND recipient = \(bind: recipient.rawValue)",
+            as: String.self
+        )
     }
 
     // MARK: Ids
@@ -126,7 +127,7 @@ struct HostileParticipantTests {
         let replay = try await Self.post(squat, to: estonia)
         #expect(replay.status == 200 && replay.body == first.body, "a byte-identical replay is answered with the original receipt")
         let genuine = try #require(
-            try await latvia.server.store.database.query("SELECT wire FROM envelopes WHERE id = ?", [.text(id)]).first?.text("wire")
+            try await latvia.server.store.database.sql.value("SELECT wire FROM envelopes WHERE id = \(bind: id)", as: String.self)
         )
         let refused = try await Self.post(genuine, to: estonia)
         #expect(refused.status == 409 && refused.json?["error"]?.stringValue == "id_conflict", "\(refused.body)")
@@ -443,8 +444,11 @@ struct HostileParticipantTests {
             role: .diplomaticPOC
         )[0]
         try await eventually("Latvia's message is delivered") { try await latvia.server.store.message(id) != nil }
-        let failed = try await estonia.server.store.database.query("SELECT COUNT(*) AS n FROM outbox WHERE recipient = 'FIN' AND attempts > 0")
-        #expect(try failed.first?.integer("n") == 0, "Finland's deliveries were all still waiting for an answer when Latvia's went out")
+        let failed = try await estonia.server.store.database.sql.value(
+            "SELECT COUNT(*) FROM outbox WHERE recipient = 'FIN' AND attempts > 0",
+            as: Int64.self
+        )
+        #expect(failed == 0, "Finland's deliveries were all still waiting for an answer when Latvia's went out")
     }
 
     /// A socket that accepts connections (the kernel completes them) and never reads or answers.
@@ -743,9 +747,9 @@ struct HostileInterleavingTests {
         // Everything addressed to Lithuania, from the author and from the owner's relays.
         var honestWire: [String] = []
         for node in [estonia, latvia] {
-            honestWire += try await node.server.store.database.query(
+            honestWire += try await node.server.store.database.sql.raw(
                 "SELECT e.wire FROM envelopes e JOIN outbox o ON o.envelope_id = e.id WHERE o.recipient = 'LTU' AND e.type = 'case.events'"
-            ).map { try $0.text("wire") }
+            ).all(decodingColumn: "wire", as: String.self)
         }
         #expect(honestWire.count >= 7, "one envelope per event, the first carrying the report with the invitation")
 
@@ -831,7 +835,7 @@ struct HostileInterleavingTests {
             #expect(CaseState(id: caseID, events: held) == reference, "seed \(seed)")
             #expect(try await store.caseState(caseID) == reference, "the state kept in memory is the honest one too (seed \(seed))")
             #expect(
-                try await store.database.query("SELECT COUNT(*) AS n FROM case_events WHERE case_id <> ?", [.text(caseID)]).first?.integer("n") == 0,
+                try await store.database.sql.value("SELECT COUNT(*) FROM case_events WHERE case_id <> \(bind: caseID)", as: Int64.self) == 0,
                 "nothing of made-up cases is kept (seed \(seed))"
             )
             await store.close()

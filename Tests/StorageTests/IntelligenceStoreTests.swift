@@ -1,6 +1,7 @@
 import EntenteProtocol
 import Foundation
 import Intelligence
+import SQLKit
 import TestSupport
 import Testing
 
@@ -41,8 +42,8 @@ struct IntelligenceStoreTests {
                 held.append((object, fromHere, 0))
             }
             let added = Dictionary(
-                uniqueKeysWithValues: try await store.database.query("SELECT id, date_added FROM stix_objects").map {
-                    (try $0.text("id"), try $0.integer("date_added"))
+                uniqueKeysWithValues: try await store.database.sql.raw("SELECT id, date_added FROM stix_objects").all().map {
+                    (try $0.decode(column: "id", as: String.self), try $0.decode(column: "date_added", as: Int64.self))
                 }
             )
             held = held.map { ($0.object, $0.fromHere, added[$0.object.id]!) }

@@ -3,6 +3,7 @@ import Foundation
 import Hotline
 import Logging
 import Node
+import SQLKit
 import Testing
 
 @testable import Storage
@@ -47,8 +48,8 @@ enum Backend: String, CaseIterable, CustomTestStringConvertible {
         case .postgres:
             let adminURL = try #require(Self.postgresURL)
             let name = "entente_test_\(UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased().prefix(16))"
-            let admin = try await PostgresDatabase.connect(url: adminURL, logger: logger)
-            try await admin.query("CREATE DATABASE \(name)")
+            let admin = try await PostgresNodeDatabase.connect(url: adminURL, logger: logger)
+            try await admin.sql.run("CREATE DATABASE \(ident: name)")
             var components = try #require(URLComponents(string: adminURL))
             components.path = "/" + name
             let store = try await NodeStore.open(
@@ -61,7 +62,7 @@ enum Backend: String, CaseIterable, CustomTestStringConvertible {
                 store,
                 {
                     await store.close()
-                    _ = try? await admin.query("DROP DATABASE IF EXISTS \(name) WITH (FORCE)")
+                    try? await admin.sql.run("DROP DATABASE IF EXISTS \(ident: name) WITH (FORCE)")
                     await admin.close()
                 }
             )
@@ -128,8 +129,8 @@ struct StorageTests {
         ([Schema.node] + NodeFeatures.schemas).flatMap { schema in schema.migrations.indices.map { "\(schema.name).\($0 + 1)" } }
     )
 
-    static func appliedSteps(_ database: any SQLDatabase) async throws -> Set<String> {
-        Set(try await database.query("SELECT schema_name, step FROM schema_steps").map { "\(try $0.text("schema_name")).\(try $0.integer("step"))" })
+    static func appliedSteps(_ database: any NodeDatabase) async throws -> Set<String> {
+        Set(try await database.sql.rows("SELECT schema_name, step FROM schema_steps", as: Schema.Step.self).map(\.name))
     }
 
     @Test(arguments: Backend.available)
@@ -146,18 +147,18 @@ struct StorageTests {
     func aDatabaseFromNumberedMigrationsUpgrades(backend: Backend) async throws {
         try await withStore(backend) { store in
             let database = store.database
-            try await database.query("DROP TABLE schema_steps")
-            try await database.query("CREATE TABLE schema_migrations (version BIGINT PRIMARY KEY, applied_at BIGINT NOT NULL)")
+            try await database.sql.run("DROP TABLE schema_steps")
+            try await database.sql.run("CREATE TABLE schema_migrations (version BIGINT PRIMARY KEY, applied_at BIGINT NOT NULL)")
             for version in Int64(1)...10 {
-                try await database.query("INSERT INTO schema_migrations (version, applied_at) VALUES (?, 0)", [.integer(version)])
+                try await database.sql.run("INSERT INTO schema_migrations (version, applied_at) VALUES (\(bind: version), 0)")
             }
             try await Schema.apply([.node] + NodeFeatures.schemas, to: database, now: 0)
             #expect(try await Self.appliedSteps(database) == Self.everyStep)
-            await #expect(throws: (any Error).self) { try await database.query("SELECT version FROM schema_migrations") }
+            await #expect(throws: (any Error).self) { try await database.sql.run("SELECT version FROM schema_migrations") }
 
             // A database that has a later migration than this build knows is refused, not half-upgraded.
-            try await database.query("CREATE TABLE schema_migrations (version BIGINT PRIMARY KEY, applied_at BIGINT NOT NULL)")
-            try await database.query("INSERT INTO schema_migrations (version, applied_at) VALUES (11, 0)")
+            try await database.sql.run("CREATE TABLE schema_migrations (version BIGINT PRIMARY KEY, applied_at BIGINT NOT NULL)")
+            try await database.sql.run("INSERT INTO schema_migrations (version, applied_at) VALUES (11, 0)")
             await #expect(throws: StorageError.unknownMigration(11)) {
                 try await Schema.apply([.node] + NodeFeatures.schemas, to: database, now: 0)
             }
@@ -173,16 +174,16 @@ struct StorageTests {
             let database = store.database
             await #expect(throws: StorageError.self) {
                 try await database.transaction { db in
-                    try await db.query("INSERT INTO schema_steps (schema_name, step, applied_at) VALUES ('test', 999, 0)")
-                    return try await database.query("SELECT COUNT(*) AS n FROM schema_steps")
+                    try await db.run("INSERT INTO schema_steps (schema_name, step, applied_at) VALUES ('test', 999, 0)")
+                    return try await database.sql.value("SELECT COUNT(*) FROM schema_steps", as: Int64.self)
                 }
             }
             await #expect(throws: StorageError.self) {
                 try await database.transaction { _ in try await database.transaction { _ in 1 } }
             }
-            let held = try await database.query("SELECT step FROM schema_steps WHERE step = 999")
-            #expect(held.isEmpty, "the transaction rolled back")
-            #expect(try await database.query("SELECT 1 AS one").first?.integer("one") == 1, "the database is usable afterwards")
+            let held = try await database.sql.value("SELECT step FROM schema_steps WHERE step = 999", as: Int64.self)
+            #expect(held == nil, "the transaction rolled back")
+            #expect(try await database.sql.value("SELECT 1", as: Int64.self) == 1, "the database is usable afterwards")
         }
     }
 
@@ -190,15 +191,27 @@ struct StorageTests {
     /// never a default: a corrupt relation must not read as `partner`, nor a TLP as another.
     @Test(arguments: Backend.available)
     func aCorruptEnumerationColumnIsAnErrorNotADefault(backend: Backend) async throws {
+        /// The column a row's decoding failed at (as its row type names it).
+        func column(_ body: () async throws -> some Any) async -> String? {
+            do {
+                _ = try await body()
+                return nil
+            } catch DecodingError.dataCorrupted(let context) {
+                return context.codingPath.first?.stringValue
+            } catch {
+                return "\(error)"
+            }
+        }
         try await withStore(backend) { store in
-            try await store.database.query(
+            try await store.database.sql.run(
                 "INSERT INTO taxii_accounts (name, relation, token_hash, created_at) VALUES ('soc', 'overlord', 'h', 0)"
             )
-            await #expect(throws: StorageError.unexpectedColumn("relation")) { try await store.account("soc") }
-            try await store.database.query(
+            let relation = await column { try await store.account("soc") }
+            #expect(relation == "relation")
+            try await store.database.sql.run(
                 "INSERT INTO taxii_collections (id, title, description, default_tlp, created_at) VALUES ('c', 't', 'd', 'purple', 0)"
             )
-            await #expect(throws: StorageError.unexpectedColumn("default_tlp")) { try await store.collection("c") }
+            #expect(await column { try await store.collection("c") } == "defaultTlp")
         }
     }
 
@@ -377,15 +390,15 @@ struct StorageTests {
     /// `sslmode=require` in the database URL encrypts the connection; the default keeps it plain.
     @Test func postgresUsesTLSWhenItsURLAsksForIt() async throws {
         guard let url = Backend.postgresURL else { return }
-        let ssl = "SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()"
-        let plain = try await PostgresDatabase.connect(url: url)
+        let ssl: SQLQueryString = "SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()"
+        let plain = try await PostgresNodeDatabase.connect(url: url)
         let encryptedURL = url + (url.contains("?") ? "&" : "?") + "sslmode=require"
-        let encrypted = try await PostgresDatabase.connect(url: encryptedURL)
-        #expect(try await plain.query(ssl).first?.bool("ssl") == false)
-        #expect(try await encrypted.query(ssl).first?.bool("ssl") == true, "the server must run with ssl=on (.ci/start-postgres)")
+        let encrypted = try await PostgresNodeDatabase.connect(url: encryptedURL)
+        #expect(try await plain.sql.value(ssl, as: Bool.self) == false)
+        #expect(try await encrypted.sql.value(ssl, as: Bool.self) == true, "the server must run with ssl=on (.ci/start-postgres)")
         await plain.close()
         await encrypted.close()
-        await #expect(throws: StorageError.self) { try await PostgresDatabase.connect(url: url + "?sslmode=sometimes") }
+        await #expect(throws: StorageError.self) { try await PostgresNodeDatabase.connect(url: url + "?sslmode=sometimes") }
     }
 
     @Test func postgresRunsWhereRequired() {

@@ -1,6 +1,7 @@
 import Cases
 import EntenteProtocol
 import Foundation
+import SQLKit
 
 /// Case events and escalations. Events are stored as the signed documents they
 /// arrived as; a case's state is a function of them (`CaseState`), kept by `cases`.
@@ -24,26 +25,35 @@ extension NodeStore {
         }
     }
 
-    static func insertCaseEvents(_ events: [CaseEvent], now: Date, into db: any SQLExecutor) async throws -> Int {
+    /// A row of `case_events`: a signed event as it arrived, found by its case.
+    struct CaseEventRow: SignedDocumentRow, Codable {
+        var id: String
+        var caseId: String
+        var author: String
+        var kind: String
+        var at: Milliseconds
+        var storedAt: Milliseconds
+        var document: String
+    }
+
+    static func insertCaseEvents(_ events: [CaseEvent], now: Date, into db: any SQLDatabase) async throws -> Int {
         var inserted = 0
         for event in events {
-            let isNew = try await insertSignedDocumentOnce(
-                into: "case_events",
+            let row = CaseEventRow(
                 id: event.id,
-                document: event.document.canonicalString,
-                columns: ["case_id", "author", "kind", "at", "stored_at"],
-                values: [
-                    .text(event.caseID), .text(event.author.rawValue), .text(event.action.kind.rawValue),
-                    .integer(event.atMilliseconds), .integer(now.unixMilliseconds),
-                ],
-                db: db
+                caseId: event.caseID,
+                author: event.author.rawValue,
+                kind: event.action.kind.rawValue,
+                at: Milliseconds(value: event.atMilliseconds),
+                storedAt: Milliseconds(now),
+                document: event.document.canonicalString
             )
-            if isNew { inserted += 1 }
+            if try await insertSignedDocumentOnce(row, into: "case_events", db: db) { inserted += 1 }
         }
         return inserted
     }
 
-    static func queue(_ envelopes: [Envelope], now: Date, into db: any SQLExecutor) async throws {
+    static func queue(_ envelopes: [Envelope], now: Date, into db: any SQLDatabase) async throws {
         for envelope in envelopes {
             try await insertEnvelope(envelope, direction: .outgoing, now: now, into: db)
             for recipient in envelope.recipients { try await enqueue(envelope, to: recipient, now: now, into: db) }
@@ -52,7 +62,8 @@ extension NodeStore {
 
     /// Every event held for the case, in storage order (the state does not depend on it).
     public func caseEvents(_ caseID: String) async throws -> [CaseEvent] {
-        try await database.query("SELECT document FROM case_events WHERE case_id = ? ORDER BY stored_at, id", [.text(caseID)]).map(Self.caseEvent)
+        try await sql.raw("SELECT document FROM case_events WHERE case_id = \(bind: caseID) ORDER BY stored_at, id")
+            .all(decodingColumn: "document", as: String.self).map(Self.caseEvent)
     }
 
     /// The case's state as the events held give it (kept in memory by `cases`).
@@ -79,10 +90,7 @@ extension NodeStore {
 
     /// How many events of `author` this node holds in `caseID`.
     public func caseEventCount(_ caseID: String, author: String) async throws -> Int64 {
-        try await database.query(
-            "SELECT COUNT(*) AS n FROM case_events WHERE case_id = ? AND author = ?",
-            [.text(caseID), .text(author)]
-        ).first?.integer("n") ?? 0
+        try await sql.value("SELECT COUNT(*) FROM case_events WHERE case_id = \(bind: caseID) AND author = \(bind: author)", as: Int64.self) ?? 0
     }
 
     static let documentLookupBatch = 500
@@ -91,9 +99,12 @@ extension NodeStore {
         var held: [String: String] = [:]
         for start in stride(from: 0, to: ids.count, by: Self.documentLookupBatch) {
             let batch = Array(ids[start..<min(start + Self.documentLookupBatch, ids.count)])
-            let placeholders = Array(repeating: "?", count: batch.count).joined(separator: ", ")
-            for row in try await database.query("SELECT id, document FROM \(table) WHERE id IN (\(placeholders))", batch.map(SQLValue.text)) {
-                held[try row.text("id")] = try row.text("document")
+            struct Held: Decodable {
+                var id: String
+                var document: String
+            }
+            for row in try await sql.rows("SELECT id, document FROM \(ident: table) WHERE id IN (\(binds: batch))", as: Held.self) {
+                held[row.id] = row.document
             }
         }
         return held
@@ -101,53 +112,56 @@ extension NodeStore {
 
     /// Case ids, most recently active first.
     public func caseIDs(limit: Int = 200) async throws -> [String] {
-        try await database.query(
-            "SELECT case_id, MAX(stored_at) AS last FROM case_events GROUP BY case_id ORDER BY last DESC, case_id LIMIT ?",
-            [.integer(Int64(limit))]
-        ).map { try $0.text("case_id") }
+        try await sql.raw("SELECT case_id, MAX(stored_at) AS last FROM case_events GROUP BY case_id ORDER BY last DESC, case_id LIMIT \(bind: limit)")
+            .all(decodingColumn: "case_id", as: String.self)
     }
 
-    static func caseEvent(_ row: SQLRow) throws -> CaseEvent {
+    static func caseEvent(_ document: String) throws -> CaseEvent {
         // Stored documents were verified on the way in; a failure here means the database was edited.
-        try CaseEvent(document: try JSONValue(parsing: Array(try row.text("document").utf8)))
+        try CaseEvent(document: try JSONValue(parsing: Array(document.utf8)))
     }
 
     // MARK: Escalations
 
+    /// A row of `case_escalations`.
+    struct EscalationRow: Codable, Sendable {
+        var itemId: String
+        var caseId: String
+        var owedBy: String
+        var dueAt: Milliseconds
+        var raisedAt: Milliseconds
+        var summary: String
+
+        var escalation: CaseEscalation {
+            CaseEscalation(itemID: itemId, caseID: caseId, owedBy: owedBy, dueAt: dueAt.date, raisedAt: raisedAt.date, summary: summary)
+        }
+    }
+
     /// Records an escalation once per overdue item; `false` if it was already raised.
     public func raiseEscalation(_ escalation: CaseEscalation) async throws -> Bool {
-        !(try await database.query(
-            """
-            INSERT INTO case_escalations (item_id, case_id, owed_by, due_at, raised_at, summary) VALUES (?, ?, ?, ?, ?, ?)
-            ON CONFLICT (item_id) DO NOTHING RETURNING item_id
-            """,
-            [
-                .text(escalation.itemID), .text(escalation.caseID), .text(escalation.owedBy), .integer(escalation.dueAt.unixMilliseconds),
-                .integer(escalation.raisedAt.unixMilliseconds), .text(escalation.summary),
-            ]
-        )).isEmpty
+        let row = EscalationRow(
+            itemId: escalation.itemID,
+            caseId: escalation.caseID,
+            owedBy: escalation.owedBy,
+            dueAt: Milliseconds(escalation.dueAt),
+            raisedAt: Milliseconds(escalation.raisedAt),
+            summary: escalation.summary
+        )
+        return try await sql.insert(into: "case_escalations").model(row, with: .columns).ignoringConflicts(with: ["item_id"])
+            .returning("item_id").first() != nil
     }
 
     public func escalations(caseID: String? = nil, limit: Int = 200) async throws -> [CaseEscalation] {
         let rows =
             if let caseID {
-                try await database.query(
-                    "SELECT * FROM case_escalations WHERE case_id = ? ORDER BY raised_at DESC LIMIT ?",
-                    [.text(caseID), .integer(Int64(limit))]
+                try await sql.rows(
+                    "SELECT * FROM case_escalations WHERE case_id = \(bind: caseID) ORDER BY raised_at DESC LIMIT \(bind: limit)",
+                    as: EscalationRow.self
                 )
             } else {
-                try await database.query("SELECT * FROM case_escalations ORDER BY raised_at DESC LIMIT ?", [.integer(Int64(limit))])
+                try await sql.rows("SELECT * FROM case_escalations ORDER BY raised_at DESC LIMIT \(bind: limit)", as: EscalationRow.self)
             }
-        return try rows.map { row in
-            CaseEscalation(
-                itemID: try row.text("item_id"),
-                caseID: try row.text("case_id"),
-                owedBy: try row.text("owed_by"),
-                dueAt: Date(unixMilliseconds: try row.integer("due_at")),
-                raisedAt: Date(unixMilliseconds: try row.integer("raised_at")),
-                summary: try row.text("summary")
-            )
-        }
+        return rows.map(\.escalation)
     }
 }
 

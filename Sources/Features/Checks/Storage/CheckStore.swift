@@ -1,21 +1,29 @@
 import Foundation
+import SQLKit
 
 /// Communication checks, read from the hotline messages that carried them.
 extension NodeStore {
     public func communicationChecks(limit: Int = 1000) async throws -> [CommunicationCheck] {
-        try await database.query(
+        struct Row: Decodable {
+            var id: String
+            var sentAt: Milliseconds
+            var recipient: String
+            var deliveredAt: Milliseconds?
+            var ackedAt: Milliseconds?
+        }
+        return try await sql.rows(
             """
             SELECT m.id, m.sent_at, d.recipient, d.delivered_at, d.acked_at FROM messages m JOIN deliveries d ON d.message_id = m.id
-            WHERE m.direction = 'out' AND m.template = 'communication-check' ORDER BY m.sent_at DESC, d.recipient LIMIT ?
+            WHERE m.direction = 'out' AND m.template = 'communication-check' ORDER BY m.sent_at DESC, d.recipient LIMIT \(bind: limit)
             """,
-            [.integer(Int64(limit))]
+            as: Row.self
         ).map { row in
             CommunicationCheck(
-                messageID: try row.text("id"),
-                peer: try row.text("recipient"),
-                sentAt: Date(unixMilliseconds: try row.integer("sent_at")),
-                deliveredAt: try row.optionalInteger("delivered_at").map(Date.init(unixMilliseconds:)),
-                acknowledgedAt: try row.optionalInteger("acked_at").map(Date.init(unixMilliseconds:))
+                messageID: row.id,
+                peer: row.recipient,
+                sentAt: row.sentAt.date,
+                deliveredAt: row.deliveredAt?.date,
+                acknowledgedAt: row.ackedAt?.date
             )
         }
     }

@@ -1,6 +1,7 @@
 import EntenteProtocol
 import Foundation
 import Hotline
+import SQLKit
 
 /// Hotline messages and their deliveries: sent and received, each with its envelope in one transaction.
 extension NodeStore {
@@ -18,10 +19,7 @@ extension NodeStore {
             try await Self.insertEnvelope(envelope, direction: .outgoing, now: now, into: db)
             try await Self.insertMessage(envelope, message, direction: .outgoing, composedBy: composedBy, now: now, into: db)
             for recipient in envelope.recipients {
-                try await db.query(
-                    "INSERT INTO deliveries (message_id, recipient) VALUES (?, ?)",
-                    [.text(envelope.id), .text(recipient.rawValue)]
-                )
+                try await db.run("INSERT INTO deliveries (message_id, recipient) VALUES (\(bind: envelope.id), \(bind: recipient.rawValue))")
                 try await Self.enqueue(envelope, to: recipient, now: now, into: db)
             }
         }
@@ -31,14 +29,13 @@ extension NodeStore {
     /// the signed acknowledgement to its sender. `false` if it was already acknowledged.
     public func recordAcknowledgement(of messageID: String, by person: String, envelope: Envelope, now: Date) async throws -> Bool {
         try await database.transaction { db in
-            let updated = try await db.query(
+            let updated = try await db.changes(
                 """
-                UPDATE messages SET acked_at = ?, acked_by = ?
-                WHERE id = ? AND direction = 'in' AND acked_at IS NULL RETURNING id
-                """,
-                [.integer(now.unixMilliseconds), .text(person), .text(messageID)]
+                UPDATE messages SET acked_at = \(bind: Milliseconds(now)), acked_by = \(bind: person)
+                WHERE id = \(bind: messageID) AND direction = 'in' AND acked_at IS NULL RETURNING id
+                """
             )
-            guard !updated.isEmpty else { return false }
+            guard updated else { return false }
             try await Self.insertEnvelope(envelope, direction: .outgoing, now: now, into: db)
             for recipient in envelope.recipients { try await Self.enqueue(envelope, to: recipient, now: now, into: db) }
             return true
@@ -59,22 +56,114 @@ extension NodeStore {
     /// Fails if the sender was not a recipient of that message.
     public func recordIncoming(_ envelope: Envelope, acknowledgement: Acknowledgement, now: Date) async throws -> Date {
         try await database.transaction { db in
-            let delivery = try await db.query(
-                "SELECT m.id FROM deliveries d JOIN messages m ON m.id = d.message_id WHERE d.message_id = ? AND d.recipient = ? AND m.direction = 'out'",
-                [.text(acknowledgement.messageID), .text(envelope.sender.rawValue)]
+            let delivery = try await db.value(
+                """
+                SELECT m.id FROM deliveries d JOIN messages m ON m.id = d.message_id
+                WHERE d.message_id = \(bind: acknowledgement.messageID) AND d.recipient = \(bind: envelope.sender.rawValue) AND m.direction = 'out'
+                """,
+                as: String.self
             )
-            guard !delivery.isEmpty else { throw StorageError.notFound("message \(acknowledgement.messageID) sent to \(envelope.sender)") }
+            guard delivery != nil else { throw StorageError.notFound("message \(acknowledgement.messageID) sent to \(envelope.sender)") }
             if let first = try await Self.insertEnvelopeOnce(envelope, now: now, into: db) { return first }
             let acknowledgedAt = Timestamp.milliseconds(acknowledgement.acknowledgedAt) ?? now.unixMilliseconds
-            try await db.query(
-                "UPDATE deliveries SET acked_at = ?, acked_by = ? WHERE message_id = ? AND recipient = ? AND acked_at IS NULL",
-                [
-                    .integer(acknowledgedAt), .text("\(acknowledgement.acknowledgedBy) (\(acknowledgement.role))"),
-                    .text(acknowledgement.messageID), .text(envelope.sender.rawValue),
-                ]
+            try await db.run(
+                """
+                UPDATE deliveries SET acked_at = \(bind: acknowledgedAt), acked_by = \(bind: "\(acknowledgement.acknowledgedBy) (\(acknowledgement.role))")
+                WHERE message_id = \(bind: acknowledgement.messageID) AND recipient = \(bind: envelope.sender.rawValue) AND acked_at IS NULL
+                """
             )
             return now
         }
+    }
+
+    /// A row of `messages`: the hotline message as sent or received, its JSON parts as canonical text.
+    struct MessageRow: Codable, Sendable {
+        var id: String
+        var direction: Direction
+        var sender: String
+        var recipients: String
+        var template: Template
+        var priority: Priority
+        var subject: String
+        var body: String
+        var language: String
+        var fields: String
+        var attachments: String
+        var caseRef: String?
+        var inReplyTo: String?
+        var tlp: TLP
+        var exercise: Int64
+        var sentAt: Milliseconds
+        var receivedAt: Milliseconds
+        var ackBy: Milliseconds
+        var ackedAt: Milliseconds?
+        var ackedBy: String?
+        var composedBy: String?
+
+        init(_ envelope: Envelope, _ message: HotlineMessage, direction: Direction, composedBy: String?, now: Date) throws {
+            id = envelope.id
+            self.direction = direction
+            sender = envelope.sender.rawValue
+            recipients = try JSONValue(encoding: envelope.recipients).canonicalString
+            template = message.template
+            priority = message.priority
+            subject = message.subject
+            body = message.body
+            language = message.language
+            fields = try JSONValue(encoding: message.fields).canonicalString
+            attachments = try JSONValue(encoding: message.attachments).canonicalString
+            caseRef = message.caseReference
+            inReplyTo = message.inReplyTo
+            tlp = envelope.tlp
+            exercise = envelope.exercise ? 1 : 0
+            sentAt = Milliseconds(value: Timestamp.milliseconds(envelope.createdAt) ?? now.unixMilliseconds)
+            receivedAt = Milliseconds(now)
+            ackBy = Milliseconds(value: Timestamp.milliseconds(message.acknowledgeBy) ?? now.unixMilliseconds)
+            self.composedBy = composedBy
+        }
+
+        var stored: StoredMessage {
+            get throws {
+                func decode<T: Decodable>(_ text: String, as type: T.Type) throws -> T { try JSONDecoder().decode(type, from: Data(text.utf8)) }
+                return StoredMessage(
+                    id: id,
+                    direction: direction,
+                    sender: sender,
+                    recipients: try decode(recipients, as: [String].self),
+                    content: HotlineMessage(
+                        template: template,
+                        priority: priority,
+                        subject: subject,
+                        body: body,
+                        language: language,
+                        fields: try decode(fields, as: [String: String].self),
+                        attachments: try decode(attachments, as: [HotlineMessage.Attachment].self),
+                        caseReference: caseRef,
+                        inReplyTo: inReplyTo,
+                        acknowledgeBy: Timestamp.format(milliseconds: ackBy.value)
+                    ),
+                    tlp: tlp,
+                    exercise: exercise != 0,
+                    sentAt: sentAt.date,
+                    receivedAt: receivedAt.date,
+                    acknowledgeBy: ackBy.date,
+                    acknowledgedAt: ackedAt?.date,
+                    acknowledgedBy: ackedBy,
+                    composedBy: composedBy,
+                    deliveries: []
+                )
+            }
+        }
+    }
+
+    /// A row of `deliveries`: one recipient's copy of an outgoing message.
+    struct DeliveryRow: Codable, Sendable {
+        var messageId: String
+        var recipient: String
+        var deliveredAt: Milliseconds?
+        var receipt: String?
+        var ackedAt: Milliseconds?
+        var ackedBy: String?
     }
 
     static func insertMessage(
@@ -83,36 +172,23 @@ extension NodeStore {
         direction: Direction,
         composedBy: String?,
         now: Date,
-        into db: any SQLExecutor
+        into db: any SQLDatabase
     ) async throws {
-        try await db.query(
-            """
-            INSERT INTO messages (id, direction, sender, recipients, template, priority, subject, body, language, fields,
-                attachments, case_ref, in_reply_to, tlp, exercise, sent_at, received_at, ack_by, composed_by)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-            """,
-            [
-                .text(envelope.id), .text(direction.rawValue), .text(envelope.sender.rawValue),
-                .text(try JSONValue(encoding: envelope.recipients).canonicalString), .text(message.template.rawValue),
-                .text(message.priority.rawValue), .text(message.subject), .text(message.body), .text(message.language),
-                .text(try JSONValue(encoding: message.fields).canonicalString), .text(try JSONValue(encoding: message.attachments).canonicalString),
-                SQLValue(message.caseReference), SQLValue(message.inReplyTo), .text(envelope.tlp.rawValue), SQLValue(envelope.exercise),
-                .integer(Timestamp.milliseconds(envelope.createdAt) ?? now.unixMilliseconds), .integer(now.unixMilliseconds),
-                .integer(Timestamp.milliseconds(message.acknowledgeBy) ?? now.unixMilliseconds), SQLValue(composedBy),
-            ]
-        )
+        try await db.insert(into: "messages", try MessageRow(envelope, message, direction: direction, composedBy: composedBy, now: now))
     }
 
     public func messages(direction: Direction, limit: Int = 200) async throws -> [StoredMessage] {
-        let rows = try await database.query(
-            "SELECT * FROM messages WHERE direction = ? ORDER BY received_at DESC, id DESC LIMIT ?",
-            [.text(direction.rawValue), .integer(Int64(limit))]
+        try await withDeliveries(
+            sql.rows(
+                "SELECT * FROM messages WHERE direction = \(bind: direction) ORDER BY received_at DESC, id DESC LIMIT \(bind: limit)",
+                as: MessageRow.self
+            ).map { try $0.stored }
         )
-        return try await withDeliveries(rows.map(Self.message))
     }
 
     public func message(_ id: String) async throws -> StoredMessage? {
-        try await withDeliveries(database.query("SELECT * FROM messages WHERE id = ?", [.text(id)]).map(Self.message)).first
+        guard let row = try await sql.row("SELECT * FROM messages WHERE id = \(bind: id)", as: MessageRow.self) else { return nil }
+        return try await withDeliveries([try row.stored]).first
     }
 
     /// The message, what it answers, and every answer to it, oldest first.
@@ -127,10 +203,10 @@ extension NodeStore {
         var thread = [root]
         var frontier = [root.id]
         while !frontier.isEmpty, thread.count < 500 {
-            let binds = frontier.map(SQLValue.text)
-            let placeholders = Array(repeating: "?", count: binds.count).joined(separator: ", ")
             let replies = try await withDeliveries(
-                database.query("SELECT * FROM messages WHERE in_reply_to IN (\(placeholders)) ORDER BY sent_at", binds).map(Self.message)
+                sql.rows("SELECT * FROM messages WHERE in_reply_to IN (\(binds: frontier)) ORDER BY sent_at", as: MessageRow.self).map {
+                    try $0.stored
+                }
             ).filter { !seen.contains($0.id) }
             seen.formUnion(replies.map(\.id))
             thread += replies
@@ -142,22 +218,20 @@ extension NodeStore {
     func withDeliveries(_ messages: [StoredMessage]) async throws -> [StoredMessage] {
         let outgoing = messages.filter { $0.direction == .outgoing }.map(\.id)
         guard !outgoing.isEmpty else { return messages }
-        let placeholders = Array(repeating: "?", count: outgoing.count).joined(separator: ", ")
-        let rows = try await database.query(
-            "SELECT * FROM deliveries WHERE message_id IN (\(placeholders)) ORDER BY recipient",
-            outgoing.map(SQLValue.text)
+        let rows = try await sql.rows(
+            "SELECT * FROM deliveries WHERE message_id IN (\(binds: outgoing)) ORDER BY recipient",
+            as: DeliveryRow.self
         )
-        var byMessage: [String: [Delivery]] = [:]
-        for row in rows {
-            byMessage[try row.text("message_id"), default: []].append(
+        let byMessage = Dictionary(grouping: rows, by: \.messageId).mapValues { rows in
+            rows.map { row in
                 Delivery(
-                    recipient: try row.text("recipient"),
-                    deliveredAt: try row.optionalInteger("delivered_at").map(Date.init(unixMilliseconds:)),
-                    receipt: try row.optionalText("receipt"),
-                    acknowledgedAt: try row.optionalInteger("acked_at").map(Date.init(unixMilliseconds:)),
-                    acknowledgedBy: try row.optionalText("acked_by")
+                    recipient: row.recipient,
+                    deliveredAt: row.deliveredAt?.date,
+                    receipt: row.receipt,
+                    acknowledgedAt: row.ackedAt?.date,
+                    acknowledgedBy: row.ackedBy
                 )
-            )
+            }
         }
         return messages.map { message in
             var message = message
@@ -166,60 +240,22 @@ extension NodeStore {
         }
     }
 
-    static func message(_ row: SQLRow) throws -> StoredMessage {
-        func decode<T: Decodable>(_ column: String, as type: T.Type) throws -> T {
-            try JSONDecoder().decode(type, from: Data(try row.text(column).utf8))
-        }
-        let direction = try row.value("direction", as: Direction.self)
-        let template = try row.value("template", as: Template.self)
-        let priority = try row.value("priority", as: Priority.self)
-        let tlp = try row.value("tlp", as: TLP.self)
-        let acknowledgeBy = try row.integer("ack_by")
-        return StoredMessage(
-            id: try row.text("id"),
-            direction: direction,
-            sender: try row.text("sender"),
-            recipients: try decode("recipients", as: [String].self),
-            content: HotlineMessage(
-                template: template,
-                priority: priority,
-                subject: try row.text("subject"),
-                body: try row.text("body"),
-                language: try row.text("language"),
-                fields: try decode("fields", as: [String: String].self),
-                attachments: try decode("attachments", as: [HotlineMessage.Attachment].self),
-                caseReference: try row.optionalText("case_ref"),
-                inReplyTo: try row.optionalText("in_reply_to"),
-                acknowledgeBy: Timestamp.format(milliseconds: acknowledgeBy)
-            ),
-            tlp: tlp,
-            exercise: try row.bool("exercise"),
-            sentAt: Date(unixMilliseconds: try row.integer("sent_at")),
-            receivedAt: Date(unixMilliseconds: try row.integer("received_at")),
-            acknowledgeBy: Date(unixMilliseconds: acknowledgeBy),
-            acknowledgedAt: try row.optionalInteger("acked_at").map(Date.init(unixMilliseconds:)),
-            acknowledgedBy: try row.optionalText("acked_by"),
-            composedBy: try row.optionalText("composed_by"),
-            deliveries: []
-        )
-    }
-
     /// Messages past their acknowledgement deadline without one: incoming ones
     /// this node owes an answer to, outgoing ones a peer owes an answer to.
     public func overdueCounts(now: Date) async throws -> (incoming: Int64, outgoing: Int64) {
         let incoming =
-            try await database.query(
-                "SELECT COUNT(*) AS n FROM messages WHERE direction = 'in' AND acked_at IS NULL AND ack_by < ?",
-                [.integer(now.unixMilliseconds)]
-            ).first?.integer("n") ?? 0
+            try await sql.value(
+                "SELECT COUNT(*) FROM messages WHERE direction = 'in' AND acked_at IS NULL AND ack_by < \(bind: Milliseconds(now))",
+                as: Int64.self
+            ) ?? 0
         let outgoing =
-            try await database.query(
+            try await sql.value(
                 """
-                SELECT COUNT(DISTINCT m.id) AS n FROM messages m JOIN deliveries d ON d.message_id = m.id
-                WHERE m.direction = 'out' AND d.acked_at IS NULL AND m.ack_by < ?
+                SELECT COUNT(DISTINCT m.id) FROM messages m JOIN deliveries d ON d.message_id = m.id
+                WHERE m.direction = 'out' AND d.acked_at IS NULL AND m.ack_by < \(bind: Milliseconds(now))
                 """,
-                [.integer(now.unixMilliseconds)]
-            ).first?.integer("n") ?? 0
+                as: Int64.self
+            ) ?? 0
         return (incoming, outgoing)
     }
 }

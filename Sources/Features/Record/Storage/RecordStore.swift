@@ -1,6 +1,7 @@
 import EntenteProtocol
 import Foundation
 import Multilateral
+import SQLKit
 
 /// Entries of the multilateral record, stored as the signed documents they arrived as;
 /// forums, agreements and the public record are functions of them, kept by `records`.
@@ -24,19 +25,29 @@ extension NodeStore {
         }
     }
 
-    static func insertRecordEntries(_ entries: [RecordEntry], now: Date, into db: any SQLExecutor) async throws {
+    /// A row of `record_entries`: a signed entry as it arrived, found by its space.
+    struct RecordEntryRow: SignedDocumentRow, Codable {
+        var id: String
+        var space: String
+        var author: String
+        var kind: String
+        var at: Milliseconds
+        var storedAt: Milliseconds
+        var document: String
+    }
+
+    static func insertRecordEntries(_ entries: [RecordEntry], now: Date, into db: any SQLDatabase) async throws {
         for entry in entries {
-            _ = try await insertSignedDocumentOnce(
-                into: "record_entries",
+            let row = RecordEntryRow(
                 id: entry.id,
-                document: entry.document.canonicalString,
-                columns: ["space", "author", "kind", "at", "stored_at"],
-                values: [
-                    .text(entry.space.description), .text(entry.author.rawValue), .text(entry.kind.rawValue),
-                    .integer(entry.atMilliseconds), .integer(now.unixMilliseconds),
-                ],
-                db: db
+                space: entry.space.description,
+                author: entry.author.rawValue,
+                kind: entry.kind.rawValue,
+                at: Milliseconds(value: entry.atMilliseconds),
+                storedAt: Milliseconds(now),
+                document: entry.document.canonicalString
             )
+            _ = try await insertSignedDocumentOnce(row, into: "record_entries", db: db)
         }
     }
 
@@ -47,9 +58,8 @@ extension NodeStore {
 
     /// Every entry held in `space`, in time order.
     public func recordEntries(in space: RecordSpace) async throws -> [RecordEntry] {
-        try await database.query("SELECT document FROM record_entries WHERE space = ? ORDER BY at, id", [.text(space.description)]).map(
-            Self.recordEntry
-        )
+        try await sql.raw("SELECT document FROM record_entries WHERE space = \(bind: space.description) ORDER BY at, id")
+            .all(decodingColumn: "document", as: String.self).map(Self.recordEntry)
     }
 
     /// The space's state as the entries held give it (kept in memory by `records`).
@@ -71,15 +81,13 @@ extension NodeStore {
 
     /// Every forum's or every agreement's entries, grouped by space (`sort` is "forum" or "agreement").
     public func recordEntries(ofEvery sort: String) async throws -> [String: [RecordEntry]] {
-        let rows = try await database.query(
-            "SELECT document FROM record_entries WHERE space LIKE ? ORDER BY at, id",
-            [.text("\(sort):%")]
-        )
-        return Dictionary(grouping: try rows.map(Self.recordEntry)) { $0.space.openingEntryID ?? "" }
+        let documents = try await sql.raw("SELECT document FROM record_entries WHERE space LIKE \(bind: "\(sort):%") ORDER BY at, id")
+            .all(decodingColumn: "document", as: String.self)
+        return Dictionary(grouping: try documents.map(Self.recordEntry)) { $0.space.openingEntryID ?? "" }
     }
 
-    static func recordEntry(_ row: SQLRow) throws -> RecordEntry {
+    static func recordEntry(_ document: String) throws -> RecordEntry {
         // Stored documents were verified on the way in; a failure here means the database was edited.
-        try RecordEntry(document: try JSONValue(parsing: Array(try row.text("document").utf8)))
+        try RecordEntry(document: try JSONValue(parsing: Array(document.utf8)))
     }
 }

@@ -1,10 +1,14 @@
 import Foundation
 import Logging
+import NIOCore
+import NIOPosix
 import NIOSSL
+import PostgresKit
 import PostgresNIO
+import SQLKit
 
 /// PostgreSQL for production, through PostgresNIO's connection pool.
-public final class PostgresDatabase: SQLDatabase {
+public final class PostgresNodeDatabase: NodeDatabase {
     public let kind = DatabaseKind.postgres
     private let client: PostgresClient
     private let runTask: Task<Void, Never>
@@ -14,7 +18,7 @@ public final class PostgresDatabase: SQLDatabase {
     /// `disable` (the default, for a database on the same host), `prefer`, `require` (encrypted, any
     /// certificate) and `verify-full` (encrypted, certificate checked against the system's or
     /// `sslrootcert`'s roots and the host name).
-    public static func connect(url: String, logger: Logger = Logger(label: "entente.postgres")) async throws -> PostgresDatabase {
+    public static func connect(url: String, logger: Logger = Logger(label: "entente.postgres")) async throws -> PostgresNodeDatabase {
         guard let components = URLComponents(string: url), ["postgres", "postgresql"].contains(components.scheme),
             let host = components.host, let user = components.user
         else { throw StorageError.invalidDatabaseURL(url) }
@@ -28,8 +32,13 @@ public final class PostgresDatabase: SQLDatabase {
             database: database.isEmpty ? nil : database,
             tls: try tls(mode: parameters["sslmode"] ?? "disable", rootCertificate: parameters["sslrootcert"], url: url)
         )
-        let postgres = PostgresDatabase(client: PostgresClient(configuration: configuration, backgroundLogger: logger), logger: logger)
-        try await postgres.query("SELECT 1")
+        let postgres = PostgresNodeDatabase(client: PostgresClient(configuration: configuration, backgroundLogger: logger), logger: logger)
+        do {
+            try await postgres.sql.run("SELECT 1")
+        } catch {
+            await postgres.close()
+            throw error
+        }
         return postgres
     }
 
@@ -55,17 +64,13 @@ public final class PostgresDatabase: SQLDatabase {
         self.runTask = Task { await client.run() }
     }
 
-    @discardableResult
-    public func query(_ sql: String, _ binds: [SQLValue]) async throws -> [SQLRow] {
-        try TransactionScope.checkOutside(sql)
-        return try await Self.collect(client.query(Self.makeQuery(sql, binds), logger: logger))
-    }
+    public var sql: any SQLDatabase { Pooled(client: client, logger: logger) }
 
-    public func transaction<T: Sendable>(_ body: @Sendable (any SQLExecutor) async throws -> T) async throws -> T {
+    public func transaction<T: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
         try TransactionScope.checkOutside("BEGIN")
         do {
             return try await client.withTransaction(logger: logger) { connection in
-                try await TransactionScope.inside { try await body(ConnectionExecutor(connection: connection, logger: self.logger)) }
+                try await TransactionScope.inside { try await body(connection.sql()) }
             }
         } catch let error as PostgresTransactionError {
             // Callers care about why their work failed, not about the transaction wrapper.
@@ -78,55 +83,21 @@ public final class PostgresDatabase: SQLDatabase {
         await runTask.value
     }
 
-    private struct ConnectionExecutor: SQLExecutor {
-        let connection: PostgresConnection
+    /// Each statement outside a transaction on whichever pooled connection is free.
+    private struct Pooled: SQLDatabase {
+        let client: PostgresClient
         let logger: Logger
-        func query(_ sql: String, _ binds: [SQLValue]) async throws -> [SQLRow] {
-            try await PostgresDatabase.collect(connection.query(PostgresDatabase.makeQuery(sql, binds), logger: logger))
-        }
-    }
 
-    /// Rewrites `?` placeholders to `$1, $2, …`. Queries in this codebase never
-    /// put a literal `?` inside a string, so a plain scan is exact.
-    static func makeQuery(_ sql: String, _ binds: [SQLValue]) -> PostgresQuery {
-        var text = ""
-        var index = 0
-        for character in sql {
-            if character == "?" {
-                index += 1
-                text += "$\(index)"
-            } else {
-                text.append(character)
-            }
-        }
-        var bindings = PostgresBindings(capacity: binds.count)
-        for value in binds {
-            switch value {
-            case .null: bindings.appendNull()
-            case .integer(let integer): bindings.append(integer)
-            case .text(let string): bindings.append(string)
-            }
-        }
-        return PostgresQuery(unsafeSQL: text, binds: bindings)
-    }
+        var eventLoop: any EventLoop { MultiThreadedEventLoopGroup.singleton.any() }
+        var dialect: any SQLDialect { PostgresDialect() }
 
-    static func collect(_ rows: PostgresRowSequence) async throws -> [SQLRow] {
-        var result: [SQLRow] = []
-        for try await row in rows {
-            var values: [String: SQLValue] = [:]
-            for cell in row {
-                guard cell.bytes != nil else {
-                    values[cell.columnName] = .null
-                    continue
-                }
-                switch cell.dataType {
-                case .int2, .int4, .int8: values[cell.columnName] = .integer(try cell.decode(Int64.self))
-                case .bool: values[cell.columnName] = .integer(try cell.decode(Bool.self) ? 1 : 0)
-                default: values[cell.columnName] = .text(try cell.decode(String.self))
-                }
-            }
-            result.append(SQLRow(values: values))
+        func execute(sql query: any SQLExpression, _ onRow: @escaping @Sendable (any SQLRow) -> Void) async throws {
+            try TransactionScope.checkOutside(text(of: query))
+            try await client.withConnection { connection in try await connection.sql().execute(sql: query, onRow) }
         }
-        return result
+
+        func execute(sql query: any SQLExpression, _ onRow: @escaping @Sendable (any SQLRow) -> Void) -> EventLoopFuture<Void> {
+            eventLoop.makeFutureWithTask { try await self.execute(sql: query, onRow) }
+        }
     }
 }
