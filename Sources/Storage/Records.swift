@@ -60,7 +60,7 @@ public struct PendingPeerChange: Sendable, Equatable {
     }
 }
 
-public enum Direction: String, Sendable, Codable {
+public enum Direction: String, Sendable, Codable, CaseIterable {
     case incoming = "in"
     case outgoing = "out"
 }

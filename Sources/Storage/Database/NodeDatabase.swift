@@ -28,6 +28,8 @@ public enum StorageError: Error, CustomStringConvertible, Equatable {
     case outsideTransaction(String)
     /// The database records a migration this build does not know: it was made by a newer Entente.
     case unknownMigration(Int64)
+    /// A migration would add a constraint that rows already in the table break; nothing was changed.
+    case constraintBroken(migration: String, table: String, constraint: String, rows: Int)
 
     public var description: String {
         switch self {
@@ -37,6 +39,9 @@ public enum StorageError: Error, CustomStringConvertible, Equatable {
             "the database has migration \(version), which this version of Entente does not know: it was made by a newer one"
         case .conflict(let what): "\(what) already exists"
         case .outsideTransaction(let sql): "a statement inside a transaction used the database instead of the transaction: \(sql)"
+        case .constraintBroken(let migration, let table, let constraint, let rows):
+            "migration \(migration) cannot add \(constraint) to \(table): \(rows) row(s) already break it; "
+                + "nothing was changed (correct or remove those rows, then start the node again)"
         }
     }
 }

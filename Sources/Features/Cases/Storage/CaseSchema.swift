@@ -17,7 +17,22 @@ extension Schema {
                     raised_at BIGINT NOT NULL, summary TEXT NOT NULL
                 )
                 """,
-            ]
+            ],
+            [
+                .constrain(
+                    "case_events",
+                    [
+                        .oneOf(
+                            "kind",
+                            [
+                                "report", "notification", "acknowledgement", "request", "response", "evidence", "consultation",
+                                "referral", "attribution", "statement", "cosignature", "resolution", "follow-up", "follow-up-done",
+                                "closure",
+                            ]
+                        )
+                    ]
+                )
+            ],
         ]
     )
 }

@@ -23,7 +23,16 @@ extension Schema {
                     PRIMARY KEY (message_id, recipient)
                 )
                 """,
-            ]
+            ],
+            [
+                .constrain(
+                    "messages",
+                    [
+                        .oneOf("direction", ["in", "out"]), .oneOf("priority", ["routine", "urgent", "flash"]),
+                        .oneOf("tlp", ["clear", "green", "amber", "amber+strict", "red"]), .boolean("exercise"),
+                    ]
+                )
+            ],
         ]
     )
 }

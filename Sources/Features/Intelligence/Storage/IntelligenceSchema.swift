@@ -61,6 +61,21 @@ extension Schema {
                 "UPDATE stix_objects SET owner = 'account:unknown' WHERE source IS NULL AND from_here = 0",
                 "CREATE INDEX stix_objects_by_id ON stix_objects (collection, id)",
             ],
+            [
+                // Objects and status resources belong to a collection that exists, as grants and subscriptions did.
+                .constrain("taxii_collections", [.oneOf("default_tlp", ["clear", "green", "amber", "amber+strict", "red"])]),
+                .constrain("taxii_accounts", [.oneOf("relation", ["member", "client", "partner"])]),
+                .constrain("taxii_grants", [.boolean("can_read"), .boolean("can_write")]),
+                .constrain(
+                    "stix_objects",
+                    [
+                        .oneOf("tlp", ["clear", "green", "amber", "amber+strict", "red"]), .boolean("from_here"), .boolean("latest"),
+                        .boolean("earliest"),
+                        .references("collection", "taxii_collections", "id"),
+                    ]
+                ),
+                .constrain("taxii_status", [.references("collection", "taxii_collections", "id")]),
+            ],
         ]
     )
 }

@@ -11,7 +11,22 @@ extension Schema {
                 )
                 """,
                 "CREATE INDEX record_entries_by_space ON record_entries (space, at)",
-            ]
+            ],
+            [
+                .constrain(
+                    "record_entries",
+                    [
+                        .oneOf(
+                            "kind",
+                            [
+                                "forum", "proposal", "amendment", "amendment-decision", "vote-call", "ballot", "result", "agreement",
+                                "agreement-signature", "norm", "commitment", "allegation", "cbm-status", "capacity-request",
+                                "capacity-offer", "capacity-match", "capacity-progress",
+                            ]
+                        )
+                    ]
+                )
+            ],
         ]
     )
 }
