@@ -83,7 +83,9 @@ struct CaseAPIRoutes: APIHandler {
             let event: CaseEvent
             switch body.kind {
             case .cosignature:
-                guard let statement = body.body["statement"]?.stringValue else { throw APIError.badRequest("a cosignature names its statement") }
+                guard let statement = body.body["statement"]?.stringValue else {
+                    throw ServiceFailure.invalid("cosignature: malformed document: missing statement")
+                }
                 event = try await cases.cosign(statement: statement, in: id, by: person)
             case .statement:
                 guard case .statement(let statement) = try action(body) else { preconditionFailure("kind checked") }
