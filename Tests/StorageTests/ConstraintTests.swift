@@ -178,14 +178,3 @@ extension Schema {
         }
     }
 }
-
-func withDatabase(_ backend: Backend, _ body: (any NodeDatabase) async throws -> Void) async throws {
-    let (database, cleanup) = try await backend.makeDatabase()
-    do {
-        try await body(database)
-        await cleanup()
-    } catch {
-        await cleanup()
-        throw error
-    }
-}

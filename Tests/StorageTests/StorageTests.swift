@@ -25,18 +25,6 @@ enum Backend: String, CaseIterable, CustomTestStringConvertible {
         return allCases
     }
 
-    /// A fresh, empty store; `cleanup` drops it.
-    func makeStore() async throws -> (store: NodeStore, cleanup: @Sendable () async -> Void) {
-        let (database, cleanup) = try await makeDatabase()
-        do {
-            try await Schema.apply([.node] + NodeFeatures.schemas, to: database, now: 0)
-        } catch {
-            await cleanup()
-            throw error
-        }
-        return (NodeStore(database: database), cleanup)
-    }
-
     /// A fresh database with no tables at all; `cleanup` closes and drops it.
     func makeDatabase() async throws -> (database: any NodeDatabase, cleanup: @Sendable () async -> Void) {
         let logger = Logger(label: "test")
@@ -72,10 +60,19 @@ enum Backend: String, CaseIterable, CustomTestStringConvertible {
     }
 }
 
+/// Runs `body` on a fresh store with every schema applied, then drops it.
 func withStore(_ backend: Backend, _ body: (NodeStore) async throws -> Void) async throws {
-    let (store, cleanup) = try await backend.makeStore()
+    try await withDatabase(backend) { database in
+        try await Schema.apply([.node] + NodeFeatures.schemas, to: database, now: 0)
+        try await body(NodeStore(database: database))
+    }
+}
+
+/// Runs `body` on a fresh database with no tables, then drops it.
+func withDatabase(_ backend: Backend, _ body: (any NodeDatabase) async throws -> Void) async throws {
+    let (database, cleanup) = try await backend.makeDatabase()
     do {
-        try await body(store)
+        try await body(database)
         await cleanup()
     } catch {
         await cleanup()

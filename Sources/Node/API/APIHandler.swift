@@ -63,10 +63,12 @@ extension APIHandler {
         return Person(name: name.map { String($0.prefix(200)) }.flatMap { $0.isEmpty ? nil : $0 } ?? principal.name, role: principal.role.rawValue)
     }
 
-    /// A UUIDv7 path parameter. Text that is no id names nothing here: not found, like an id nothing has.
-    func entryID(_ context: NodeRequestContext, _ parameter: String) throws -> String {
+    /// A UUIDv7 path parameter, naming a `thing` (by default, what the parameter is called). Text that is no
+    /// id names nothing here: not found, like an id nothing has.
+    func entryID(_ context: NodeRequestContext, _ parameter: String, naming thing: String? = nil) throws -> String {
+        let thing = thing ?? parameter
         guard let id = context.parameters.get(parameter), UUIDv7.isValid(id) else {
-            throw APIError.notFound("there is no \(parameter) \(context.parameters.get(parameter)?.prefix(64) ?? ""): \(parameter) ids are UUIDv7")
+            throw APIError.notFound("there is no \(thing) \(context.parameters.get(parameter)?.prefix(64) ?? ""): \(thing) ids are UUIDv7")
         }
         return id
     }

@@ -73,7 +73,7 @@ struct HotlineAPIRoutes: APIHandler {
     }
 
     func message(_ context: NodeRequestContext) async throws -> Response {
-        let id = try messageID(context)
+        let id = try entryID(context, "id", naming: "message")
         guard let message = try await service.store.message(id) else { throw APIError.notFound("no message \(id)") }
         return JSONResponse.make(try Representation.message(message.readable(by: context.principal?.role ?? .observer), now: Date()))
     }
@@ -81,19 +81,12 @@ struct HotlineAPIRoutes: APIHandler {
     struct AcknowledgeBody: Codable { var by: String? }
 
     func acknowledge(_ request: Request, _ context: NodeRequestContext) async throws -> Response {
-        let id = try messageID(context)
+        let id = try entryID(context, "id", naming: "message")
         let body = try await decodeOptional(AcknowledgeBody.self, from: request)
         let principal = context.principal ?? .operatorToken
         return try await handling {
             try await service.acknowledge(id, by: body?.by ?? principal.name, role: principal.role.rawValue)
             return JSONResponse.make(["id": .string(id), "acknowledged": true])
         }
-    }
-
-    func messageID(_ context: NodeRequestContext) throws -> String {
-        guard let id = context.parameters.get("id"), UUIDv7.isValid(id) else {
-            throw APIError.notFound("there is no message \(context.parameters.get("id")?.prefix(64) ?? ""): message ids are UUIDv7")
-        }
-        return id
     }
 }
