@@ -33,6 +33,29 @@ struct APITests {
         #expect(routes == documented, "undocumented: \(routes.subtracting(documented)); documented but not served: \(documented.subtracting(routes))")
     }
 
+    /// A misspelt option must not silently do nothing: a member the operation does not know, at any depth,
+    /// or a null where the document says to leave a member out, is refused with its path, and nothing is sent.
+    @Test func aMisspeltOrNullMemberIsRefusedByName() async throws {
+        let federation = try await TestFederation.start(["EST", "LVA"])
+        defer { Task { await federation.stop() } }
+        let node = federation["EST"]
+        let auth = [("Authorization", "Bearer \(node.operatorToken)"), ("Content-Type", "application/json")]
+        let message = #""to":["LVA"],"template":"free-text","priority":"routine","subject":"Test""#
+        let attachment = #"{"name":"a.pcap","sha256":"\#(String(repeating: "a", count: 64))","size":1,"mediaType":"application/vnd.tcpdump.pcap""#
+        for (body, named) in [
+            ("{\(message),\"exercize\":true}", "exercize"),
+            ("{\(message),\"attachments\":[\(attachment)},\(attachment),\"sha265\":\"x\"}]}", "attachments[1].sha265"),
+            ("{\(message),\"caseReference\":null}", "caseReference"),
+        ] {
+            let refused = try await http(.POST, node.url + "/api/v1/messages", body: body, headers: auth)
+            #expect(refused.status == 400 && refused.json?["error"]?.stringValue == "invalid_request", "\(body)")
+            #expect(refused.json?["message"]?.stringValue?.contains("member \(named)") == true, "\(refused.body)")
+        }
+        #expect(try await node.server.store.envelopeCount() == 0)
+        let sent = try await http(.POST, node.url + "/api/v1/messages", body: "{\(message),\"attachments\":[\(attachment)}]}", headers: auth)
+        #expect(sent.status == 201, "\(sent.body)")
+    }
+
     @Test func theAPIRequiresTheOperatorTokenAndValidatesInput() async throws {
         let federation = try await TestFederation.start(["EST", "LVA"])
         defer { Task { await federation.stop() } }
