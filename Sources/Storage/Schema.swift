@@ -17,7 +17,7 @@ public struct Schema: Sendable {
     }
 
     /// One change a migration makes to the database.
-    public enum Change: Sendable, Equatable, ExpressibleByStringLiteral {
+    public enum Change: Sendable, ExpressibleByStringLiteral {
         /// A statement both databases run as written.
         case sql(String)
         /// Constraints added to a table that exists and may hold rows. Rows that break one are counted first
@@ -30,7 +30,7 @@ public struct Schema: Sendable {
     }
 
     /// A rule every row of a table keeps, written once for both databases.
-    public enum Constraint: Sendable, Equatable, CustomStringConvertible {
+    public enum Constraint: Sendable, CustomStringConvertible {
         /// The column holds one of `values`: an enumeration's raw values, spelled out here because a shipped
         /// migration never changes (a new case needs a new migration; a test compares these with the enumerations).
         case oneOf(_ column: String, _ values: [String])
@@ -160,7 +160,7 @@ extension Schema {
             for (index, statements) in schema.migrations.enumerated() {
                 let step = Step(schemaName: schema.name, step: Int64(index + 1), appliedAt: now)
                 guard !applied.contains(step.name) else { continue }
-                try await withForeignKeysDeferred(on: database) {
+                try await withForeignKeysUnenforced(on: database) {
                     try await database.transaction { db in
                         for change in statements { try await change.apply(to: db, kind: database.kind, migration: step.name) }
                         if database.kind == .sqlite { try await checkForeignKeys(db, step: step) }
@@ -174,7 +174,7 @@ extension Schema {
     /// On SQLite, runs `body` with foreign keys unenforced, as a table rebuild needs (dropping a table that
     /// others refer to would otherwise delete their rows by cascade); each migration checks them itself
     /// before it commits. The pragma has no effect inside a transaction, so it is set around one.
-    private static func withForeignKeysDeferred(on database: any NodeDatabase, _ body: () async throws -> Void) async throws {
+    private static func withForeignKeysUnenforced(on database: any NodeDatabase, _ body: () async throws -> Void) async throws {
         guard database.kind == .sqlite else { return try await body() }
         try await database.sql.run("PRAGMA foreign_keys=OFF")
         do {
