@@ -167,7 +167,7 @@ def test_a_case_in_the_browser(federation, browser):
     assert "Reported" in browser.find_element(By.ID, "case-stage").text and "EXERCISE" in browser.page_source
     form = browser.find_element(By.ID, "form-notification")
     browser.execute_script("arguments[0].open = true", form.find_element(By.XPATH, ".."))
-    form.find_element(By.CSS_SELECTOR, "input[name=participant][value=LVA]").click()
+    form.find_element(By.CSS_SELECTOR, "input[name='participant[]'][value=LVA]").click()
     form.find_element(By.ID, "n-message").send_keys("Servers in your networks are used.")
     submit(browser, form.find_element(By.CSS_SELECTOR, "button[type=submit]"), f"/cases/{case_id}")
     assert "Notified" in browser.find_element(By.ID, "case-stage").text
@@ -283,6 +283,56 @@ def test_a_forum_and_an_agreement_in_the_browser(federation, browser):
     wait_until("the inject is sent", lambda: browser.refresh() or "pending" not in element_text(browser, "drill-injects"))
     assert "EXERCISE" in browser.page_source
     browser.save_screenshot(str(SCREENSHOTS / "10-drill.png"))
+
+
+def test_a_refused_form_comes_back_with_what_was_typed(federation, browser):
+    """Every form the server refuses is shown again, 422, with the reason naming the field and everything
+    the person typed or ticked still there: nothing has to be typed twice under pressure."""
+    from selenium.webdriver.common.by import By
+
+    estonia, _ = federation("EST", "LVA")
+    add_user(estonia, "kadri", "Kadri Tamm", "diplomatic-poc", "estonia-password-1")
+    sign_in(browser, estonia, "kadri", "estonia-password-1")
+
+    def value(element_id):
+        return browser.find_element(By.ID, element_id).get_attribute("value")
+
+    def checked(element_id):
+        return browser.find_element(By.ID, element_id).is_selected()
+
+    def error():
+        return browser.find_element(By.CSS_SELECTOR, ".flash-msg.error").text
+
+    submit(browser, browser.find_element(By.LINK_TEXT, "Agreements"), "/agreements")
+    browser.find_element(By.ID, "agreement-title").send_keys("Hotline arrangement")
+    browser.find_element(By.ID, "agreement-text").send_keys("Flash messages are acknowledged promptly.")
+    browser.find_element(By.ID, "party-LVA").click()
+    browser.find_element(By.ID, "ack-flash").send_keys("soon")
+    browser.find_element(By.ID, "ack-urgent").send_keys("30")
+    submit(browser, browser.find_element(By.ID, "propose"), "/agreements")
+    assert "Acknowledge flash within (minutes)" in error() and "soon" in error()
+    assert value("agreement-title") == "Hotline arrangement"
+    assert value("agreement-text") == "Flash messages are acknowledged promptly."
+    assert checked("party-LVA") and value("ack-flash") == "soon" and value("ack-urgent") == "30"
+    assert "AWAITING SIGNATURES" not in browser.page_source
+    browser.save_screenshot(str(SCREENSHOTS / "11-refused-agreement.png"))
+
+    submit(browser, browser.find_element(By.LINK_TEXT, "Capacity building"), "/capacity")
+    browser.find_element(By.ID, "offer-region-europe").click()
+    browser.find_element(By.ID, "offer-format-remote").click()
+    browser.find_element(By.ID, "offer-description").send_keys("Incident-response training for national CERTs.")
+    submit(browser, browser.find_element(By.ID, "post-offer"), "/capacity")
+    assert "topic" in error()
+    assert value("offer-description") == "Incident-response training for national CERTs."
+    assert checked("offer-region-europe") and checked("offer-format-remote") and not checked("offer-region-africa")
+    assert value("request-description") == "", "only the refused form opens again with what it held"
+
+    submit(browser, browser.find_element(By.LINK_TEXT, "Drills"), "/drills")
+    browser.find_element(By.ID, "drill-name").send_keys("Night drill")
+    browser.find_element(By.ID, "drill-injects").send_keys("soon | LVA | urgent | Inject 1")
+    submit(browser, browser.find_element(By.ID, "plan-drill"), "/drills")
+    assert "Injects" in error() and "soon | LVA" in error()
+    assert value("drill-name") == "Night drill" and value("drill-injects") == "soon | LVA | urgent | Inject 1"
 
 
 def test_threat_intelligence_pages_in_the_browser(federation, browser):

@@ -27,24 +27,32 @@ extension WebPage {
     /// The most any form may hold, a pasted MISP event being the largest; each handler bounds its own form.
     static var largestFormLimit: Int { 8 << 20 }
 
-    /// The values the layout needs: the node, the signed-in person and the navigation, the key-alert banner.
-    func base(_ context: NodeRequestContext?) -> [String: Any] {
-        var values: [String: Any] = ["node": ["name": site.identity.name, "id": site.identity.id.rawValue]]
-        if case .user(let user, let session, _) = context?.principal {
-            values["user"] = ["displayName": user.displayName, "roleTitle": user.role.title, "csrf": session.csrfToken]
-            values["navigation"] = site.navigation.map { ["title": $0.title, "path": $0.path] }
+    /// What the layout shows around a page for this request.
+    func frame(_ context: NodeRequestContext?) -> Frame {
+        var user: (displayName: String, roleTitle: String)?
+        var csrf = ""
+        if case .user(let person, let session, _) = context?.principal {
+            user = (person.displayName, person.role.title)
+            csrf = session.csrfToken
         }
-        if let count = context?.keyAlertCount, count > 0 { values["keyAlerts"] = count }
-        return values
+        return Frame(
+            nodeName: site.identity.name,
+            nodeID: site.identity.id.rawValue,
+            user: user,
+            navigation: user == nil ? [] : site.navigation.map { Frame.Link(title: $0.title, path: $0.path) },
+            keyAlerts: context.flatMap { $0.keyAlertCount > 0 ? $0.keyAlertCount : nil },
+            csrf: csrf,
+            canWrite: context?.principal?.role.canWrite ?? false
+        )
     }
 
-    func csrf(_ context: NodeRequestContext) -> String {
-        if case .user(_, let session, _) = context.principal { return session.csrfToken }
-        return ""
+    /// `page` inside the layout, as an HTML response.
+    func render<P: Page>(_ page: P, _ context: NodeRequestContext?, status: HTTPResponse.Status = .ok) -> Response {
+        html(pages.render(page, in: frame(context)), status: status)
     }
 
     func errorPage(_ context: NodeRequestContext?, _ status: HTTPResponse.Status, _ heading: String, _ message: String) -> Response {
-        html(pages.render("error", base(context).merging(["heading": heading, "message": message]) { $1 }), status: status)
+        render(ErrorPage(heading: heading, message: message), context, status: status)
     }
 
     func html(_ body: String, status: HTTPResponse.Status = .ok) -> Response {
@@ -59,19 +67,14 @@ extension WebPage {
         )
     }
 
-    /// A page of the features that list what the record holds beside the forms that add to it.
-    func page(_ name: String, _ context: NodeRequestContext, _ values: [String: Any], error: String?, status: HTTPResponse.Status) -> Response {
-        html(
-            pages.render(
-                name,
-                base(context).merging(
-                    values.merging([
-                        "csrf": csrf(context), "canWrite": context.principal?.role.canWrite ?? false, "error": present(error),
-                    ]) { $1 }
-                ) { $1 }
-            ),
-            status: status
-        )
+    /// A posted form as `F`, read with Hummingbird's URL-encoded form decoder: a list is posted as `name[]`,
+    /// a map as `name[KEY]`. Form models make every member optional, so a refused form can be shown again
+    /// with whatever it held; a body that is no form at all is refused here.
+    func form<F: Decodable>(_ type: F.Type, _ request: Request, limit: Int = Self.formLimit) async throws -> F {
+        let text = String(buffer: try await request.collectBody(limit: limit))
+        do { return try URLEncodedFormDecoder().decode(F.self, from: text) } catch {
+            throw WebError(status: .badRequest, heading: "Unreadable form", message: "The form could not be read: \(error)")
+        }
     }
 
     func redirect(_ location: String) -> Response { Response(status: .seeOther, headers: [.location: location]) }
@@ -99,8 +102,8 @@ extension WebPage {
         return id
     }
 
-    func tlpOptions(selected: TLP) -> [[String: Any]] {
-        TLP.allCases.map { ["value": $0.rawValue, "label": $0.label, "selected": $0 == selected] }
+    func tlpOptions(selected: TLP) -> [Option] {
+        TLP.allCases.map { Option(value: $0.rawValue, label: $0.label, selected: $0 == selected) }
     }
 
     /// The CSS class of a TLP label (`amber+strict` is `amber-strict`).
@@ -117,33 +120,36 @@ extension WebPage {
     }
 }
 
+/// One option of a `<select>`, a checkbox or a radio button.
+struct Option: PageModel {
+    let value: String
+    var label: String
+    var selected = false
+
+    init(value: String, label: String? = nil, selected: Bool = false) {
+        self.value = value
+        self.label = label ?? value
+        self.selected = selected
+    }
+
+    /// Every word of a vocabulary, those in `selected` marked.
+    static func all<T: RawRepresentable & CaseIterable>(_ type: T.Type, selected: [String] = []) -> [Option] where T.RawValue == String {
+        T.allCases.map { Option(value: $0.rawValue, selected: selected.contains($0.rawValue)) }
+    }
+}
+
+/// The page a refusal is shown on.
+struct ErrorPage: Page {
+    static let template = "error"
+    let heading: String
+    let message: String
+}
+
 /// A page-level refusal rendered as HTML by the session middleware.
 struct WebError: Error {
     let status: HTTPResponse.Status
     let heading: String
     let message: String
-}
-
-/// An `application/x-www-form-urlencoded` body.
-struct Form {
-    let pairs: [(String, String)]
-
-    init(_ request: Request, limit: Int) async throws {
-        self.init(try await request.collectBody(limit: limit))
-    }
-
-    init(_ buffer: ByteBuffer) {
-        let text = String(buffer: buffer)
-        pairs = text.split(separator: "&").compactMap { pair in
-            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-            func decode(_ part: Substring) -> String? { String(part).replacingOccurrences(of: "+", with: " ").removingPercentEncoding }
-            guard let name = parts.first.flatMap(decode) else { return nil }
-            return (name, parts.count > 1 ? decode(parts[1]) ?? "" : "")
-        }
-    }
-
-    subscript(name: String) -> String? { pairs.first { $0.0 == name }?.1 }
-    func all(_ name: String) -> [String] { pairs.filter { $0.0 == name }.map(\.1) }
 }
 
 func nonEmpty(_ text: String?) -> String? { text?.isEmpty == false ? text : nil }
@@ -153,9 +159,6 @@ func parse<T: RawRepresentable>(_ type: T.Type, _ text: String, _ what: String) 
     guard let value = T(rawValue: text) else { throw ServiceFailure.invalid("“\(text)” is not a valid \(what)") }
     return value
 }
-
-/// Mustache sees a missing value as false; a Swift `nil` boxed in `Any` would print as "nil".
-func present(_ value: Any?) -> Any { value ?? false }
 
 extension Optional {
     func asyncMap<T>(_ transform: (Wrapped) async throws -> T) async rethrows -> T? {

@@ -2,6 +2,7 @@ import EntenteProtocol
 import Foundation
 import Hummingbird
 import Storage
+import WebInterface
 
 /// Signing in and out of the web interface, and the session every other page sits behind.
 ///
@@ -43,7 +44,7 @@ struct WebSession: WebPage {
 
     func loginPage(error: String?, status: HTTPResponse.Status = .ok) -> Response {
         let token = Secret.generate()
-        var response = html(pages.render("login", base(nil).merging(["loginCSRF": token, "error": present(error)]) { $1 }), status: status)
+        var response = render(LoginPage(loginCSRF: token, error: error), nil, status: status)
         response.setCookie(cookie(loginCookie, token, maxAge: 3600))
         return response
     }
@@ -52,12 +53,12 @@ struct WebSession: WebPage {
         if let wait = await loginLimiter.admit("login:" + context.clientAddress) {
             return loginPage(error: "Too many sign-in attempts. Try again in \(Int(wait.rounded(.up))) seconds.", status: .tooManyRequests)
         }
-        let form = try await Form(request, limit: 8 * 1024)
-        guard let expected = request.cookies[loginCookie]?.value, let submitted = form["_csrf"],
+        let typed = try await form(LoginForm.self, request, limit: 8 * 1024)
+        guard let expected = request.cookies[loginCookie]?.value, let submitted = typed.csrf,
             constantTimeEquals(Array(expected.utf8), Array(submitted.utf8))
         else { return loginPage(error: "Your sign-in form expired. Please try again.", status: .forbidden) }
-        let username = form["username"] ?? ""
-        let password = form["password"] ?? ""
+        let username = typed.username ?? ""
+        let password = typed.password ?? ""
         let user = try await store.user(username)
         // Hash even for unknown names, so the response time does not tell which accounts exist.
         let verified = try await PasswordHasher.verifyOffThePool(password, against: user?.passwordHash ?? unknownUserHash)
@@ -137,8 +138,11 @@ struct CSRFMiddleware: RouterMiddleware {
         guard request.method != .get, request.method != .head else { return try await next(request, context) }
         guard case .user(_, let record, _) = context.principal else { return session.redirect("/login") }
         var request = request
-        let form = Form(try await request.collectBody(upTo: WebSession.largestFormLimit))
-        guard let submitted = form["_csrf"], constantTimeEquals(Array(submitted.utf8), Array(record.csrfToken.utf8)) else {
+        let body = String(buffer: try await request.collectBody(upTo: WebSession.largestFormLimit))
+        guard let form = try? URLEncodedFormDecoder().decode(CSRFField.self, from: body) else {
+            throw WebError(status: .badRequest, heading: "Unreadable form", message: "The form could not be read.")
+        }
+        guard let submitted = form.csrf, constantTimeEquals(Array(submitted.utf8), Array(record.csrfToken.utf8)) else {
             throw WebError(
                 status: .forbidden,
                 heading: "Form expired",
@@ -161,4 +165,29 @@ struct WriterMiddleware: RouterMiddleware {
         }
         return try await next(request, context)
     }
+}
+
+/// The sign-in page: its own double-submit token, since no session exists yet.
+struct LoginPage: Page {
+    static let template = "login"
+    let loginCSRF: String
+    let error: String?
+}
+
+struct LoginForm: Decodable {
+    var username: String?
+    var password: String?
+    var csrf: String?
+
+    enum CodingKeys: String, CodingKey {
+        case username, password
+        case csrf = "_csrf"
+    }
+}
+
+/// The one member of every form the CSRF check reads.
+struct CSRFField: Decodable {
+    var csrf: String?
+
+    enum CodingKeys: String, CodingKey { case csrf = "_csrf" }
 }

@@ -2,6 +2,7 @@ import EntenteProtocol
 import Foundation
 import Hummingbird
 import Multilateral
+import WebInterface
 
 /// The capacity-building page: requests with suggested offers, offers, matches and their progress, and
 /// the forms that add each.
@@ -14,35 +15,51 @@ struct CapacityBuildingWebRoutes: WebPage {
         web.post("capacity") { request, context in try await self.write(request, context) }
     }
 
-    func capacityPage(_ context: NodeRequestContext, error: String?, status: HTTPResponse.Status = .ok) async throws -> Response {
+    func capacityPage(
+        _ context: NodeRequestContext,
+        typed: CapacityForm? = nil,
+        error: String? = nil,
+        status: HTTPResponse.Status = .ok
+    ) async throws -> Response {
         let record = try await records.publicRecord()
         let me = records.identity.id
         let canWrite = context.principal?.role.canWrite ?? false
-        let requests = record.requests.map { request -> [String: Any] in
+        let requests = record.requests.map { request in
             let matched = record.matches.contains { $0.request.id == request.id && $0.isActive }
-            return [
-                "id": request.id, "by": request.author.rawValue, "topic": request.body.topic.label, "region": request.body.region.rawValue,
-                "languages": request.body.languages.joined(separator: ", "), "format": request.body.format.rawValue,
-                "funding": request.body.funding.rawValue, "description": request.body.description, "matched": matched,
-                "suggestions": record.suggestions(for: request).map { suggestion -> [String: Any] in
-                    [
-                        "offer": suggestion.offer.id, "by": suggestion.offer.author.rawValue, "fit": suggestion.fit,
-                        "description": suggestion.offer.body.description,
-                        "canMatch": canWrite && !matched && (request.author == me || suggestion.offer.author == me), "request": request.id,
-                        "csrf": csrf(context),
-                    ]
-                },
-            ]
+            return CapacityPage.Request(
+                id: request.id,
+                by: request.author.rawValue,
+                topic: request.body.topic.label,
+                region: request.body.region.rawValue,
+                languages: request.body.languages.joined(separator: ", "),
+                format: request.body.format.rawValue,
+                funding: request.body.funding.rawValue,
+                description: request.body.description,
+                matched: matched,
+                suggestions: record.suggestions(for: request).map { suggestion in
+                    CapacityPage.Suggestion(
+                        offer: suggestion.offer.id,
+                        by: suggestion.offer.author.rawValue,
+                        fit: suggestion.fit,
+                        description: suggestion.offer.body.description,
+                        canMatch: canWrite && !matched && (request.author == me || suggestion.offer.author == me),
+                        request: request.id
+                    )
+                }
+            )
         }
-        let offers = record.offers.map { offer -> [String: Any] in
-            [
-                "by": offer.author.rawValue, "topics": offer.body.topics.map(\.label).joined(separator: "; "),
-                "regions": offer.body.regions.map(\.rawValue).joined(separator: ", "),
-                "languages": offer.body.languages.joined(separator: ", "), "formats": offer.body.formats.map(\.rawValue).joined(separator: ", "),
-                "funding": offer.body.funding.rawValue, "description": offer.body.description,
-            ]
+        let offers = record.offers.map { offer in
+            CapacityPage.Offer(
+                by: offer.author.rawValue,
+                topics: offer.body.topics.map(\.label).joined(separator: "; "),
+                regions: offer.body.regions.map(\.rawValue).joined(separator: ", "),
+                languages: offer.body.languages.joined(separator: ", "),
+                formats: offer.body.formats.map(\.rawValue).joined(separator: ", "),
+                funding: offer.body.funding.rawValue,
+                description: offer.body.description
+            )
         }
-        let matches = record.matches.map { match -> [String: Any] in
+        let matches = record.matches.map { match in
             let next: [CapacityProgress.Status] =
                 switch match.status {
                 case .proposed: match.entry.author == me ? [.withdrawn] : [.agreed, .withdrawn]
@@ -50,61 +67,77 @@ struct CapacityBuildingWebRoutes: WebPage {
                 case .inProgress: [.completed, .withdrawn]
                 case .completed, .withdrawn: []
                 }
-            return [
-                "id": match.id, "requester": match.request.author.rawValue, "offerer": match.offer.author.rawValue,
-                "topic": match.request.body.topic.label, "status": match.status.rawValue,
-                "history": match.history.map {
-                    ["status": $0.body.status.rawValue, "by": $0.author.rawValue, "at": displayWire($0.entry.at), "note": $0.body.note]
+            return CapacityPage.Match(
+                id: match.id,
+                requester: match.request.author.rawValue,
+                offerer: match.offer.author.rawValue,
+                topic: match.request.body.topic.label,
+                status: match.status.rawValue,
+                history: match.history.map {
+                    CapacityPage.Progress(status: $0.body.status.rawValue, by: $0.author.rawValue, at: displayWire($0.entry.at), note: $0.body.note)
                 },
-                "next": canWrite && match.sides.contains(me) ? next.map { ["status": $0.rawValue, "match": match.id, "csrf": csrf(context)] } : [],
-            ]
+                next: canWrite && match.sides.contains(me) ? next.map { CapacityPage.Step(status: $0.rawValue, match: match.id) } : []
+            )
         }
-        return page(
-            "capacity",
-            context,
-            [
-                "requests": requests, "offers": offers, "matches": matches, "hasRequests": !requests.isEmpty, "hasOffers": !offers.isEmpty,
-                "hasMatches": !matches.isEmpty,
-                "topics": CapacityTopic.allCases.map { ["value": $0.rawValue, "label": $0.label] }, "regions": Region.allCases.map(\.rawValue),
-                "formats": DeliveryFormat.allCases.map(\.rawValue), "fundings": Funding.allCases.map(\.rawValue),
-            ],
-            error: error,
-            status: status
+        let asked = typed?.ifKind(.capacityRequest)
+        let offered = typed?.ifKind(.capacityOffer)
+        func topics(_ selected: [String]) -> [Option] {
+            CapacityTopic.allCases.map { Option(value: $0.rawValue, label: $0.label, selected: selected.contains($0.rawValue)) }
+        }
+        let page = CapacityPage(
+            requests: requests,
+            offers: offers,
+            matches: matches,
+            hasRequests: !requests.isEmpty,
+            hasOffers: !offers.isEmpty,
+            hasMatches: !matches.isEmpty,
+            requestTopics: topics(asked?.topic ?? []),
+            requestRegions: Option.all(Region.self, selected: asked?.region ?? []),
+            requestFormats: Option.all(DeliveryFormat.self, selected: asked?.format ?? []),
+            requestFundings: Option.all(Funding.self, selected: [asked?.funding].compactMap { $0 }),
+            offerTopics: topics(offered?.topic ?? []),
+            offerRegions: Option.all(Region.self, selected: offered?.region ?? []),
+            offerFormats: Option.all(DeliveryFormat.self, selected: offered?.format ?? []),
+            offerFundings: Option.all(Funding.self, selected: [offered?.funding].compactMap { $0 }),
+            asked: asked,
+            offered: offered,
+            error: error
         )
+        return render(page, context, status: status)
     }
 
     func write(_ request: Request, _ context: NodeRequestContext) async throws -> Response {
-        try await writePublicEntry(request, context, records: records, returningTo: "/capacity") { kind, form in
+        try await writePublicEntry(request, context, records: records, returningTo: "/capacity") { (kind, form: CapacityForm) in
             switch kind {
             case .capacityRequest:
                 try CapacityRequest(
-                    topic: try parse(CapacityTopic.self, form["topic"] ?? "", "topic"),
-                    region: try parse(Region.self, form["region"] ?? "", "region"),
-                    languages: form.list("languages"),
-                    format: try parse(DeliveryFormat.self, form["format"] ?? "", "format"),
-                    funding: try parse(Funding.self, form["funding"] ?? "", "funding"),
-                    description: form["description"] ?? ""
+                    topic: try parse(CapacityTopic.self, form.topic?.first ?? "", "topic"),
+                    region: try parse(Region.self, form.region?.first ?? "", "region"),
+                    languages: commaSeparated(form.languages),
+                    format: try parse(DeliveryFormat.self, form.format?.first ?? "", "format"),
+                    funding: try parse(Funding.self, form.funding ?? "", "funding"),
+                    description: form.description ?? ""
                 ).json
             case .capacityOffer:
                 try CapacityOffer(
-                    topics: try form.all("topic").map { try parse(CapacityTopic.self, $0, "topic") },
-                    regions: try form.all("region").map { try parse(Region.self, $0, "region") },
-                    languages: form.list("languages"),
-                    formats: try form.all("format").map { try parse(DeliveryFormat.self, $0, "format") },
-                    funding: try parse(Funding.self, form["funding"] ?? "", "funding"),
-                    description: form["description"] ?? ""
+                    topics: try (form.topic ?? []).map { try parse(CapacityTopic.self, $0, "topic") },
+                    regions: try (form.region ?? []).map { try parse(Region.self, $0, "region") },
+                    languages: commaSeparated(form.languages),
+                    formats: try (form.format ?? []).map { try parse(DeliveryFormat.self, $0, "format") },
+                    funding: try parse(Funding.self, form.funding ?? "", "funding"),
+                    description: form.description ?? ""
                 ).json
-            case .capacityMatch: try CapacityMatch(request: form["request"] ?? "", offer: form["offer"] ?? "").json
+            case .capacityMatch: try CapacityMatch(request: form.request ?? "", offer: form.offer ?? "").json
             case .capacityProgress:
                 try CapacityProgress(
-                    match: form["match"] ?? "",
-                    status: try parse(CapacityProgress.Status.self, form["status"] ?? "", "status"),
-                    note: form["note"] ?? ""
+                    match: form.match ?? "",
+                    status: try parse(CapacityProgress.Status.self, form.status ?? "", "status"),
+                    note: form.note ?? ""
                 ).json
             default: throw ServiceFailure.invalid("\(kind.rawValue) has its own page")
             }
-        } page: { error in
-            try await capacityPage(context, error: error, status: .unprocessableContent)
+        } page: { typed, error in
+            try await capacityPage(context, typed: typed, error: error, status: .unprocessableContent)
         }
     }
 }

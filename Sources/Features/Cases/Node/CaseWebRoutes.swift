@@ -3,6 +3,7 @@ import EntenteProtocol
 import Foundation
 import Hummingbird
 import Storage
+import WebInterface
 
 /// The case pages of the web interface: the list with an opening form, and one
 /// page per case with its timeline under the five steps and the next possible actions.
@@ -26,51 +27,64 @@ struct CaseWebRoutes: WebPage {
         return id
     }
 
-    func caseList(_ context: NodeRequestContext, error: String?, status: HTTPResponse.Status = .ok) async throws -> Response {
+    func caseList(
+        _ context: NodeRequestContext,
+        typed: OpenCaseForm? = nil,
+        error: String? = nil,
+        status: HTTPResponse.Status = .ok
+    ) async throws -> Response {
         let now = Date()
         let role = context.principal?.role ?? .observer
-        let rows = try await cases.cases(limit: 500).map { state -> [String: Any] in
+        let rows = try await cases.cases(limit: 500).map { state in
             let due = state.dueItems
             let overdue = due.filter { $0.isOverdue(atMilliseconds: now.unixMilliseconds) }.count
-            return [
-                "id": state.id, "title": role.mayRead(state.tlp) ? state.title : CaseReading.withheldTitle,
-                "stage": state.stage?.label ?? "Waiting for its report", "owner": state.owner?.rawValue ?? "?",
-                "participants": state.participants.map(\.rawValue).joined(separator: ", "), "open": due.count,
-                "overdue": overdue == 0 ? false : overdue, "exercise": state.exercise, "tlpLabel": state.tlp.label, "tlpClass": tlpClass(state.tlp),
-            ]
+            return CaseListPage.Row(
+                id: state.id,
+                title: role.mayRead(state.tlp) ? state.title : CaseReading.withheldTitle,
+                stage: state.stage?.label ?? "Waiting for its report",
+                owner: state.owner?.rawValue ?? "?",
+                participants: state.participants.map(\.rawValue).joined(separator: ", "),
+                open: due.count,
+                overdue: overdue == 0 ? nil : overdue,
+                exercise: state.exercise,
+                tlpLabel: state.tlp.label,
+                tlpClass: tlpClass(state.tlp)
+            )
         }
         let escalations = try await cases.store.escalations(limit: 20).map(escalation)
-        return html(
-            pages.render(
-                "cases",
-                base(context).merging([
-                    "cases": rows, "hasCases": !rows.isEmpty, "csrf": csrf(context), "canWrite": context.principal?.role.canWrite ?? false,
-                    "sectors": Sector.allCases.map { ["value": $0.rawValue] }, "impacts": Impact.allCases.map(\.rawValue),
-                    "tlps": tlpOptions(selected: .amber),
-                    "escalations": escalations, "hasEscalations": !escalations.isEmpty, "error": present(error), "refreshSeconds": 60,
-                ]) { $1 }
-            ),
-            status: status
+        let page = CaseListPage(
+            cases: rows,
+            hasCases: !rows.isEmpty,
+            sectors: Option.all(Sector.self, selected: typed?.sector ?? []),
+            impacts: Option.all(Impact.self, selected: [typed?.impact].compactMap { $0 }),
+            statuses: Option.all(IncidentStatus.self, selected: [typed?.status].compactMap { $0 }),
+            tlps: tlpOptions(selected: typed?.tlp.flatMap(TLP.init(rawValue:)) ?? .amber),
+            escalations: escalations,
+            hasEscalations: !escalations.isEmpty,
+            refreshSeconds: 60,
+            typed: typed,
+            error: error
         )
+        return render(page, context, status: status)
     }
 
     func openCase(_ request: Request, _ context: NodeRequestContext) async throws -> Response {
-        let form = try await Form(request, limit: Self.formLimit)
+        let typed = try await form(OpenCaseForm.self, request)
         do {
             let report = CaseAction.Report(
-                title: form["title"] ?? "",
-                summary: form["summary"] ?? "",
-                sectors: try form.all("sector").map { try parse(Sector.self, $0, "sector") },
-                impact: try parse(Impact.self, form["impact"] ?? "", "impact"),
+                title: typed.title ?? "",
+                summary: typed.summary ?? "",
+                sectors: try (typed.sector ?? []).map { try parse(Sector.self, $0, "sector") },
+                impact: try parse(Impact.self, typed.impact ?? "", "impact"),
                 firstSeen: Timestamp.format(Date()),
-                status: try parse(IncidentStatus.self, form["status"] ?? "ongoing", "status"),
-                tlp: try parse(TLP.self, form["tlp"] ?? "amber", "TLP"),
-                exercise: form["exercise"] == "on"
+                status: try parse(IncidentStatus.self, typed.status ?? "ongoing", "status"),
+                tlp: try parse(TLP.self, typed.tlp ?? "amber", "TLP"),
+                exercise: typed.exercise == "on"
             )
             let event = try await cases.open(report, by: person(context))
             return redirect("/cases/\(event.caseID)")
         } catch let failure as ServiceFailure {
-            return try await caseList(context, error: failure.description, status: .unprocessableContent)
+            return try await caseList(context, typed: typed, error: failure.description, status: .unprocessableContent)
         }
     }
 
@@ -79,9 +93,9 @@ struct CaseWebRoutes: WebPage {
     func casePage(
         _ id: String,
         _ context: NodeRequestContext,
-        error: String?,
-        status: HTTPResponse.Status = .ok,
-        typed: Form? = nil
+        typed: CaseEventForm? = nil,
+        error: String? = nil,
+        status: HTTPResponse.Status = .ok
     ) async throws -> Response {
         let state: CaseState
         do { state = try await cases.state(id) } catch let failure as ServiceFailure {
@@ -95,112 +109,144 @@ struct CaseWebRoutes: WebPage {
         let now = Date()
         let possible = Set(state.possibleActions(for: me))
         let canWrite = context.principal?.role.canWrite ?? false
-        let others = state.participants.filter { $0 != me }.map { ["id": $0.rawValue] }
-        let steps = CaseStep.allCases.map { step -> [String: Any] in
+        let others = state.participants.filter { $0 != me }.map { Option(value: $0.rawValue) }
+        let steps = CaseStep.allCases.map { step in
             let entries = state.timeline.filter { $0.step == step }.map { timelineEntry($0, role: role) }
-            return ["label": step.label, "entries": entries, "hasEntries": !entries.isEmpty]
+            return CasePage.Step(label: step.label, entries: entries, hasEntries: !entries.isEmpty)
         }
-        let due = state.dueItems.map { item -> [String: Any] in
-            [
-                "summary": item.summary, "owedBy": item.owedBy.rawValue, "askedBy": item.askedBy.rawValue, "dueBy": displayWire(item.dueBy),
-                "desk": item.desk.rawValue, "overdue": item.isOverdue(atMilliseconds: now.unixMilliseconds), "mine": item.owedBy == me,
-            ]
+        let due = state.dueItems.map { item in
+            CasePage.Due(
+                summary: item.summary,
+                owedBy: item.owedBy.rawValue,
+                askedBy: item.askedBy.rawValue,
+                dueBy: displayWire(item.dueBy),
+                desk: item.desk.rawValue,
+                overdue: item.isOverdue(atMilliseconds: now.unixMilliseconds),
+                mine: item.owedBy == me
+            )
         }
-        let requests = state.requests.map { record -> [String: Any] in
-            [
-                "id": record.event.id, "from": record.event.author.rawValue, "to": record.request.to.map(\.rawValue).joined(separator: ", "),
-                "asks": record.request.asks.map(\.rawValue).joined(separator: ", "), "details": record.request.details,
-                "dueBy": displayWire(record.request.dueBy),
-                "status": record.request.to.allSatisfy(record.answered) ? "answered" : "awaiting answer",
-                "responses": record.responses.map {
-                    ["from": $0.event.author.rawValue, "decision": $0.response.decision.rawValue, "content": $0.response.content]
-                },
-            ]
+        let requests = state.requests.map { record in
+            CasePage.Request(
+                id: record.event.id,
+                from: record.event.author.rawValue,
+                to: record.request.to.map(\.rawValue).joined(separator: ", "),
+                asks: record.request.asks.map(\.rawValue).joined(separator: ", "),
+                details: record.request.details,
+                dueBy: displayWire(record.request.dueBy),
+                status: record.request.to.allSatisfy(record.answered) ? "answered" : "awaiting answer",
+                responses: record.responses.map {
+                    CasePage.Response(from: $0.event.author.rawValue, decision: $0.response.decision.rawValue, content: $0.response.content)
+                }
+            )
         }
-        let statements = state.statements.map { record -> [String: Any] in
-            [
-                "id": record.event.id, "title": record.statement.title, "text": record.statement.text, "proposedBy": record.event.author.rawValue,
-                "signers": record.signers.map(\.rawValue).joined(separator: ", "),
-                "canCosign": canWrite && cases.speaking.allows(.caseEvent(.cosignature), role: role) && !record.signers.contains(me),
-                "caseID": state.id, "csrf": csrf(context),
-            ]
+        let statements = state.statements.map { record in
+            CasePage.Statement(
+                id: record.event.id,
+                title: record.statement.title,
+                text: record.statement.text,
+                proposedBy: record.event.author.rawValue,
+                signers: record.signers.map(\.rawValue).joined(separator: ", "),
+                canCosign: canWrite && cases.speaking.allows(.caseEvent(.cosignature), role: role) && !record.signers.contains(me)
+            )
         }
         let pendingAcknowledgements = state.notifications.filter { $0.notification.participants.contains(me) && $0.acknowledgedBy[me] == nil }
-        let myRequests = state.requests.filter { $0.request.to.contains(me) }
-        let myActions = state.actions.filter { $0.action.owner == me && $0.done == nil }
         let invitable = await cases.peers.all().map(\.record.id).filter { !state.participants.contains($0) }
-        var forms: [String: Any] = [
-            "csrf": csrf(context), "caseID": state.id, "others": others, "hasOthers": !others.isEmpty,
-            "invitable": invitable.map { ["id": $0.rawValue] }, "hasInvitable": !invitable.isEmpty,
-            "asks": Ask.allCases.map(\.rawValue), "decisions": ResponseDecision.allCases.map(\.rawValue),
-            "likelihoods": Likelihood.allCases.map {
-                ["value": $0.rawValue, "range": "\($0.percentRange.lowerBound)–\($0.percentRange.upperBound) %"]
+        var allowed: [String: Bool] = [:]
+        for kind in possible where canWrite && cases.speaking.allows(.caseEvent(kind), role: role) { allowed[kind.rawValue] = true }
+        let forms = CasePage.Forms(
+            can: allowed,
+            retry: typed?.kind.map { [$0: true] } ?? [:],
+            typed: typed,
+            others: others,
+            hasOthers: !others.isEmpty,
+            invitable: invitable.map { Option(value: $0.rawValue) },
+            hasInvitable: !invitable.isEmpty,
+            asks: Option.all(Ask.self),
+            decisions: Option.all(ResponseDecision.self),
+            likelihoods: Likelihood.allCases.map {
+                Option(value: $0.rawValue, label: "\($0.rawValue) (\($0.percentRange.lowerBound)–\($0.percentRange.upperBound) %)")
             },
-            "confidences": Confidence.allCases.map(\.rawValue), "actorKinds": ActorKind.allCases.map(\.rawValue),
-            "bases": AttributionBasis.allCases.map(\.rawValue),
-            "tlps": tlpOptions(selected: state.tlp), "participants": state.participants.map { ["id": $0.rawValue] },
-            "notifications": pendingAcknowledgements.map { ["id": $0.event.id, "message": $0.notification.message] },
-            "myRequests": myRequests.map { ["id": $0.event.id, "details": $0.request.details] },
-            "myActions": myActions.map { ["id": $0.action.id, "action": $0.action.action] },
-            "attributions": state.attributions.map {
-                [
-                    "id": $0.event.id,
-                    "label": "\($0.attribution.actor.kind.rawValue) \($0.attribution.actor.name) — \($0.attribution.likelihood.rawValue)",
-                ]
+            confidences: Option.all(Confidence.self),
+            actorKinds: Option.all(ActorKind.self),
+            bases: Option.all(AttributionBasis.self),
+            tlps: tlpOptions(selected: typed?.tlp.flatMap(TLP.init(rawValue:)) ?? state.tlp),
+            participants: state.participants.map { Option(value: $0.rawValue) },
+            notifications: pendingAcknowledgements.map { CasePage.Pending(id: $0.event.id, text: $0.notification.message) },
+            myRequests: state.requests.filter { $0.request.to.contains(me) }.map { CasePage.Pending(id: $0.event.id, text: $0.request.details) },
+            myActions: state.actions.filter { $0.action.owner == me && $0.done == nil }.map {
+                CasePage.Pending(id: $0.action.id, text: $0.action.action)
             },
-        ]
-        for kind in possible where canWrite && cases.speaking.allows(.caseEvent(kind), role: role) { forms["can-" + kind.rawValue] = true }
-        if let typed {
-            forms["typed"] = Dictionary(typed.pairs) { first, _ in first }
-            if let kind = typed["kind"] { forms["retry-" + kind] = true }
-        }
+            attributions: state.attributions.map {
+                Option(
+                    value: $0.event.id,
+                    label: "\($0.attribution.actor.kind.rawValue) \($0.attribution.actor.name) — \($0.attribution.likelihood.rawValue)"
+                )
+            }
+        )
         let escalations = try await cases.store.escalations(caseID: id).map(escalation)
         let record = try await records.publicRecord()
-        let norms = record.allegations.filter { $0.body.caseReference == id }.map { item -> [String: Any] in
-            ["norm": item.body.norm, "title": record.norm(item.body.norm)?.title ?? "", "by": item.author.rawValue, "against": item.body.against]
+        let norms = record.allegations.filter { $0.body.caseReference == id }.map { item in
+            CasePage.Norm(norm: item.body.norm, title: record.norm(item.body.norm)?.title ?? "", by: item.author.rawValue, against: item.body.against)
         }
-        return html(
-            pages.render(
-                "case",
-                base(context).merging([
-                    "case": [
-                        "id": state.id, "title": state.title, "stage": state.stage?.label ?? "Waiting for its report",
-                        "owner": state.owner?.rawValue ?? "?",
-                        "participants": state.participants.map(\.rawValue).joined(separator: ", "), "exercise": state.exercise,
-                        "tlpLabel": state.tlp.label, "tlpClass": tlpClass(state.tlp), "summary": state.report?.summary ?? "",
-                        "sectors": state.report?.sectors.map(\.rawValue).joined(separator: ", ") ?? "", "impact": state.report?.impact.rawValue ?? "",
-                        "status": state.report?.status.rawValue ?? "", "firstSeen": state.report.map { displayWire($0.firstSeen) } ?? "",
-                        "waiting": state.waiting.isEmpty ? false : state.waiting.count,
-                    ] as [String: Any],
-                    "steps": steps, "due": due, "hasDue": !due.isEmpty, "requests": requests, "hasRequests": !requests.isEmpty,
-                    "evidence": state.evidence.map { evidence($0, role: role) }, "hasEvidence": !state.evidence.isEmpty,
-                    "attributionList": state.attributions.map(attribution), "hasAttributions": !state.attributions.isEmpty,
-                    "statements": statements, "hasStatements": !statements.isEmpty,
-                    "actions": state.actions.map {
-                        [
-                            "id": $0.action.id, "action": $0.action.action, "owner": $0.action.owner.rawValue, "dueBy": displayWire($0.action.dueBy),
-                            "done": $0.done.map { "done \(displayWire($0.at))" } ?? "open",
-                        ]
-                    },
-                    "hasActions": !state.actions.isEmpty, "forms": forms, "hasForms": canWrite && !possible.isEmpty,
-                    "escalations": escalations, "hasEscalations": !escalations.isEmpty, "error": present(error),
-                    "norms": norms, "hasNorms": !norms.isEmpty,
-                ]) { $1 }
+        let page = CasePage(
+            case: CasePage.Case(
+                id: state.id,
+                title: state.title,
+                stage: state.stage?.label ?? "Waiting for its report",
+                owner: state.owner?.rawValue ?? "?",
+                participants: state.participants.map(\.rawValue).joined(separator: ", "),
+                exercise: state.exercise,
+                tlpLabel: state.tlp.label,
+                tlpClass: tlpClass(state.tlp),
+                summary: state.report?.summary ?? "",
+                sectors: state.report?.sectors.map(\.rawValue).joined(separator: ", ") ?? "",
+                impact: state.report?.impact.rawValue ?? "",
+                status: state.report?.status.rawValue ?? "",
+                firstSeen: state.report.map { displayWire($0.firstSeen) } ?? "",
+                waiting: state.waiting.isEmpty ? nil : state.waiting.count
             ),
-            status: status
+            steps: steps,
+            due: due,
+            hasDue: !due.isEmpty,
+            requests: requests,
+            hasRequests: !requests.isEmpty,
+            evidence: state.evidence.map { evidence($0, role: role) },
+            hasEvidence: !state.evidence.isEmpty,
+            attributionList: state.attributions.map(attribution),
+            hasAttributions: !state.attributions.isEmpty,
+            statements: statements,
+            hasStatements: !statements.isEmpty,
+            actions: state.actions.map {
+                CasePage.Action(
+                    id: $0.action.id,
+                    action: $0.action.action,
+                    owner: $0.action.owner.rawValue,
+                    dueBy: displayWire($0.action.dueBy),
+                    done: $0.done.map { "done \(displayWire($0.at))" } ?? "open"
+                )
+            },
+            hasActions: !state.actions.isEmpty,
+            forms: forms,
+            hasForms: canWrite && !possible.isEmpty,
+            escalations: escalations,
+            hasEscalations: !escalations.isEmpty,
+            norms: norms,
+            hasNorms: !norms.isEmpty,
+            error: error
         )
+        return render(page, context, status: status)
     }
 
     func recordCaseEvent(_ request: Request, _ context: NodeRequestContext) async throws -> Response {
         let id = try caseID(context)
-        let form = try await Form(request, limit: Self.formLimit)
+        let form = try await self.form(CaseEventForm.self, request)
         do {
-            let kind = try parse(CaseAction.Kind.self, form["kind"] ?? "", "kind")
+            let kind = try parse(CaseAction.Kind.self, form.kind ?? "", "kind")
             switch kind {
-            case .cosignature: try await cases.cosign(statement: form["statement"] ?? "", in: id, by: person(context))
+            case .cosignature: try await cases.cosign(statement: form.statement ?? "", in: id, by: person(context))
             case .statement:
                 _ = try await cases.propose(
-                    .init(title: form["title"] ?? "", text: form["text"] ?? "", attribution: nonEmpty(form["attribution"])),
+                    .init(title: form.title ?? "", text: form.text ?? "", attribution: nonEmpty(form.attribution)),
                     in: id,
                     by: person(context)
                 )
@@ -208,7 +254,7 @@ struct CaseWebRoutes: WebPage {
             }
             return redirect("/cases/\(id)")
         } catch let failure as ServiceFailure {
-            return try await casePage(id, context, error: failure.description, status: .unprocessableContent, typed: form)
+            return try await casePage(id, context, typed: form, error: failure.description, status: .unprocessableContent)
         }
     }
 
@@ -230,15 +276,17 @@ struct CaseWebRoutes: WebPage {
     }
 
     /// Reads a case step from its form. Field names follow the event body (docs/PROTOCOL.md).
-    func action(_ kind: CaseAction.Kind, _ form: Form) throws -> CaseAction {
+    func action(_ kind: CaseAction.Kind, _ form: CaseEventForm) throws -> CaseAction {
         let now = Date()
-        func due(_ name: String) throws -> String {
-            guard let due = DueWithin.timestamp(form[name] ?? "", from: now) else { throw ServiceFailure.invalid("choose when it is due") }
+        func due() throws -> String {
+            guard let due = DueWithin.timestamp(form.within ?? "", from: now) else {
+                throw ServiceFailure.invalid("Due within: choose when it is due")
+            }
             return due
         }
-        func ids(_ name: String) -> [ParticipantID] { form.all(name).compactMap(ParticipantID.init) }
-        func lines(_ name: String) throws -> [(String, String)] {
-            try (form[name] ?? "").split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }.map {
+        func ids(_ texts: [String]?) -> [ParticipantID] { (texts ?? []).compactMap(ParticipantID.init) }
+        func lines(_ text: String?) throws -> [(String, String)] {
+            try (text ?? "").split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }.map {
                 line in
                 guard let separator = line.firstIndex(of: "=") else { throw ServiceFailure.invalid("write one NAME=VALUE per line, not “\(line)”") }
                 return (
@@ -250,109 +298,113 @@ struct CaseWebRoutes: WebPage {
         let action: CaseAction =
             switch kind {
             case .report, .statement, .cosignature: throw ServiceFailure.invalid("\(kind.rawValue) has its own form")
-            case .notification: .notification(.init(participants: ids("participant"), message: form["message"] ?? "", respondBy: try due("within")))
-            case .acknowledgement: .acknowledgement(.init(notification: form["notification"] ?? ""))
+            case .notification: .notification(.init(participants: ids(form.participant), message: form.message ?? "", respondBy: try due()))
+            case .acknowledgement: .acknowledgement(.init(notification: form.notification ?? ""))
             case .request:
                 .request(
                     .init(
-                        to: ids("to"),
-                        asks: try form.all("ask").map { try parse(Ask.self, $0, "ask") },
-                        details: form["details"] ?? "",
-                        dueBy: try due("within"),
-                        desk: try parse(ResponsibleDesk.self, form["desk"] ?? "technical", "desk")
+                        to: ids(form.to),
+                        asks: try (form.ask ?? []).map { try parse(Ask.self, $0, "ask") },
+                        details: form.details ?? "",
+                        dueBy: try due(),
+                        desk: try parse(ResponsibleDesk.self, form.desk ?? "technical", "desk")
                     )
                 )
             case .response:
                 .response(
                     .init(
-                        request: form["request"] ?? "",
-                        decision: try parse(ResponseDecision.self, form["decision"] ?? "", "decision"),
-                        content: form["content"] ?? ""
+                        request: form.request ?? "",
+                        decision: try parse(ResponseDecision.self, form.decision ?? "", "decision"),
+                        content: form.content ?? ""
                     )
                 )
             case .evidence:
                 .evidence(
                     .init(
-                        description: form["description"] ?? "",
-                        files: try lines("files").map {
-                            .init(name: $0.0, sha256: $0.1.lowercased(), tlp: try parse(TLP.self, form["tlp"] ?? "", "TLP"))
+                        description: form.description ?? "",
+                        files: try lines(form.files).map {
+                            .init(name: $0.0, sha256: $0.1.lowercased(), tlp: try parse(TLP.self, form.tlp ?? "", "TLP"))
                         },
-                        indicators: try lines("indicators").map { .init(type: $0.0, value: $0.1) },
-                        tlp: try parse(TLP.self, form["tlp"] ?? "", "TLP")
+                        indicators: try lines(form.indicators).map { .init(type: $0.0, value: $0.1) },
+                        tlp: try parse(TLP.self, form.tlp ?? "", "TLP")
                     )
                 )
             case .consultation:
-                .consultation(.init(with: ids("with"), heldAt: Timestamp.format(now), minutes: form["minutes"] ?? "", outcome: form["outcome"] ?? ""))
-            case .referral: .referral(.init(forum: form["forum"] ?? "", reason: form["reason"] ?? ""))
+                .consultation(.init(with: ids(form.with), heldAt: Timestamp.format(now), minutes: form.minutes ?? "", outcome: form.outcome ?? ""))
+            case .referral: .referral(.init(forum: form.forum ?? "", reason: form.reason ?? ""))
             case .attribution:
                 .attribution(
                     .init(
-                        actor: .init(kind: try parse(ActorKind.self, form["actorKind"] ?? "", "actor"), name: form["actorName"] ?? ""),
-                        basis: try form.all("basis").map { try parse(AttributionBasis.self, $0, "basis") },
-                        likelihood: try parse(Likelihood.self, form["likelihood"] ?? "", "likelihood"),
-                        confidence: try parse(Confidence.self, form["confidence"] ?? "", "confidence"),
-                        summary: form["summary"] ?? ""
+                        actor: .init(kind: try parse(ActorKind.self, form.actorKind ?? "", "actor"), name: form.actorName ?? ""),
+                        basis: try (form.basis ?? []).map { try parse(AttributionBasis.self, $0, "basis") },
+                        likelihood: try parse(Likelihood.self, form.likelihood ?? "", "likelihood"),
+                        confidence: try parse(Confidence.self, form.confidence ?? "", "confidence"),
+                        summary: form.summary ?? ""
                     )
                 )
-            case .resolution: .resolution(.init(outcome: form["outcome"] ?? ""))
+            case .resolution: .resolution(.init(outcome: form.outcome ?? ""))
             case .followUp:
                 .followUp(
                     .init(actions: [
                         .init(
-                            id: form["actionID"] ?? "",
-                            action: form["text"] ?? "",
-                            owner: try parse(ParticipantID.self, form["owner"] ?? ""),
-                            dueBy: try due("within")
+                            id: form.actionID ?? "",
+                            action: form.text ?? "",
+                            owner: try parse(ParticipantID.self, form.owner ?? ""),
+                            dueBy: try due()
                         )
                     ])
                 )
-            case .followUpDone: .followUpDone(.init(action: form["action"] ?? "", note: form["note"] ?? ""))
-            case .closure: .closure(.init(outcome: form["outcome"] ?? ""))
+            case .followUpDone: .followUpDone(.init(action: form.action ?? "", note: form.note ?? ""))
+            case .closure: .closure(.init(outcome: form.outcome ?? ""))
             }
         do { try action.validate() } catch { throw ServiceFailure.invalid(error.description) }
         return action
     }
 
-    func timelineEntry(_ entry: CaseState.TimelineEntry, role: Role) -> [String: Any] {
+    func timelineEntry(_ entry: CaseState.TimelineEntry, role: Role) -> CasePage.Entry {
         let event = entry.event
         let text =
             CaseReading.mayRead(event, role)
             ? CaseNarrative.line(for: event.action) : "Shared evidence marked TLP:RED (withheld: for the Points of Contact only)."
-        return [
-            "id": event.id, "at": displayWire(event.at), "author": event.author.rawValue, "by": "\(event.by.name) (\(event.by.role))",
-            "kind": event.action.kind.rawValue, "text": text, "refusal": present(entry.refusal),
-        ]
+        return CasePage.Entry(
+            id: event.id,
+            at: displayWire(event.at),
+            author: event.author.rawValue,
+            by: "\(event.by.name) (\(event.by.role))",
+            kind: event.action.kind.rawValue,
+            text: text,
+            refusal: entry.refusal
+        )
     }
 
-    func evidence(_ item: (event: CaseEvent, evidence: CaseAction.Evidence), role: Role) -> [String: Any] {
-        guard role.mayRead(item.evidence.tlp) else {
-            return [
-                "from": item.event.author.rawValue, "description": "Withheld: TLP:RED, for the Points of Contact only",
-                "tlpLabel": item.evidence.tlp.label,
-                "tlpClass": tlpClass(item.evidence.tlp), "files": [], "indicators": [],
-            ]
-        }
-        return [
-            "from": item.event.author.rawValue, "description": item.evidence.description, "tlpLabel": item.evidence.tlp.label,
-            "tlpClass": tlpClass(item.evidence.tlp),
-            "files": item.evidence.files.map { ["name": $0.name, "sha256": $0.sha256] },
-            "indicators": item.evidence.indicators.map { ["type": $0.type, "value": $0.value] },
-        ]
+    func evidence(_ item: (event: CaseEvent, evidence: CaseAction.Evidence), role: Role) -> CasePage.Evidence {
+        let readable = role.mayRead(item.evidence.tlp)
+        return CasePage.Evidence(
+            from: item.event.author.rawValue,
+            description: readable ? item.evidence.description : "Withheld: TLP:RED, for the Points of Contact only",
+            tlpLabel: item.evidence.tlp.label,
+            tlpClass: tlpClass(item.evidence.tlp),
+            files: readable ? item.evidence.files.map { CasePage.File(name: $0.name, sha256: $0.sha256) } : [],
+            indicators: readable ? item.evidence.indicators.map { CasePage.Indicator(type: $0.type, value: $0.value) } : []
+        )
     }
 
-    func attribution(_ item: (event: CaseEvent, attribution: CaseAction.Attribution)) -> [String: Any] {
+    func attribution(_ item: (event: CaseEvent, attribution: CaseAction.Attribution)) -> CasePage.Attribution {
         let assessment = item.attribution
-        return [
-            "by": item.event.author.rawValue, "actor": assessment.actor.name.isEmpty ? "unknown actor" : assessment.actor.name,
-            "actorKind": assessment.actor.kind.rawValue, "basis": assessment.basis.map(\.rawValue).joined(separator: ", "),
-            "likelihood": assessment.likelihood.rawValue,
-            "range": "\(assessment.likelihood.percentRange.lowerBound)–\(assessment.likelihood.percentRange.upperBound) %",
-            "confidence": assessment.confidence.rawValue, "summary": assessment.summary,
-        ]
+        return CasePage.Attribution(
+            by: item.event.author.rawValue,
+            actor: assessment.actor.name.isEmpty ? "unknown actor" : assessment.actor.name,
+            actorKind: assessment.actor.kind.rawValue,
+            basis: assessment.basis.map(\.rawValue).joined(separator: ", "),
+            likelihood: assessment.likelihood.rawValue,
+            range: "\(assessment.likelihood.percentRange.lowerBound)–\(assessment.likelihood.percentRange.upperBound) %",
+            confidence: assessment.confidence.rawValue,
+            summary: assessment.summary
+        )
     }
 
-    func escalation(_ escalation: CaseEscalation) -> [String: Any] {
-        ["caseID": escalation.caseID, "summary": escalation.summary, "raisedAt": display(escalation.raisedAt)]
+    func escalation(_ escalation: CaseEscalation) -> CasePage.Escalation {
+        CasePage.Escalation(caseID: escalation.caseID, summary: escalation.summary, raisedAt: display(escalation.raisedAt))
     }
 }
 

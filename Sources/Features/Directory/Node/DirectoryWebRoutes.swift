@@ -1,6 +1,7 @@
 import EntenteProtocol
 import Foundation
 import Hummingbird
+import WebInterface
 
 /// The directory page: this node and every pinned peer with fingerprints and points of contact, and the
 /// refused key changes.
@@ -14,34 +15,42 @@ struct DirectoryWebRoutes: WebPage {
 
     func directory(_ context: NodeRequestContext) async throws -> Response {
         let identity = service.identity
-        var participants: [[String: Any]] = [participant(identity.descriptor, isSelf: true, pinnedAt: nil)]
+        var participants = [participant(identity.descriptor, endpoint: identity.descriptor.endpoint, isSelf: true, pinnedAt: nil)]
         for peer in await service.peers.all() {
-            var values = participant(peer.descriptor, isSelf: false, pinnedAt: peer.record.pinnedAt)
-            values["endpoint"] = peer.record.endpoint
-            participants.append(values)
+            participants.append(participant(peer.descriptor, endpoint: peer.record.endpoint, isSelf: false, pinnedAt: peer.record.pinnedAt))
         }
-        let alerts = try await service.store.keyAlerts().map { alert -> [String: Any] in
-            [
-                "raisedAt": display(alert.raisedAt), "peer": alert.peer, "detail": alert.detail,
-                "offeredFingerprint": Fingerprint(alert.offeredFingerprint)?.description ?? alert.offeredFingerprint,
-            ]
+        let alerts = try await service.store.keyAlerts().map { alert in
+            DirectoryPage.Alert(
+                raisedAt: display(alert.raisedAt),
+                peer: alert.peer,
+                detail: alert.detail,
+                offeredFingerprint: Fingerprint(alert.offeredFingerprint)?.description ?? alert.offeredFingerprint
+            )
         }
-        return html(
-            pages.render("directory", base(context).merging(["participants": participants, "alerts": alerts, "hasAlerts": !alerts.isEmpty]) { $1 })
-        )
+        return render(DirectoryPage(participants: participants, alerts: alerts, hasAlerts: !alerts.isEmpty), context)
     }
 
-    func participant(_ descriptor: NodeDescriptor, isSelf: Bool, pinnedAt: Date?) -> [String: Any] {
-        [
-            "id": descriptor.id.rawValue, "name": descriptor.name, "kind": descriptor.kind.rawValue, "endpoint": descriptor.endpoint,
-            "fingerprint": descriptor.keys.fingerprint.description, "isSelf": isSelf, "pinnedAt": present(pinnedAt.map(display)),
-            "pointsOfContact": descriptor.pointsOfContact.map { contact -> [String: Any] in
-                [
-                    "role": contact.role.rawValue, "name": contact.name, "email": contact.email, "phone": present(contact.phone),
-                    "languages": contact.languages.joined(separator: ", "), "timeZone": contact.timeZone,
-                    "availability": contact.availability.rawValue,
-                ]
-            },
-        ]
+    /// A participant as its descriptor describes it; a peer at the endpoint this node pinned for it.
+    func participant(_ descriptor: NodeDescriptor, endpoint: String, isSelf: Bool, pinnedAt: Date?) -> DirectoryPage.Participant {
+        DirectoryPage.Participant(
+            id: descriptor.id.rawValue,
+            name: descriptor.name,
+            kind: descriptor.kind.rawValue,
+            endpoint: endpoint,
+            fingerprint: descriptor.keys.fingerprint.description,
+            isSelf: isSelf,
+            pinnedAt: pinnedAt.map(display),
+            pointsOfContact: descriptor.pointsOfContact.map { contact in
+                DirectoryPage.Contact(
+                    role: contact.role.rawValue,
+                    name: contact.name,
+                    email: contact.email,
+                    phone: contact.phone,
+                    languages: contact.languages.joined(separator: ", "),
+                    timeZone: contact.timeZone,
+                    availability: contact.availability.rawValue
+                )
+            }
+        )
     }
 }

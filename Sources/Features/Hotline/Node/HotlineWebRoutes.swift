@@ -22,47 +22,59 @@ struct HotlineWebRoutes: WebPage {
         let now = Date()
         let role = context.principal?.role ?? .observer
         let messages = try await service.store.messages(direction: direction, limit: 500).map { $0.readable(by: role) }
-        let groups = Priority.allCases.reversed().compactMap { priority -> [String: Any]? in
+        let groups = Priority.allCases.reversed().compactMap { priority -> MessageListPage.Group? in
             let inGroup = messages.filter { $0.content.priority == priority }
             guard !inGroup.isEmpty else { return nil }
-            return [
-                "priority": priority.rawValue, "priorityTitle": priority.rawValue.uppercased(), "count": inGroup.count,
-                "counterpartLabel": direction == .incoming ? "From" : "To", "timeLabel": direction == .incoming ? "Received" : "Sent",
-                "messages": inGroup.map { summary($0, now: now) },
-            ]
+            return MessageListPage.Group(
+                priority: priority.rawValue,
+                priorityTitle: priority.rawValue.uppercased(),
+                count: inGroup.count,
+                counterpartLabel: direction == .incoming ? "From" : "To",
+                timeLabel: direction == .incoming ? "Received" : "Sent",
+                messages: inGroup.map { summary($0, now: now) }
+            )
         }
         let overdue = messages.filter { $0.acknowledgementState(now: now) == .overdue }.count
-        return html(
-            pages.render(
-                "messages",
-                base(context).merging([
-                    "heading": direction == .incoming ? "Inbox" : "Sent messages", "groups": groups, "overdueCount": overdue == 0 ? false : overdue,
-                    "refreshSeconds": 30,
-                ]) { $1 }
-            )
+        return render(
+            MessageListPage(
+                heading: direction == .incoming ? "Inbox" : "Sent messages",
+                groups: groups,
+                overdueCount: overdue == 0 ? nil : overdue,
+                refreshSeconds: 30
+            ),
+            context
         )
     }
 
-    func summary(_ message: StoredMessage, now: Date) -> [String: Any] {
-        let state = message.acknowledgementState(now: now)
-        var values = common(message, state: state)
-        values["counterpart"] = message.direction == .incoming ? message.sender : message.recipients.joined(separator: ", ")
-        values["time"] = display(message.direction == .incoming ? message.receivedAt : message.sentAt)
+    func summary(_ message: StoredMessage, now: Date) -> MessageListPage.Row {
+        var summary: String?
         if message.direction == .outgoing {
             let delivered = message.deliveries.filter { $0.deliveredAt != nil }.count
             let acknowledged = message.deliveries.filter { $0.acknowledgedAt != nil }.count
-            values["deliverySummary"] = "receipts \(delivered)/\(message.deliveries.count), acknowledged \(acknowledged)/\(message.deliveries.count)"
+            summary = "receipts \(delivered)/\(message.deliveries.count), acknowledged \(acknowledged)/\(message.deliveries.count)"
         }
-        return values
+        return MessageListPage.Row(
+            heading: heading(message, state: message.acknowledgementState(now: now)),
+            counterpart: message.direction == .incoming ? message.sender : message.recipients.joined(separator: ", "),
+            time: display(message.direction == .incoming ? message.receivedAt : message.sentAt),
+            deliverySummary: summary
+        )
     }
 
-    func common(_ message: StoredMessage, state: AcknowledgementState) -> [String: Any] {
-        [
-            "id": message.id, "subject": message.content.subject, "priority": message.content.priority.rawValue,
-            "priorityTitle": message.content.priority.rawValue.uppercased(), "templateTitle": message.content.template.title,
-            "exercise": message.exercise, "tlpLabel": message.tlp.label, "tlpClass": message.tlp.rawValue.replacingOccurrences(of: "+", with: "-"),
-            "acknowledgeBy": display(message.acknowledgeBy), "state": state.rawValue, "stateTitle": state.rawValue.capitalized,
-        ]
+    func heading(_ message: StoredMessage, state: AcknowledgementState) -> MessageHeading {
+        MessageHeading(
+            id: message.id,
+            subject: message.content.subject,
+            priority: message.content.priority.rawValue,
+            priorityTitle: message.content.priority.rawValue.uppercased(),
+            templateTitle: message.content.template.title,
+            exercise: message.exercise,
+            tlpLabel: message.tlp.label,
+            tlpClass: tlpClass(message.tlp),
+            acknowledgeBy: display(message.acknowledgeBy),
+            state: state.rawValue,
+            stateTitle: state.rawValue.capitalized
+        )
     }
 
     func thread(_ context: NodeRequestContext) async throws -> Response {
@@ -74,38 +86,44 @@ struct HotlineWebRoutes: WebPage {
         }
         let now = Date()
         let canWrite = context.principal?.role.canWrite ?? false
-        let items = messages.map { message -> [String: Any] in
-            let state = message.acknowledgementState(now: now)
-            var values = common(message, state: state)
+        let items = messages.map { message in
             let labels = Dictionary(uniqueKeysWithValues: message.content.template.fields.map { ($0.name, $0.label) })
-            let fields = message.content.fields.sorted { $0.key < $1.key }.map { ["label": labels[$0.key] ?? $0.key, "value": $0.value] }
-            values.merge([
-                "from": message.sender, "to": message.recipients.joined(separator: ", "), "sentAt": display(message.sentAt),
-                "receivedAt": display(message.receivedAt), "language": message.content.language, "body": message.content.body,
-                "caseReference": present(message.content.caseReference), "hasFields": !fields.isEmpty, "fields": fields,
-                "hasAttachments": !message.content.attachments.isEmpty, "hasDeliveries": !message.deliveries.isEmpty,
-                "attachments": message.content.attachments.map {
-                    ["name": $0.name, "size": $0.size, "mediaType": $0.mediaType, "sha256": $0.sha256]
+            let fields = message.content.fields.sorted { $0.key < $1.key }.map { ThreadPage.Field(label: labels[$0.key] ?? $0.key, value: $0.value) }
+            return ThreadPage.Message(
+                heading: heading(message, state: message.acknowledgementState(now: now)),
+                from: message.sender,
+                to: message.recipients.joined(separator: ", "),
+                sentAt: display(message.sentAt),
+                receivedAt: display(message.receivedAt),
+                language: message.content.language,
+                body: message.content.body,
+                caseReference: message.content.caseReference,
+                fields: fields,
+                hasFields: !fields.isEmpty,
+                attachments: message.content.attachments.map {
+                    ThreadPage.Attachment(name: $0.name, size: $0.size, mediaType: $0.mediaType, sha256: $0.sha256)
                 },
-                "acknowledgedAt": present(message.acknowledgedAt.map(display)), "acknowledgedBy": present(message.acknowledgedBy),
-                "deliveries": message.deliveries.map { delivery -> [String: Any] in
-                    [
-                        "recipient": delivery.recipient, "deliveredAt": present(delivery.deliveredAt.map(display)),
-                        "acknowledgedAt": present(delivery.acknowledgedAt.map(display)), "acknowledgedBy": present(delivery.acknowledgedBy),
-                    ]
+                hasAttachments: !message.content.attachments.isEmpty,
+                acknowledgedAt: message.acknowledgedAt.map(display),
+                acknowledgedBy: message.acknowledgedBy,
+                deliveries: message.deliveries.map { delivery in
+                    ThreadPage.Delivery(
+                        recipient: delivery.recipient,
+                        deliveredAt: delivery.deliveredAt.map(display),
+                        acknowledgedAt: delivery.acknowledgedAt.map(display),
+                        acknowledgedBy: delivery.acknowledgedBy
+                    )
                 },
-                "canAcknowledge": canWrite && !message.isWithheld && message.direction == .incoming && message.acknowledgedAt == nil,
-                "canReply": canWrite && !message.isWithheld && message.direction == .incoming,
-                "withheld": message.isWithheld,
-                "csrf": csrf(context),
-            ]) { $1 }
-            return values
+                hasDeliveries: !message.deliveries.isEmpty,
+                canAcknowledge: canWrite && !message.isWithheld && message.direction == .incoming && message.acknowledgedAt == nil,
+                canReply: canWrite && !message.isWithheld && message.direction == .incoming,
+                withheld: message.isWithheld
+            )
         }
-        return html(pages.render("thread", base(context).merging(["subject": focus.content.subject, "messages": items]) { $1 }))
+        return render(ThreadPage(subject: focus.content.subject, messages: items), context)
     }
 
     func acknowledge(_ request: Request, _ context: NodeRequestContext) async throws -> Response {
-        let form = try await Form(request, limit: Self.formLimit)
         guard let id = context.parameters.get("id"), UUIDv7.isValid(id) else { return errorPage(context, .notFound, "No such message", "") }
         guard let principal = context.principal else { return redirect("/login") }
         do {
@@ -136,47 +154,60 @@ struct HotlineWebRoutes: WebPage {
         let recipients = typed.map { Set($0.to ?? []) } ?? Set(original.map { [$0.sender] } ?? [])
         let priority = typed?.priority.flatMap(Priority.init(rawValue:)) ?? original?.content.priority ?? .routine
         let tlp = typed?.tlp.flatMap(TLP.init(rawValue:)) ?? original?.tlp ?? .amber
-        return html(
-            pages.render(
-                "compose",
-                base(context).merging([
-                    "template": template.rawValue, "templateTitle": template.title,
-                    "templates": templates.enumerated().map { index, candidate in
-                        [
-                            "value": candidate.rawValue, "title": candidate.title, "selected": candidate == template,
-                            "last": index == templates.count - 1, "replyTo": present(replyTo),
-                        ]
-                    },
-                    "replyTo": present(replyTo), "replySubject": present(original?.content.subject), "replyToExercise": original?.exercise ?? false,
-                    "subject": typed?.subject ?? original.map { "Re: " + $0.content.subject } ?? "",
-                    "body": typed?.body ?? "", "language": typed?.language ?? "en", "caseReference": typed?.caseReference ?? "",
-                    "exercise": typed?.exercise == "1", "answerAsReal": typed?.answerAsReal == "1",
-                    "peers": peers.map {
-                        ["id": $0.record.id.rawValue, "name": $0.record.name, "checked": recipients.contains($0.record.id.rawValue)]
-                    },
-                    "priorities": Priority.allCases.map { candidate in
-                        [
-                            "value": candidate.rawValue, "title": candidate.rawValue.capitalized, "selected": candidate == priority,
-                            "deadline": describe(policy.deadline(for: candidate)),
-                        ]
-                    },
-                    "tlps": tlpOptions(selected: tlp),
-                    "fields": template.fields.map { field -> [String: Any] in
-                        let value = typed?.fields?[field.name] ?? ""
-                        return [
-                            "name": field.name, "label": field.label, "required": field.required, "value": value,
-                            "choices": (field.choices ?? []).map { ["value": $0, "selected": $0 == value] }, "hasChoices": field.choices != nil,
-                        ]
-                    },
-                    "csrf": csrf(context), "error": present(error),
-                ]) { $1 }
+        return render(
+            ComposePage(
+                template: template.rawValue,
+                templateTitle: template.title,
+                templates: templates.enumerated().map { index, candidate in
+                    ComposePage.TemplateLink(
+                        value: candidate.rawValue,
+                        title: candidate.title,
+                        selected: candidate == template,
+                        last: index == templates.count - 1,
+                        replyTo: replyTo
+                    )
+                },
+                replyTo: replyTo,
+                replySubject: original?.content.subject,
+                replyToExercise: original?.exercise ?? false,
+                subject: typed?.subject ?? original.map { "Re: " + $0.content.subject } ?? "",
+                body: typed?.body ?? "",
+                language: typed?.language ?? "en",
+                caseReference: typed?.caseReference ?? "",
+                exercise: typed?.exercise == "1",
+                answerAsReal: typed?.answerAsReal == "1",
+                peers: peers.map {
+                    ComposePage.Recipient(id: $0.record.id.rawValue, name: $0.record.name, checked: recipients.contains($0.record.id.rawValue))
+                },
+                priorities: Priority.allCases.map { candidate in
+                    ComposePage.PriorityChoice(
+                        value: candidate.rawValue,
+                        title: candidate.rawValue.capitalized,
+                        selected: candidate == priority,
+                        deadline: describe(policy.deadline(for: candidate))
+                    )
+                },
+                tlps: tlpOptions(selected: tlp),
+                fields: template.fields.map { field in
+                    let value = typed?.fields?[field.name] ?? ""
+                    return ComposePage.Field(
+                        name: field.name,
+                        label: field.label,
+                        required: field.required,
+                        value: value,
+                        choices: (field.choices ?? []).map { Option(value: $0, selected: $0 == value) },
+                        hasChoices: field.choices != nil
+                    )
+                },
+                error: error
             ),
+            context,
             status: status
         )
     }
 
     func compose(_ request: Request, _ context: NodeRequestContext) async throws -> Response {
-        let typed = try await ComposeForm.decode(request, limit: Self.formLimit)
+        let typed = try await form(ComposeForm.self, request)
         func retry(_ message: String) async throws -> Response {
             try await composePage(request, context, typed: typed, error: message, status: .unprocessableContent)
         }
@@ -225,11 +256,4 @@ struct ComposeForm: Decodable {
     var inReplyTo: String?
     var exercise: String?
     var answerAsReal: String?
-
-    static func decode(_ request: Request, limit: Int) async throws -> ComposeForm {
-        let text = String(buffer: try await request.collectBody(limit: limit))
-        do { return try URLEncodedFormDecoder().decode(ComposeForm.self, from: text) } catch {
-            throw WebError(status: .badRequest, heading: "Unreadable form", message: "The form could not be read: \(error)")
-        }
-    }
 }

@@ -3,6 +3,7 @@ import Foundation
 import Hummingbird
 import Intelligence
 import Storage
+import WebInterface
 
 /// The threat-intelligence pages: collections, a collection's objects, and a readable page
 /// for one object with its relationships. A signed-in person reads as a member of this
@@ -32,25 +33,23 @@ struct IntelligenceWebRoutes: WebPage {
     }
 
     func collectionsPage(_ context: NodeRequestContext) async throws -> Response {
-        let collections = try await intelligence.store.collections().map { collection -> [String: Any] in
-            [
-                "id": collection.id, "title": collection.title, "description": collection.description, "tlpLabel": collection.defaultTLP.label,
-                "tlpClass": tlpClass(collection.defaultTLP), "url": collection.path,
-            ]
-        }
-        return html(
-            pages.render(
-                "intelligence",
-                base(context).merging([
-                    "collections": collections, "hasCollections": !collections.isEmpty, "taxii": "/taxii2/",
-                ]) { $1 }
+        let collections = try await intelligence.store.collections().map { collection in
+            CollectionsPage.Collection(
+                id: collection.id,
+                title: collection.title,
+                description: collection.description,
+                tlpLabel: collection.defaultTLP.label,
+                tlpClass: tlpClass(collection.defaultTLP),
+                url: collection.path
             )
-        )
+        }
+        return render(CollectionsPage(collections: collections, hasCollections: !collections.isEmpty, taxii: "/taxii2/"), context)
     }
 
     func collectionPage(
         _ request: Request,
         _ context: NodeRequestContext,
+        typed: MISPForm? = nil,
         error: String? = nil,
         status: HTTPResponse.Status = .ok
     ) async throws -> Response {
@@ -61,29 +60,31 @@ struct IntelligenceWebRoutes: WebPage {
         let type = request.uri.queryParameters.get("type").flatMap { $0.isEmpty ? nil : String($0) }
         if let type { query.types = [type] }
         if let after = request.uri.queryParameters.get("after").flatMap({ Int64($0) }) { query.addedAfter = after }
-        let page = try await intelligence.store.stixObjects(query)
-        let rows = page.objects.map { object -> [String: Any] in
+        let found = try await intelligence.store.stixObjects(query)
+        let rows = found.objects.map { object in
             let json = try? JSONValue(parsing: Array(object.document.utf8))
-            return [
-                "id": object.id, "type": object.type, "name": json.map(Self.title) ?? object.id, "version": object.version,
-                "pap": present(json.flatMap(PAP.of)?.rawValue),
-                "added": STIXTime.format(microseconds: object.dateAdded), "tlpLabel": object.tlp.label, "tlpClass": tlpClass(object.tlp),
-                "collection": id,
-            ]
+            return CollectionPage.Row(
+                id: object.id,
+                type: object.type,
+                name: json.map(Self.title) ?? object.id,
+                version: object.version,
+                pap: json.flatMap(PAP.of)?.rawValue,
+                added: STIXTime.format(microseconds: object.dateAdded),
+                tlpLabel: object.tlp.label,
+                tlpClass: tlpClass(object.tlp),
+                collection: id
+            )
         }
-        return html(
-            pages.render(
-                "collection",
-                base(context).merging([
-                    "collection": ["id": id, "title": collection.title, "description": collection.description] as [String: Any],
-                    "objects": rows, "hasObjects": !rows.isEmpty, "type": type ?? "", "error": present(error), "csrf": csrf(context),
-                    "canWrite": context.principal?.role.canWrite ?? false,
-                    "next": page.more
-                        ? page.objects.last.map { "/intelligence/\(id)?after=\($0.dateAdded)" + (type.map { "&type=\($0)" } ?? "") } as Any : false,
-                ]) { $1 }
-            ),
-            status: status
+        let page = CollectionPage(
+            collection: CollectionPage.Collection(id: id, title: collection.title, description: collection.description),
+            objects: rows,
+            hasObjects: !rows.isEmpty,
+            type: type ?? "",
+            next: found.more ? found.objects.last.map { "/intelligence/\(id)?after=\($0.dateAdded)" + (type.map { "&type=\($0)" } ?? "") } : nil,
+            typed: typed,
+            error: error
         )
+        return render(page, context, status: status)
     }
 
     /// The collection, or a report in it, as a MISP event file.
@@ -110,53 +111,58 @@ struct IntelligenceWebRoutes: WebPage {
 
     /// A MISP event pasted into the collection page.
     func uploadMISP(_ request: Request, _ context: NodeRequestContext) async throws -> Response {
-        let form = try await Form(request, limit: Self.largestFormLimit)
+        let typed = try await form(MISPForm.self, request, limit: Self.largestFormLimit)
         let collectionID = context.parameters.get("collection") ?? ""
         do {
             let collection = try await intelligence.collection(collectionID)
             let json: JSONValue
-            do { json = try JSONValue(parsing: Array((form["event"] ?? "").utf8)) } catch {
-                throw ServiceFailure.invalid("that is not JSON: \(error)")
+            do { json = try JSONValue(parsing: Array((typed.event ?? "").utf8)) } catch {
+                throw ServiceFailure.invalid("Event JSON: that is not JSON: \(error)")
             }
             let imported = try await intelligence.importMISP(json, into: collection, by: writer(context))
             return redirect("/intelligence/\(collectionID)/objects/\(imported.report)")
         } catch let failure as ServiceFailure {
-            return try await collectionPage(request, context, error: failure.description, status: .unprocessableContent)
+            return try await collectionPage(request, context, typed: typed, error: failure.description, status: .unprocessableContent)
         }
     }
 
     /// "Seen here": records a sighting, which returns to the producer of what was sighted.
     func reportSighting(_ request: Request, _ context: NodeRequestContext) async throws -> Response {
-        let form = try await Form(request, limit: Self.formLimit)
+        let typed = try await form(SightingForm.self, request)
         let collectionID = context.parameters.get("collection") ?? ""
         let objectID = context.parameters.get("object") ?? ""
-        func date(_ name: String) throws -> Date? {
-            guard let text = form[name], !text.isEmpty else { return nil }
+        func date(_ text: String?, _ label: String) throws -> Date? {
+            guard let text = nonEmpty(text) else { return nil }
             // A datetime-local field sends minutes without a zone; the form asks for UTC.
             guard let date = STIXTime.date(text.count == 16 ? text + ":00Z" : text) else {
-                throw ServiceFailure.invalid("\(name.replacingOccurrences(of: "-", with: " ")) is not a date and time")
+                throw ServiceFailure.invalid("\(label): “\(text)” is not a date and time")
             }
             return date
         }
         do {
             let collection = try await intelligence.collection(collectionID)
-            guard let count = Int(form["count"] ?? "1") else { throw ServiceFailure.invalid("the count is a whole number") }
+            guard let count = Int(nonEmpty(typed.count) ?? "1") else { throw ServiceFailure.invalid("Times seen: a whole number") }
             let report = Sightings.Report(
                 sightingOf: objectID,
                 count: count,
-                firstSeen: try date("first-seen"),
-                lastSeen: try date("last-seen"),
-                note: form["note"] ?? "",
-                tlp: TLP(rawValue: form["tlp"] ?? "") ?? .amber
+                firstSeen: try date(typed.firstSeen, "First seen"),
+                lastSeen: try date(typed.lastSeen, "Last seen"),
+                note: typed.note ?? "",
+                tlp: TLP(rawValue: typed.tlp ?? "") ?? .amber
             )
             let sighting = try await intelligence.reportSighting(report, in: collection, by: writer(context))
             return redirect("/intelligence/\(collectionID)/objects/\(objectID)?sighting=\(sighting)")
         } catch let failure as ServiceFailure {
-            return try await objectPage(context, error: failure.description, status: .unprocessableContent)
+            return try await objectPage(context, typed: typed, error: failure.description, status: .unprocessableContent)
         }
     }
 
-    func objectPage(_ context: NodeRequestContext, error: String? = nil, status: HTTPResponse.Status = .ok) async throws -> Response {
+    func objectPage(
+        _ context: NodeRequestContext,
+        typed: SightingForm? = nil,
+        error: String? = nil,
+        status: HTTPResponse.Status = .ok
+    ) async throws -> Response {
         guard let collectionID = context.parameters.get("collection"), let objectID = context.parameters.get("object"),
             try await intelligence.store.collection(collectionID) != nil
         else { return errorPage(context, .notFound, "Not found", "No such collection.") }
@@ -167,8 +173,8 @@ struct IntelligenceWebRoutes: WebPage {
             return errorPage(context, .notFound, "Not found", "No such object, or TLP does not allow you to see it.")
         }
         // Relationships in this collection that name the object, and what they point at.
-        var relationships: [[String: Any]] = []
-        var sightings: [[String: Any]] = []
+        var links: [(text: String, other: String)] = []
+        var sightings: [STIXObjectPage.Sighting] = []
         var identityQuery = STIXQuery(collection: collectionID, reader: reader(context), limit: 1000)
         identityQuery.types = ["identity"]
         let identities = Dictionary(
@@ -184,27 +190,30 @@ struct IntelligenceWebRoutes: WebPage {
             let target = relationship["target_ref"]?.stringValue
             let kind = relationship["relationship_type"]?.stringValue ?? "sighting of"
             if relationship["sighting_of_ref"]?.stringValue == objectID {
-                sightings.append([
-                    "id": stored.id, "count": relationship["count"]?.integerValue ?? 1, "tlpLabel": stored.tlp.label,
-                    "tlpClass": tlpClass(stored.tlp),
-                    "where": (relationship["where_sighted_refs"]?.arrayValue ?? []).compactMap(\.stringValue).map { identities[$0] ?? $0 }.joined(
-                        separator: ", "
-                    ),
-                    "firstSeen": relationship["first_seen"]?.stringValue ?? "—", "lastSeen": relationship["last_seen"]?.stringValue ?? "—",
-                    "note": relationship["description"]?.stringValue ?? "", "collection": collectionID,
-                ])
+                sightings.append(
+                    STIXObjectPage.Sighting(
+                        id: stored.id,
+                        count: relationship["count"]?.integerValue ?? 1,
+                        tlpLabel: stored.tlp.label,
+                        tlpClass: tlpClass(stored.tlp),
+                        where: (relationship["where_sighted_refs"]?.arrayValue ?? []).compactMap(\.stringValue).map { identities[$0] ?? $0 }
+                            .joined(separator: ", "),
+                        firstSeen: relationship["first_seen"]?.stringValue ?? "—",
+                        lastSeen: relationship["last_seen"]?.stringValue ?? "—",
+                        note: relationship["description"]?.stringValue ?? "",
+                        collection: collectionID
+                    )
+                )
             } else if source == objectID, let target {
-                relationships.append(["text": "\(kind) →", "other": target, "collection": collectionID])
+                links.append(("\(kind) →", target))
             } else if target == objectID, let source {
-                relationships.append(["text": "← \(kind) from", "other": source, "collection": collectionID])
+                links.append(("← \(kind) from", source))
             }
         }
-        var references = (json["object_refs"]?.arrayValue ?? []).compactMap(\.stringValue).map {
-            ["other": $0, "collection": collectionID] as [String: Any]
-        }
+        let referenced = (json["object_refs"]?.arrayValue ?? []).compactMap(\.stringValue)
         // Name what the object points at, as far as the reader may see it; the rest keep their bare ids.
         var namesQuery = STIXQuery(collection: collectionID, reader: reader(context), limit: 1000)
-        namesQuery.ids = Array(Set((relationships + references).compactMap { $0["other"] as? String }).prefix(1000))
+        namesQuery.ids = Array(Set(links.map(\.other) + referenced).prefix(1000))
         let names =
             namesQuery.ids.isEmpty
             ? [:]
@@ -213,34 +222,42 @@ struct IntelligenceWebRoutes: WebPage {
                     (try? JSONValue(parsing: Array(stored.document.utf8))).flatMap(Self.caption).map { (stored.id, "\($0) (\(stored.type))") }
                 }
             ) { $1 }
-        for index in relationships.indices { relationships[index]["name"] = names[relationships[index]["other"] as? String ?? ""] ?? false }
-        for index in references.indices { references[index]["name"] = names[references[index]["other"] as? String ?? ""] ?? false }
+        let relationships = links.map { STIXObjectPage.Link(text: $0.text, other: $0.other, name: names[$0.other], collection: collectionID) }
+        let references = referenced.map { STIXObjectPage.Link(text: "", other: $0, name: names[$0], collection: collectionID) }
         let properties = (json.objectValue ?? [:]).keys.sorted().filter {
             !["type", "id", "spec_version", "object_refs", "object_marking_refs"].contains($0)
         }
-        .map { key -> [String: Any] in
+        .map { key in
             let value = json[key]!
-            return ["name": key, "value": value.stringValue ?? value.canonicalString]
+            return STIXObjectPage.Property(name: key, value: value.stringValue ?? value.canonicalString)
         }
-        return html(
-            pages.render(
-                "stix-object",
-                base(context).merging([
-                    "object": [
-                        "id": object.id, "type": object.type, "title": Self.title(json), "tlpLabel": object.tlp.label,
-                        "tlpClass": tlpClass(object.tlp),
-                        "pap": present(PAP.of(json)?.rawValue), "isReport": object.type == "report", "pattern": present(json["pattern"]?.stringValue),
-                        "description": present(json["description"]?.stringValue), "collection": collectionID,
-                    ] as [String: Any],
-                    "properties": properties, "relationships": relationships, "hasRelationships": !relationships.isEmpty,
-                    "references": references, "hasReferences": !references.isEmpty, "json": object.document,
-                    "sightings": sightings, "hasSightings": !sightings.isEmpty,
-                    "canSight": object.type != "sighting" && (context.principal?.role.canWrite ?? false),
-                    "csrf": csrf(context), "tlps": tlpOptions(selected: .amber), "error": present(error),
-                ]) { $1 }
+        let page = STIXObjectPage(
+            object: STIXObjectPage.Object(
+                id: object.id,
+                type: object.type,
+                title: Self.title(json),
+                tlpLabel: object.tlp.label,
+                tlpClass: tlpClass(object.tlp),
+                pap: PAP.of(json)?.rawValue,
+                isReport: object.type == "report",
+                pattern: json["pattern"]?.stringValue,
+                description: json["description"]?.stringValue,
+                collection: collectionID
             ),
-            status: status
+            properties: properties,
+            relationships: relationships,
+            hasRelationships: !relationships.isEmpty,
+            references: references,
+            hasReferences: !references.isEmpty,
+            json: object.document,
+            sightings: sightings,
+            hasSightings: !sightings.isEmpty,
+            canSight: object.type != "sighting" && (context.principal?.role.canWrite ?? false),
+            tlps: tlpOptions(selected: typed?.tlp.flatMap(TLP.init(rawValue:)) ?? .amber),
+            typed: typed,
+            error: error
         )
+        return render(page, context, status: status)
     }
 
     static func title(_ json: JSONValue) -> String {

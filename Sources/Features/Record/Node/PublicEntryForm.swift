@@ -2,34 +2,43 @@ import EntenteProtocol
 import Foundation
 import Hummingbird
 import Multilateral
+import WebInterface
+
+/// A page's forms that write public entries, as posted: `kind` says which entry.
+protocol PublicEntryForm: Decodable, PageModel {
+    var kind: String? { get }
+}
 
 extension WebPage {
     /// A page's form that writes one public entry: the body is read from the form by `body`; success returns
-    /// to `path`, a refusal re-renders the page with the reason (`page`).
-    func writePublicEntry(
+    /// to `path`, a refusal re-renders the page with what was typed and the reason (`page`).
+    func writePublicEntry<F: PublicEntryForm>(
         _ request: Request,
         _ context: NodeRequestContext,
         records: RecordService,
         returningTo path: String,
-        body: (RecordKind, Form) throws -> JSONValue,
-        page: (String) async throws -> Response
+        body: (RecordKind, F) throws -> JSONValue,
+        page: (F, String) async throws -> Response
     ) async throws -> Response {
-        let form = try await Form(request, limit: Self.formLimit)
+        let typed = try await form(F.self, request)
         do {
-            guard let kind = RecordKind(rawValue: form["kind"] ?? "") else { throw ServiceFailure.invalid("unknown form") }
-            try await records.write(kind, body: try body(kind, form), in: .publicRecord, by: person(context))
+            guard let kind = RecordKind(rawValue: typed.kind ?? "") else { throw ServiceFailure.invalid("unknown form") }
+            try await records.write(kind, body: try body(kind, typed), in: .publicRecord, by: person(context))
             return redirect(path)
         } catch let failure as ServiceFailure {
-            return try await page(failure.description)
+            return try await page(typed, failure.description)
         } catch let error as DocumentError {
-            return try await page(error.description)
+            return try await page(typed, error.description)
         }
     }
 }
 
-extension Form {
-    /// A comma-separated list, trimmed, without empty items.
-    func list(_ name: String) -> [String] {
-        (self[name] ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
-    }
+/// A comma-separated list typed in one field, trimmed, without empty items.
+func commaSeparated(_ text: String?) -> [String] {
+    (text ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+}
+
+extension PublicEntryForm {
+    /// The form as typed, if it is the one of `kind` that was refused: only that form on the page opens again with it.
+    func ifKind(_ kind: RecordKind) -> Self? { self.kind == kind.rawValue ? self : nil }
 }
