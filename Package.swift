@@ -31,7 +31,7 @@ let features: [(name: String, layers: [Layer])] = [
 ]
 
 /// The modules every feature builds on, each in its own folder under Sources.
-let sharedFolders = ["CanonicalJSON", "EntenteProtocol", "Storage", "Federation", "WebInterface", "Node", "EntenteCLI"]
+let sharedFolders = ["CanonicalJSON", "EntenteProtocol", "Storage", "Federation", "WebInterface", "Node", "NodeAPI", "EntenteCLI"]
 
 /// The folders, relative to Sources, of one layer of the given features (all by default), where they have it.
 func slices(_ layer: Layer, of names: [String]? = nil) -> [String] {
@@ -78,6 +78,9 @@ let package = Package(
         .package(url: "https://github.com/vapor/sql-kit.git", from: "3.36.0"),
         .package(url: "https://github.com/vapor/sqlite-kit.git", from: "4.5.2"),
         .package(url: "https://github.com/vapor/postgres-kit.git", from: "2.17.0"),
+        .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
+        .package(url: "https://github.com/apple/swift-openapi-runtime.git", from: "1.13.4"),
+        .package(url: "https://github.com/swift-server/swift-openapi-async-http-client.git", from: "1.5.0"),
     ],
     targets: [
         // Pure core: value types and rules, no I/O.
@@ -197,10 +200,21 @@ let package = Package(
             resources: [.copy("Node/openapi.json")],
             swiftSettings: strict
         ),
+        // The operator API's types and client, generated from Sources/Node/openapi.json by scripts/generate-api and
+        // committed, so the CLI cannot drift from the document (a test checks the document's hash).
+        .target(
+            name: "NodeAPI",
+            dependencies: [.product(name: "OpenAPIRuntime", package: "swift-openapi-runtime")],
+            exclude: ["Generated/openapi.sha256"],
+            swiftSettings: strict
+        ),
         .executableTarget(
             name: "EntenteCLI",
             dependencies: [
-                "Node", "EntenteProtocol", "Hotline", "Cases", "Multilateral", "Intelligence", "Storage",
+                "Node", "NodeAPI", "EntenteProtocol", "Hotline", "Cases", "Multilateral", "Intelligence", "Storage",
+                .product(name: "OpenAPIRuntime", package: "swift-openapi-runtime"),
+                .product(name: "OpenAPIAsyncHTTPClient", package: "swift-openapi-async-http-client"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),

@@ -2,6 +2,7 @@ import ArgumentParser
 import EntenteProtocol
 import Foundation
 import Node
+import NodeAPI
 
 struct User: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -23,8 +24,8 @@ struct User: AsyncParsableCommand {
         @Flag(help: "Print {username, role, token} as JSON.") var json = false
 
         func run() async throws {
-            let issued = try await connection.client().post("users/\(username)/tokens")
-            if json { printJSON(issued) } else { print(issued["token"]?.stringValue ?? "") }
+            let issued = try await connection.client().call { try await $0.createAPIToken(path: .init(username: username)).created.body.json }
+            if json { printAnswer(issued) } else { print(issued.token) }
         }
     }
 
@@ -36,18 +37,14 @@ struct User: AsyncParsableCommand {
         @OptionGroup var connection: NodeConnectionOptions
         @Option(help: "Sign-in name.") var username: String
         @Option(help: "Name shown to others, e.g. \"Kadri Tamm\".") var name: String
-        @Option(help: "diplomatic-poc, technical-poc, observer or operator.") var role: String
+        @Option(help: "diplomatic-poc, technical-poc, observer or operator.") var role: Components.Schemas.NewUser.RolePayload
 
         func run() async throws {
             if isatty(STDIN_FILENO) != 0 { printError("Password (at least 12 characters): ", terminator: "") }
             guard let password = readLine(strippingNewline: true), !password.isEmpty else { throw ExitError("No password given on standard input.") }
-            _ = try await connection.client().post(
-                "users",
-                [
-                    "username": .string(username), "displayName": .string(name), "role": .string(role), "password": .string(password),
-                ]
-            )
-            print("Created \(username) (\(role))")
+            let account = Components.Schemas.NewUser(username: username, displayName: name, role: role, password: password)
+            _ = try await connection.client().call { try await $0.createUser(body: .json(account)).created }
+            print("Created \(username) (\(role.rawValue))")
         }
     }
 
@@ -57,7 +54,8 @@ struct User: AsyncParsableCommand {
         @Flag(help: "Print JSON.") var json = false
 
         func run() async throws {
-            printRows(try await connection.client().get("users"), columns: ["username", "role", "displayName"], json: json)
+            let users = try await connection.client().call { try await $0.listUsers().ok.body.json }
+            printRows(users, json: json) { [$0.username, $0.role.rawValue, $0.displayName] }
         }
     }
 }
@@ -69,8 +67,10 @@ struct Outbox: AsyncParsableCommand {
 
     func run() async throws {
         let client = try connection.client()
-        let status = retry ? try await client.post("outbox/retry") : try await client.get("outbox")
-        print("\(status["depth"]?.integerValue ?? 0) deliveries queued")
+        let status = try await client.call { api in
+            retry ? try await api.retryOutbox().ok.body.json : try await api.outboxStatus().ok.body.json
+        }
+        print("\(status.depth) deliveries queued")
     }
 }
 

@@ -2,10 +2,14 @@ import ArgumentParser
 import AsyncHTTPClient
 import EntenteProtocol
 import Foundation
+import HTTPTypes
 import NIOCore
 import NIOHTTP1
 import NIOSSL
 import Node
+import NodeAPI
+import OpenAPIAsyncHTTPClient
+import OpenAPIRuntime
 
 /// How a client command finds the node: `--data DIR` (address and token from the
 /// node's directory) or `--node URL --token TOKEN`.
@@ -31,49 +35,120 @@ struct NodeConnectionOptions: ParsableArguments {
     }
 
     func client() throws -> NodeAPIClient {
-        if let node, let token { return NodeAPIClient(baseURL: node, token: token) }
+        if let node, let token { return try NodeAPIClient(baseURL: node, token: token) }
         let directory = NodeDirectory(path: data!)
         let address = try node ?? directory.nodeAddress()
-        return NodeAPIClient(baseURL: address, token: try token ?? directory.operatorToken())
+        return try NodeAPIClient(baseURL: address, token: try token ?? directory.operatorToken())
     }
 }
 
-/// The CLI's view of a node's `/api/v1`.
+/// The CLI's view of a node's `/api/v1`: the client generated from the node's OpenAPI document
+/// (`NodeAPI`), so every request the CLI sends and every answer it reads has the document's shape.
 struct NodeAPIClient {
     let baseURL: String
-    let token: String
+    let api: Client
 
     struct Failure: Error, CustomStringConvertible {
         let description: String
     }
 
-    func get(_ path: String) async throws -> JSONValue { try await call(.GET, path, body: nil) }
-    func post(_ path: String, _ body: JSONValue? = nil) async throws -> JSONValue { try await call(.POST, path, body: body) }
-    func delete(_ path: String) async throws { _ = try await call(.DELETE, path, body: nil) }
-
-    func call(_ method: HTTPMethod, _ path: String, body: JSONValue?) async throws -> JSONValue {
-        var request = HTTPClientRequest(url: baseURL.trimmingSuffix("/") + "/api/v1/" + path)
-        request.method = method
-        request.headers.add(name: "Authorization", value: "Bearer \(token)")
-        if let body {
-            request.headers.add(name: "Content-Type", value: "application/json")
-            request.body = .bytes(ByteBuffer(bytes: body.canonicalBytes))
+    init(baseURL: String, token: String) throws {
+        guard let url = URL(string: baseURL.trimmingSuffix("/")), ["http", "https"].contains(url.scheme), url.host != nil else {
+            throw ValidationError("\(baseURL) is not a node's address: expected http(s)://HOST:PORT")
         }
-        let response: HTTPClientResponse
-        do {
-            response = try await nodeHTTPClient.execute(request, timeout: .seconds(30))
-        } catch {
-            throw Failure(description: "cannot reach the node at \(baseURL): is `entente serve` running? (\(error))")
-        }
-        let bytes = try await response.body.collect(upTo: 16 << 20)
-        let json = bytes.readableBytes == 0 ? JSONValue.null : try? JSONValue(parsing: bytes.readableBytesView)
-        guard (200..<300).contains(response.status.code) else {
-            let message = json?["message"]?.stringValue ?? response.status.reasonPhrase
-            throw Failure(description: "\(message) [\(json?["error"]?.stringValue ?? String(response.status.code))]")
-        }
-        guard let json else { throw Failure(description: "the node answered with something that is not JSON") }
-        return json
+        self.baseURL = baseURL
+        api = Client(
+            serverURL: url,
+            transport: AsyncHTTPClientTransport(configuration: .init(client: nodeHTTPClient, timeout: .seconds(30))),
+            middlewares: [BearerToken(token: token), AnswerReader()]
+        )
     }
+
+    /// Runs one operation of the API. A refusal is the node's error document in words; a node that cannot be
+    /// reached, or answers other than its document says, is said so.
+    func call<T>(_ operation: (Client) async throws -> T) async throws -> T {
+        do { return try await operation(api) } catch let error as ClientError {
+            if let failure = error.underlyingError as? Failure { throw failure }
+            guard error.response != nil else {
+                throw Failure(description: "cannot reach the node at \(baseURL): is `entente serve` running? (\(error.underlyingError))")
+            }
+            throw Failure(description: "the node's answer to \(error.operationID) is not what its API document says: \(error.underlyingError)")
+        }
+    }
+}
+
+/// Every request carries the operator's or a person's API token.
+struct BearerToken: ClientMiddleware {
+    let token: String
+
+    func intercept(
+        _ request: HTTPRequest,
+        body: HTTPBody?,
+        baseURL: URL,
+        operationID: String,
+        next: @Sendable (HTTPRequest, HTTPBody?, URL) async throws -> (HTTPResponse, HTTPBody?)
+    ) async throws -> (HTTPResponse, HTTPBody?) {
+        var request = request
+        request.headerFields[.authorization] = "Bearer \(token)"
+        return try await next(request, body, baseURL)
+    }
+}
+
+/// Reads every answer whole. A refusal becomes the node's reason and error code, whatever the operation (the
+/// same error document, `Error`, answers every refusal); a success is kept as the node sent it, for `--json`
+/// and for the files the CLI writes (`printAnswer`, `answerBytes`).
+struct AnswerReader: ClientMiddleware {
+    /// The most an answer may hold: a MISP event of a large collection.
+    static let limit = 64 << 20
+
+    func intercept(
+        _ request: HTTPRequest,
+        body: HTTPBody?,
+        baseURL: URL,
+        operationID: String,
+        next: @Sendable (HTTPRequest, HTTPBody?, URL) async throws -> (HTTPResponse, HTTPBody?)
+    ) async throws -> (HTTPResponse, HTTPBody?) {
+        let (response, responseBody) = try await next(request, body, baseURL)
+        var bytes = Data()
+        if let responseBody { bytes = try await Data(collecting: responseBody, upTo: Self.limit) }
+        guard response.status.kind == .successful else {
+            let refusal = try? JSONDecoder().decode(Components.Schemas._Error.self, from: bytes)
+            throw NodeAPIClient.Failure(
+                description: "\(refusal?.message ?? response.status.reasonPhrase) [\(refusal?.error ?? String(response.status.code))]"
+            )
+        }
+        latestAnswer.record(bytes)
+        return (response, responseBody == nil ? nil : HTTPBody(bytes))
+    }
+}
+
+/// The body of the node's latest successful answer. A CLI process runs one command, whose calls are sequential.
+let latestAnswer = AnswerLog()
+
+final class AnswerLog: @unchecked Sendable {
+    private let lock = NSLock()
+    private var bytes = Data()
+
+    func record(_ bytes: Data) { lock.withLock { self.bytes = bytes } }
+
+    /// The latest answer as JSON, if `value` is what the CLI read from it; nil if `value` came from elsewhere.
+    func json<T: Decodable & Equatable>(answering value: T) -> JSONValue? {
+        let bytes = lock.withLock { self.bytes }
+        guard (try? JSONDecoder().decode(T.self, from: bytes)) == value else { return nil }
+        return try? JSONValue(parsing: Array(bytes))
+    }
+}
+
+/// What the node answered, printed as the node sent it: every member, nulls included, not the CLI's reading of it.
+func printAnswer<T: Codable & Equatable>(_ value: T) {
+    if let json = latestAnswer.json(answering: value) { return printJSON(json) }
+    printJSON(value)
+}
+
+/// A signed document the node answered, in its canonical form, byte for byte what the node sent: the file
+/// `entente verify` checks.
+func answerBytes<T: Codable & Equatable>(_ value: T) throws -> [UInt8] {
+    try (latestAnswer.json(answering: value) ?? JSONValue(encoding: value)).canonicalBytes
 }
 
 /// How the CLI reaches a node: the system's roots, plus a node's private CA when
@@ -94,6 +169,11 @@ extension String {
     func trimmingSuffix(_ suffix: String) -> String { hasSuffix(suffix) ? String(dropLast(suffix.count)) : self }
 }
 
+/// A value the CLI made, as JSON, for scripts.
+func printJSON(_ value: some Encodable) {
+    do { printJSON(try JSONValue(encoding: value)) } catch { printError("cannot print the answer as JSON: \(error)") }
+}
+
 /// Output for people, or JSON for scripts.
 func printJSON(_ value: JSONValue) {
     let data = try! JSONSerialization.data(
@@ -103,12 +183,22 @@ func printJSON(_ value: JSONValue) {
     print(String(decoding: data, as: UTF8.self))
 }
 
-/// A JSON array as tab-separated rows of the named members, or as JSON.
-func printRows(_ rows: JSONValue, columns: [String], json: Bool) {
-    if json { return printJSON(rows) }
-    for row in rows.arrayValue ?? [] {
-        print(columns.map { row[$0]?.stringValue ?? "" }.joined(separator: "\t"))
-    }
+/// Rows as tab-separated columns, or as JSON.
+func printRows<Row: Codable & Equatable>(_ rows: [Row], json: Bool, _ columns: (Row) -> [String]) {
+    if json { return printAnswer(rows) }
+    for row in rows { print(columns(row).joined(separator: "\t")) }
+}
+
+/// Vocabularies of the API document as command-line options: `--role observer`.
+extension Components.Schemas.NewUser.RolePayload: ExpressibleByArgument {}
+
+/// A free-form JSON member of the API document (a record entry's or a case event's body) from a `JSONValue`, and back.
+extension OpenAPIObjectContainer {
+    init(_ value: JSONValue) throws { self = try value.decoded(as: OpenAPIObjectContainer.self) }
+}
+
+extension JSONValue {
+    init(_ container: OpenAPIObjectContainer) throws { try self.init(encoding: container) }
 }
 
 func printError(_ text: String) {

@@ -1,3 +1,4 @@
+import Crypto
 import EntenteProtocol
 import Foundation
 import Storage
@@ -31,6 +32,17 @@ struct APITests {
             }.filter { route in prefixes.contains { route.split(separator: " ")[1].hasPrefix($0) } }
         )
         #expect(routes == documented, "undocumented: \(routes.subtracting(documented)); documented but not served: \(documented.subtracting(routes))")
+    }
+
+    /// The CLI's client is generated from the document and committed; a document changed without running
+    /// scripts/generate-api would leave the CLI speaking an older contract than the node serves.
+    @Test func theGeneratedClientIsGeneratedFromThisDocument() throws {
+        let sources = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("Sources")
+        let document = try Data(contentsOf: sources.appendingPathComponent("Node/openapi.json"))
+        let recorded = try String(contentsOf: sources.appendingPathComponent("NodeAPI/Generated/openapi.sha256"), encoding: .utf8)
+        let digest = SHA256.hash(data: document).map { String(format: "%02x", $0) }.joined()
+        #expect(recorded.trimmingCharacters(in: .whitespacesAndNewlines) == digest, "run scripts/generate-api")
     }
 
     /// A misspelt option must not silently do nothing: a member the operation does not know, at any depth,

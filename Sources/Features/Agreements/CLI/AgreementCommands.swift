@@ -22,7 +22,7 @@ struct Agreement: AsyncParsableCommand {
 
         func run() async throws {
             let client = try connection.client()
-            let me = try await client.get("node")["id"] ?? .null
+            let me = JSONValue.string(try await client.nodeID())
             var obligations: [JSONValue] = try pairs(acknowledgements, "--acknowledge PRIORITY=DURATION").map { priority, duration in
                 [
                     "kind": "acknowledge", "priority": .string(priority), "withinSeconds": .number(Double(try seconds(duration))),
@@ -39,10 +39,9 @@ struct Agreement: AsyncParsableCommand {
                 "title": .string(title), "text": .string(try textArgument(text)),
                 "parties": .array([me] + (participantList(parties).arrayValue ?? [])), "obligations": .array(obligations),
             ]
-            let written = try await client.post("record", ["kind": "agreement", "body": body])
-            guard let id = written["id"]?.stringValue else { throw ExitError("the node returned no id") }
-            _ = try await client.post("record", ["kind": "agreement-signature", "space": .string("agreement:\(id)"), "body": [:]])
-            if json { printJSON(try await client.get("agreements/\(id)")) } else { print(id) }
+            let id = try await client.write(.agreement, body: body).id
+            _ = try await client.write(.agreementSignature, space: "agreement:\(id)", body: [:])
+            if json { printAnswer(try await client.call { try await $0.showAgreement(path: .init(agreement: id)).ok.body.json }) } else { print(id) }
         }
     }
 
@@ -63,16 +62,9 @@ struct Agreement: AsyncParsableCommand {
         @Flag(help: "Print JSON.") var json = false
 
         func run() async throws {
-            let agreements = try await connection.client().get("agreements")
-            if json { return printJSON(agreements) }
-            for agreement in agreements.arrayValue ?? [] {
-                let parties = (agreement["parties"]?.arrayValue ?? []).compactMap(\.stringValue).joined(separator: ",")
-                print(
-                    [
-                        agreement["id"]?.stringValue ?? "", agreement["inForce"]?.boolValue == true ? "in force" : "awaiting signatures", parties,
-                        agreement["title"]?.stringValue ?? "",
-                    ].joined(separator: "\t")
-                )
+            let agreements = try await connection.client().call { try await $0.listAgreements().ok.body.json }
+            printRows(agreements, json: json) {
+                [$0.id, $0.inForce ? "in force" : "awaiting signatures", $0.parties.joined(separator: ","), $0.title]
             }
         }
     }

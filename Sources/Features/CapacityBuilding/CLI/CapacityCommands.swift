@@ -17,21 +17,13 @@ struct Capacity: AsyncParsableCommand {
         @Flag(help: "Print JSON.") var json = false
 
         func run() async throws {
-            let board = try await connection.client().get("capacity")
-            if json { return printJSON(board) }
-            for request in board["requests"]?.arrayValue ?? [] {
-                print(
-                    "request \(request["id"]?.stringValue ?? "") by \(request["by"]?.stringValue ?? ""): \(request["topic"]?.stringValue ?? "") in \(request["region"]?.stringValue ?? "")"
-                )
-                for suggestion in request["suggestedOffers"]?.arrayValue ?? [] {
-                    print("  fits offer \(suggestion["offer"]?.stringValue ?? "") (fit \(suggestion["fit"]?.integerValue ?? 0))")
-                }
+            let board = try await connection.client().call { try await $0.capacityBuilding().ok.body.json }
+            if json { return printAnswer(board) }
+            for request in board.requests {
+                print("request \(request.id) by \(request.by): \(request.topic) in \(request.region)")
+                for suggestion in request.suggestedOffers { print("  fits offer \(suggestion.offer) (fit \(suggestion.fit))") }
             }
-            for match in board["matches"]?.arrayValue ?? [] {
-                print(
-                    "match \(match["id"]?.stringValue ?? ""): \(match["requester"]?.stringValue ?? "") ← \(match["offerer"]?.stringValue ?? "")  \(match["status"]?.stringValue ?? "")"
-                )
-            }
+            for match in board.matches { print("match \(match.id): \(match.requester) ← \(match.offerer)  \(match.status.rawValue)") }
         }
     }
 

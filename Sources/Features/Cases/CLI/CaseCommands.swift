@@ -2,6 +2,8 @@ import ArgumentParser
 import Cases
 import EntenteProtocol
 import Foundation
+import NodeAPI
+import OpenAPIRuntime
 
 struct Case: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -23,22 +25,27 @@ struct Case: AsyncParsableCommand {
         @Option(help: "A short title.") var title: String
         @Option(help: "What happened.") var summary: String
         @Option(name: .customLong("sector"), help: "An affected sector (repeatable): \(Sector.allCases.map(\.rawValue).joined(separator: ", ")).")
-        var sectors: [String]
-        @Option(help: "low, moderate, high or severe.") var impact: String
-        @Option(help: "ongoing, contained or recovered.") var status = "ongoing"
+        var sectors: [Components.Schemas.NewCase.SectorsPayloadPayload]
+        @Option(help: "low, moderate, high or severe.") var impact: Components.Schemas.NewCase.ImpactPayload
+        @Option(help: "ongoing, contained or recovered.") var status = Components.Schemas.NewCase.StatusPayload.ongoing
         @Option(help: "When it was first seen (RFC 3339 UTC with milliseconds); default now.") var firstSeen: String?
-        @Option(help: "The case's TLP 2.0 label: clear, green, amber, amber+strict or red.") var tlp = "amber"
+        @Option(help: "The case's TLP 2.0 label: clear, green, amber, amber+strict or red.") var tlp = Components.Schemas.NewCase.TlpPayload.amber
         @Flag(help: "Mark the case as an exercise on every node.") var exercise = false
         @Flag(help: "Print JSON.") var json = false
 
         func run() async throws {
-            var body: [String: JSONValue] = [
-                "title": .string(title), "summary": .string(summary), "sectors": .array(sectors.map(JSONValue.string)),
-                "impact": .string(impact), "status": .string(status), "tlp": .string(tlp), "exercise": .bool(exercise),
-            ]
-            if let firstSeen { body["firstSeen"] = .string(firstSeen) }
-            let opened = try await connection.client().post("cases", .object(body))
-            if json { printJSON(opened) } else { print(opened["id"]?.stringValue ?? "") }
+            let report = Components.Schemas.NewCase(
+                title: title,
+                summary: summary,
+                sectors: sectors,
+                impact: impact,
+                firstSeen: firstSeen,
+                status: status,
+                tlp: tlp,
+                exercise: exercise
+            )
+            let opened = try await connection.client().call { try await $0.openCase(body: .json(report)).created.body.json }
+            if json { printAnswer(opened) } else { print(opened.id) }
         }
     }
 
@@ -48,17 +55,12 @@ struct Case: AsyncParsableCommand {
         @Flag(help: "Print JSON.") var json = false
 
         func run() async throws {
-            let cases = try await connection.client().get("cases")
-            if json { return printJSON(cases) }
-            for summary in cases.arrayValue ?? [] {
-                let participants = (summary["participants"]?.arrayValue ?? []).compactMap(\.stringValue).joined(separator: ",")
-                let overdue = summary["overdue"]?.integerValue ?? 0
-                print(
-                    [
-                        summary["id"]?.stringValue ?? "", summary["stage"]?.stringValue ?? "waiting", participants,
-                        overdue > 0 ? "\(overdue) OVERDUE" : "", summary["title"]?.stringValue ?? "",
-                    ].joined(separator: "\t")
-                )
+            let cases = try await connection.client().call { try await $0.listCases().ok.body.json }
+            printRows(cases, json: json) {
+                [
+                    $0.id, $0.stage?.rawValue ?? "waiting", $0.participants.joined(separator: ","), $0.overdue > 0 ? "\($0.overdue) OVERDUE" : "",
+                    $0.title,
+                ]
             }
         }
     }
@@ -70,25 +72,19 @@ struct Case: AsyncParsableCommand {
         @Flag(help: "Print JSON.") var json = false
 
         func run() async throws {
-            let state = try await connection.client().get("cases/\(id)")
-            if json { return printJSON(state) }
-            print("\(state["title"]?.stringValue ?? "")\(state["exercise"]?.boolValue == true ? "  [EXERCISE]" : "")")
-            print(
-                "stage: \(state["stage"]?.stringValue ?? "?")   TLP:\((state["tlp"]?.stringValue ?? "").uppercased())   owner: \(state["owner"]?.stringValue ?? "?")"
-            )
-            print("participants: \((state["participants"]?.arrayValue ?? []).compactMap(\.stringValue).joined(separator: ", "))")
+            let state = try await connection.client().incidentCase(id)
+            if json { return printAnswer(state) }
+            let summary = state.value1
+            print("\(summary.title)\(summary.exercise ? "  [EXERCISE]" : "")")
+            print("stage: \(summary.stage?.rawValue ?? "?")   TLP:\(summary.tlp.rawValue.uppercased())   owner: \(summary.owner ?? "?")")
+            print("participants: \(summary.participants.joined(separator: ", "))")
             print("timeline:")
-            for event in state["timeline"]?.arrayValue ?? [] {
-                let refusal = event["refusal"]?.stringValue.map { "  (no effect: \($0))" } ?? ""
-                print(
-                    "  \(event["at"]?.stringValue ?? "")  \(event["author"]?.stringValue ?? "")  \(event["kind"]?.stringValue ?? "")  \(event["id"]?.stringValue ?? "")\(refusal)"
-                )
+            for event in state.value2.timeline {
+                let refusal = event.refusal.map { "  (no effect: \($0))" } ?? ""
+                print("  \(event.at)  \(event.author)  \(event.kind.rawValue)  \(event.id)\(refusal)")
             }
-            for item in state["due"]?.arrayValue ?? [] {
-                let flag = item["overdue"]?.boolValue == true ? "OVERDUE" : "due"
-                print("\(flag) \(item["dueBy"]?.stringValue ?? ""): \(item["owedBy"]?.stringValue ?? "") — \(item["summary"]?.stringValue ?? "")")
-            }
-            print("next: \((state["possibleActions"]?.arrayValue ?? []).compactMap(\.stringValue).joined(separator: ", "))")
+            for item in state.value2.due { print("\(item.overdue ? "OVERDUE" : "due") \(item.dueBy): \(item.owedBy) — \(item.summary)") }
+            print("next: \(state.value2.possibleActions.joined(separator: ", "))")
         }
     }
 
@@ -113,16 +109,11 @@ struct Case: AsyncParsableCommand {
 
         func run() async throws {
             let client = try connection.client()
-            let me = try await client.get("node")["id"]?.stringValue
-            let pending = (try await client.get("cases/\(id)")["due"]?.arrayValue ?? [])
-                .filter { $0["kind"]?.stringValue == "acknowledgement" && $0["owedBy"]?.stringValue == me }
+            let me = try await client.nodeID()
+            let pending = try await client.incidentCase(id).value2.due.filter { $0.kind == .acknowledgement && $0.owedBy == me }
             guard !pending.isEmpty else { throw ExitError("No notification of this case awaits this node's acknowledgement.") }
             for item in pending {
-                let event = try await client.post(
-                    "cases/\(id)/events",
-                    ["kind": "acknowledgement", "body": ["notification": item["event"] ?? .null]]
-                )
-                print(event["id"]?.stringValue ?? "")
+                print(try await client.record(.acknowledgement, ["notification": .string(item.event)], in: id).id)
             }
         }
     }
@@ -273,10 +264,11 @@ struct Case: AsyncParsableCommand {
         @Option(name: .shortAndLong, help: "The file to write.") var output: String
 
         func run() async throws {
-            let document = try await connection.client().get("cases/\(id)/statements/\(statement)")
-            try Data(document.canonicalBytes).write(to: URL(fileURLWithPath: output))
-            let signers = (document["signatures"]?.arrayValue ?? []).compactMap { $0["participant"]?.stringValue }
-            print("Wrote \(output), signed by \(signers.joined(separator: ", "))")
+            let document = try await connection.client().call {
+                try await $0.exportJointStatement(path: .init(_case: id, statement: statement)).ok.body.json
+            }
+            try Data(answerBytes(document)).write(to: URL(fileURLWithPath: output))
+            print("Wrote \(output), signed by \(document.signatures.map(\.participant).joined(separator: ", "))")
         }
     }
 
@@ -358,16 +350,41 @@ protocol CaseStep: AsyncParsableCommand {
 extension CaseStep {
     func run() async throws {
         let (kind, body) = try step()
-        let event = try await connection.client().post("cases/\(id)/events", ["kind": .string(kind.rawValue), "body": body])
-        if json { printJSON(event) } else { print(event["id"]?.stringValue ?? "") }
+        let event = try await connection.client().record(kind, body, in: id)
+        if json { printAnswer(event) } else { print(event.id) }
     }
 }
+
+extension NodeAPIClient {
+    func incidentCase(_ id: String) async throws -> Components.Schemas.Case {
+        try await call { try await $0.getCase(path: .init(_case: id)).ok.body.json }
+    }
+
+    /// Records one step of a case as this node; answers the signed event.
+    func record(_ kind: CaseAction.Kind, _ body: JSONValue, in caseID: String) async throws -> Components.Schemas.CaseEvent {
+        guard let documented = Components.Schemas.NewCaseEvent.KindPayload(rawValue: kind.rawValue) else {
+            throw ExitError("the node's API document has no case event kind \(kind.rawValue)")
+        }
+        let event = Components.Schemas.NewCaseEvent(kind: documented, body: try OpenAPIObjectContainer(body))
+        return try await call { try await $0.recordCaseEvent(path: .init(_case: caseID), body: .json(event)).created.body.json }
+    }
+}
+
+extension Components.Schemas.NewCase.SectorsPayloadPayload: ExpressibleByArgument {}
+extension Components.Schemas.NewCase.ImpactPayload: ExpressibleByArgument {}
+extension Components.Schemas.NewCase.StatusPayload: ExpressibleByArgument {}
+extension Components.Schemas.NewCase.TlpPayload: ExpressibleByArgument {}
 
 func list(_ text: String) -> JSONValue {
     .array(text.split(separator: ",").map { .string($0.trimmingCharacters(in: .whitespaces)) })
 }
 
-func participantList(_ text: String) -> JSONValue { list(text.uppercased()) }
+func participantList(_ text: String) -> JSONValue { .array(participants(text).map(JSONValue.string)) }
+
+/// Participant ids typed comma-separated, as the API takes them (upper case).
+func participants(_ text: String) -> [String] {
+    text.uppercased().split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+}
 
 func pairs(_ values: [String], _ form: String) throws -> [(String, String)] {
     try values.map { value in

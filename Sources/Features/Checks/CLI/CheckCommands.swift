@@ -2,6 +2,7 @@ import ArgumentParser
 import EntenteProtocol
 import Foundation
 import Node
+import NodeAPI
 
 struct Ping: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -18,28 +19,30 @@ struct Ping: AsyncParsableCommand {
     func run() async throws {
         let client = try connection.client()
         if report {
-            let result = try await client.get("checks")
-            if json { return printJSON(result) }
-            for row in result["participants"]?.arrayValue ?? [] {
+            let result = try await client.call { try await $0.checkReport().ok.body.json }
+            if json { return printAnswer(result) }
+            func milliseconds(_ value: Double?) -> String { value.map { "\(Int($0)) ms" } ?? "—" }
+            for row in result.participants {
                 print(
-                    "\(row["peer"]?.stringValue ?? "")\tchecks \(row["checks"]?.integerValue ?? 0)\treached \(row["reached"]?.integerValue ?? 0)\tanswered \(row["answered"]?.integerValue ?? 0)\tmedian round trip \(row["medianRoundTripMs"]?.integerValue.map { "\($0) ms" } ?? "—")\tmedian answer \(row["medianTimeToAnswerMs"]?.integerValue.map { "\($0) ms" } ?? "—")"
+                    "\(row.peer)\tchecks \(row.checks)\treached \(row.reached)\tanswered \(row.answered)\tmedian round trip \(milliseconds(row.medianRoundTripMs))\tmedian answer \(milliseconds(row.medianTimeToAnswerMs))"
                 )
             }
             return
         }
-        var body: [String: JSONValue] = ["exercise": .bool(exercise)]
-        if let to { body["to"] = .array(to.split(separator: ",").map { .string(String($0)) }) }
-        let sent = try await client.post("checks", .object(body))["sent"]?.objectValue ?? [:]
-        var results: [String: JSONValue] = [:]
+        let request = Operations.SendChecks.Input.Body.JsonPayload(
+            to: to.map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } },
+            exercise: exercise
+        )
+        let sent = try await client.call { try await $0.sendChecks(body: .json(request)).created.body.json }.sent?.additionalProperties ?? [:]
+        var results: [String: RoundTrip] = [:]
         let deadline = Date().addingTimeInterval(TimeInterval(wait))
         while results.count < sent.count {
             for (peer, id) in sent where results[peer] == nil {
-                let message = try await client.get("messages/\(id.stringValue ?? "")")
-                if let delivery = message["deliveries"]?.arrayValue?.first, let deliveredAt = delivery["deliveredAt"]?.stringValue,
-                    let sentAt = message["sentAt"]?.stringValue, let delivered = Timestamp.milliseconds(deliveredAt),
-                    let start = Timestamp.milliseconds(sentAt)
+                let message = try await client.call { try await $0.getMessage(path: .init(id: id)).ok.body.json }
+                if let deliveredAt = message.deliveries?.first?.deliveredAt, let delivered = Timestamp.milliseconds(deliveredAt),
+                    let start = Timestamp.milliseconds(message.sentAt)
                 {
-                    results[peer] = ["peer": .string(peer), "id": id, "reached": true, "roundTripMs": .number(Double(delivered - start))]
+                    results[peer] = RoundTrip(peer: peer, id: id, reached: true, roundTripMs: delivered - start)
                     if !json { printError("\(peer): receipt after \(delivered - start) ms") }
                 }
             }
@@ -48,9 +51,27 @@ struct Ping: AsyncParsableCommand {
             try await Task.sleep(for: .milliseconds(500))
         }
         for (peer, id) in sent where results[peer] == nil {
-            results[peer] = ["peer": .string(peer), "id": id, "reached": false, "roundTripMs": .null]
+            results[peer] = RoundTrip(peer: peer, id: id, reached: false, roundTripMs: nil)
             if !json { printError("\(peer): no receipt within \(wait) s (delivery keeps retrying)") }
         }
-        if json { printJSON(.array(results.keys.sorted().map { results[$0]! })) }
+        if json { printJSON(results.keys.sorted().map { results[$0]! }) }
+    }
+
+    /// One check's outcome as `--json` prints it; `roundTripMs` is null when no receipt came in time.
+    struct RoundTrip: Encodable {
+        let peer: String
+        let id: String
+        let reached: Bool
+        let roundTripMs: Int64?
+
+        func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(peer, forKey: .peer)
+            try container.encode(id, forKey: .id)
+            try container.encode(reached, forKey: .reached)
+            try container.encode(roundTripMs, forKey: .roundTripMs)
+        }
+
+        enum CodingKeys: String, CodingKey { case peer, id, reached, roundTripMs }
     }
 }

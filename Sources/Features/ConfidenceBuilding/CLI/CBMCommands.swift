@@ -16,21 +16,15 @@ struct CBM: AsyncParsableCommand {
         @Flag(help: "Print JSON.") var json = false
 
         func run() async throws {
-            let report = try await connection.client().get("cbms")
-            if json { return printJSON(report) }
-            let rows = report["status"]?.arrayValue ?? []
-            print((["#", "measure"] + rows.compactMap { $0["participant"]?.stringValue }).joined(separator: "\t"))
-            for measure in report["measures"]?.arrayValue ?? [] {
-                let number = measure["number"]?.integerValue ?? 0
-                print(
-                    (["\(number)", measure["title"]?.stringValue ?? ""] + rows.map { $0["measures"]?["\(number)"]?["status"]?.stringValue ?? "—" })
-                        .joined(separator: "\t")
-                )
+            let report = try await connection.client().call { try await $0.confidenceBuildingMeasures().ok.body.json }
+            if json { return printAnswer(report) }
+            print((["#", "measure"] + report.status.map(\.participant)).joined(separator: "\t"))
+            for measure in report.measures {
+                let statuses = report.status.map { $0.measures.additionalProperties["\(measure.number)"]?.status.rawValue ?? "—" }
+                print((["\(measure.number)", measure.title] + statuses).joined(separator: "\t"))
             }
-            for check in report["pointsOfContactChecks"]?.arrayValue ?? [] {
-                print(
-                    "measure 8 check with \(check["participant"]?.stringValue ?? ""): \(check["answered"]?.integerValue ?? 0) of \(check["checks"]?.integerValue ?? 0) answered"
-                )
+            for check in report.pointsOfContactChecks {
+                print("measure 8 check with \(check.participant): \(check.answered) of \(check.checks) answered")
             }
         }
     }

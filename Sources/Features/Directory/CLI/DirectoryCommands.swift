@@ -2,6 +2,7 @@ import ArgumentParser
 import EntenteProtocol
 import Foundation
 import Node
+import NodeAPI
 
 struct Directory: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -21,14 +22,14 @@ struct Directory: AsyncParsableCommand {
         @Option(help: "Write to this file instead of standard output.") var output: String?
 
         func run() async throws {
-            let directory = try await connection.client().get("directory")
+            let directory = try await connection.client().call { try await $0.exportDirectory().ok.body.json }
             if let output {
-                do { try Data(directory.canonicalBytes).write(to: URL(fileURLWithPath: output)) } catch {
+                do { try Data(answerBytes(directory)).write(to: URL(fileURLWithPath: output)) } catch {
                     throw ExitError("cannot write \(output): \(error.localizedDescription)")
                 }
-                printError("Wrote \(directory["participants"]?.arrayValue?.count ?? 0) participant(s) to \(output)")
+                printError("Wrote \(directory.participants.count) participant(s) to \(output)")
             } else {
-                printJSON(directory)
+                printAnswer(directory)
             }
         }
     }
@@ -48,7 +49,8 @@ struct Peer: AsyncParsableCommand {
         @Flag(help: "Print JSON.") var json = false
 
         func run() async throws {
-            printRows(try await connection.client().get("peers/pending"), columns: ["peer", "endpoint", "fingerprint", "summary"], json: json)
+            let pending = try await connection.client().call { try await $0.listPendingPeerChanges().ok.body.json }
+            printRows(pending, json: json) { [$0.peer, $0.endpoint ?? "", $0.fingerprint ?? "", $0.summary] }
         }
     }
 
@@ -61,8 +63,8 @@ struct Peer: AsyncParsableCommand {
         @Argument(help: "The peer's participant id.") var id: String
 
         func run() async throws {
-            let peer = try await connection.client().post("peers/\(id)/confirm")
-            print("\(id): fingerprint \(peer["fingerprint"]?.stringValue ?? "?"), endpoint \(peer["endpoint"]?.stringValue ?? "?")")
+            let peer = try await connection.client().call { try await $0.confirmPeerChange(path: .init(id: id)).ok.body.json }
+            print("\(id): fingerprint \(peer.value1.fingerprint), endpoint \(peer.value1.endpoint)")
         }
     }
 
@@ -72,7 +74,7 @@ struct Peer: AsyncParsableCommand {
         @Argument(help: "The peer's participant id.") var id: String
 
         func run() async throws {
-            _ = try await connection.client().post("peers/\(id)/reject")
+            _ = try await connection.client().call { try await $0.rejectPeerChange(path: .init(id: id)).ok }
             print("Rejected the change \(id) asked for")
         }
     }
@@ -85,11 +87,12 @@ struct Peer: AsyncParsableCommand {
         @Argument(help: "The peer's participant id.") var id: String
 
         func run() async throws {
-            let peer = try await connection.client().post("peers/\(id)/refresh")
-            if let summary = peer["summary"]?.stringValue {
-                print(summary)
-            } else {
-                print("\(id): fingerprint \(peer["fingerprint"]?.stringValue ?? "?"), endpoint \(peer["endpoint"]?.stringValue ?? "?")")
+            switch try await connection.client().call({ try await $0.refreshPeer(path: .init(id: id)) }) {
+            case .accepted(let waiting): print(try waiting.body.json.summary)
+            case .ok(let refreshed):
+                let peer = try refreshed.body.json.value1
+                print("\(id): fingerprint \(peer.fingerprint), endpoint \(peer.endpoint)")
+            default: throw ExitError("the node answered the refresh of \(id) as its API document does not say")
             }
         }
     }
@@ -112,9 +115,9 @@ struct Peer: AsyncParsableCommand {
             let client = try connection.client()
             var confirmed = fingerprint
             if confirmed == nil {
-                let preview = try await client.post("peers/preview", ["url": .string(url)])
-                let presented = preview["fingerprint"]?.stringValue ?? ""
-                printError("\(preview["name"]?.stringValue ?? "?") (\(preview["id"]?.stringValue ?? "?")) at \(url)")
+                let preview = try await client.call { try await $0.previewPeer(body: .json(.init(url: url))).ok.body.json }
+                let presented = preview.fingerprint
+                printError("\(preview.name) (\(preview.id)) at \(url)")
                 printError("presents fingerprint: \(presented)")
                 if !yes {
                     printError("Is this the fingerprint its operator gave you? [y/N] ", terminator: "")
@@ -124,13 +127,11 @@ struct Peer: AsyncParsableCommand {
                 }
                 confirmed = presented
             }
-            let peer = try await client.post("peers", ["url": .string(url), "fingerprint": .string(confirmed!)])
+            let peer = try await client.call { try await $0.addPeer(body: .json(.init(url: url, fingerprint: confirmed!))).created.body.json }
             if json {
-                printJSON(peer)
+                printAnswer(peer)
             } else {
-                print(
-                    "Pinned \(peer["id"]?.stringValue ?? "?") (\(peer["name"]?.stringValue ?? "?")) with fingerprint \(peer["fingerprint"]?.stringValue ?? "?")"
-                )
+                print("Pinned \(peer.value1.id) (\(peer.value1.name)) with fingerprint \(peer.value1.fingerprint)")
             }
         }
     }
@@ -141,7 +142,8 @@ struct Peer: AsyncParsableCommand {
         @Flag(help: "Print JSON.") var json = false
 
         func run() async throws {
-            printRows(try await connection.client().get("peers"), columns: ["id", "name", "endpoint", "fingerprint"], json: json)
+            let peers = try await connection.client().call { try await $0.listPeers().ok.body.json }
+            printRows(peers, json: json) { [$0.value1.id, $0.value1.name, $0.value1.endpoint, $0.value1.fingerprint] }
         }
     }
 
@@ -151,7 +153,7 @@ struct Peer: AsyncParsableCommand {
         @Argument(help: "The peer's participant id.") var id: String
 
         func run() async throws {
-            try await connection.client().delete("peers/\(id)")
+            _ = try await connection.client().call { try await $0.removePeer(path: .init(id: id)).noContent }
             print("Removed \(id)")
         }
     }

@@ -2,6 +2,7 @@ import ArgumentParser
 import EntenteProtocol
 import Foundation
 import Multilateral
+import NodeAPI
 
 struct Drill: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -22,21 +23,25 @@ struct Drill: AsyncParsableCommand {
         @Flag(help: "Print JSON.") var json = false
 
         func run() async throws {
-            let parsed: [JSONValue] = try injects.map { text in
+            typealias Inject = Components.Schemas.NewDrill.ScenarioPayload.InjectsPayloadPayload
+            let parsed: [Inject] = try injects.map { text in
                 let parts = text.split(separator: "|", maxSplits: 4, omittingEmptySubsequences: false).map(String.init)
                 guard parts.count >= 4 else { throw ValidationError("an inject is OFFSET|RECIPIENTS|PRIORITY|SUBJECT|BODY, got \(text)") }
-                return [
-                    "offsetSeconds": .number(Double(try parts[0] == "0" ? 0 : seconds(parts[0]))), "to": participantList(parts[1]),
-                    "priority": .string(parts[2]),
-                    "subject": .string(parts[3]), "body": .string(parts.count > 4 ? parts[4] : ""),
-                ]
+                guard let priority = Inject.PriorityPayload(rawValue: parts[2]) else {
+                    throw ValidationError("an inject's priority is routine, urgent or flash, not \(parts[2])")
+                }
+                return Inject(
+                    offsetSeconds: try parts[0] == "0" ? 0 : seconds(parts[0]),
+                    to: participants(parts[1]),
+                    priority: priority,
+                    subject: parts[3],
+                    body: parts.count > 4 ? parts[4] : ""
+                )
             }
             let start = startIn == "0s" || startIn == "0" ? 0 : try seconds(startIn)
-            let drill = try await connection.client().post(
-                "drills",
-                ["scenario": ["name": .string(name), "injects": .array(parsed)], "startInSeconds": .number(Double(start))]
-            )
-            if json { printJSON(drill) } else { print(drill["id"]?.stringValue ?? "") }
+            let request = Components.Schemas.NewDrill(scenario: .init(name: name, injects: parsed), startInSeconds: start)
+            let drill = try await connection.client().call { try await $0.createDrill(body: .json(request)).created.body.json }
+            if json { printAnswer(drill) } else { print(drill.id) }
         }
     }
 
@@ -46,16 +51,8 @@ struct Drill: AsyncParsableCommand {
         @Flag(help: "Print JSON.") var json = false
 
         func run() async throws {
-            let drills = try await connection.client().get("drills")
-            if json { return printJSON(drills) }
-            for drill in drills.arrayValue ?? [] {
-                print(
-                    [
-                        drill["id"]?.stringValue ?? "", drill["startAt"]?.stringValue ?? "", "sent \(drill["sent"]?.integerValue ?? 0)",
-                        "answered \(drill["answered"]?.integerValue ?? 0)", drill["name"]?.stringValue ?? "",
-                    ].joined(separator: "\t")
-                )
-            }
+            let drills = try await connection.client().call { try await $0.listDrills().ok.body.json }
+            printRows(drills, json: json) { [$0.id, $0.startAt, "sent \($0.sent)", "answered \($0.answered)", $0.name] }
         }
     }
 
@@ -66,19 +63,15 @@ struct Drill: AsyncParsableCommand {
         @Flag(help: "Print JSON.") var json = false
 
         func run() async throws {
-            let report = try await connection.client().get("drills/\(drill)")
-            if json { return printJSON(report) }
-            print("\(report["name"]?.stringValue ?? "")  [EXERCISE]  started \(report["startAt"]?.stringValue ?? "")")
-            for row in report["deliveries"]?.arrayValue ?? [] {
-                let response = if case .number(let seconds)? = row["responseSeconds"] { "\(Int(seconds.rounded())) s" } else { "unanswered" }
-                print(
-                    "inject \(row["inject"]?.integerValue ?? 0) → \(row["recipient"]?.stringValue ?? "")  sent \(row["sentAt"]?.stringValue ?? "pending")  response \(response)"
-                )
+            let report = try await connection.client().call { try await $0.showDrill(path: .init(drill: drill)).ok.body.json }
+            if json { return printAnswer(report) }
+            print("\(report.name)  [EXERCISE]  started \(report.startAt)")
+            for row in report.deliveries {
+                let response = row.responseSeconds.map { "\(Int($0.rounded())) s" } ?? "unanswered"
+                print("inject \(row.inject) → \(row.recipient)  sent \(row.sentAt ?? "pending")  response \(response)")
             }
-            for summary in report["participants"]?.arrayValue ?? [] {
-                print(
-                    "\(summary["participant"]?.stringValue ?? ""): answered \(summary["answered"]?.integerValue ?? 0)/\(summary["injects"]?.integerValue ?? 0), in time \(summary["answeredInTime"]?.integerValue ?? 0)"
-                )
+            for summary in report.participants {
+                print("\(summary.participant): answered \(summary.answered)/\(summary.injects), in time \(summary.answeredInTime)")
             }
         }
     }

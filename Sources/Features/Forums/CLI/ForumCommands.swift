@@ -2,6 +2,7 @@ import ArgumentParser
 import EntenteProtocol
 import Foundation
 import Multilateral
+import NodeAPI
 
 struct Forum: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -33,7 +34,8 @@ struct Forum: AsyncParsableCommand {
         @Flag(help: "Print JSON.") var json = false
 
         func run() async throws {
-            printRows(try await connection.client().get("forums"), columns: ["id", "host", "name"], json: json)
+            let forums = try await connection.client().call { try await $0.listForums().ok.body.json }
+            printRows(forums, json: json) { [$0.id, $0.host, $0.name] }
         }
     }
 
@@ -44,29 +46,18 @@ struct Forum: AsyncParsableCommand {
         @Flag(help: "Print JSON.") var json = false
 
         func run() async throws {
-            let state = try await connection.client().get("forums/\(forum)")
-            if json { return printJSON(state) }
-            print(
-                "\(state["name"]?.stringValue ?? "")  chair \(state["host"]?.stringValue ?? "")  members \((state["members"]?.arrayValue ?? []).compactMap(\.stringValue).joined(separator: ", "))"
-            )
-            for proposal in state["proposals"]?.arrayValue ?? [] {
-                print(
-                    "\nproposal \(proposal["id"]?.stringValue ?? "")  “\(proposal["title"]?.stringValue ?? "")”  version \(proposal["currentVersion"]?.integerValue ?? 0)"
-                )
-                for amendment in proposal["amendments"]?.arrayValue ?? [] {
+            let state = try await connection.client().forum(forum)
+            if json { return printAnswer(state) }
+            print("\(state.name)  chair \(state.host)  members \(state.members.joined(separator: ", "))")
+            for proposal in state.proposals {
+                print("\nproposal \(proposal.id)  “\(proposal.title)”  version \(proposal.currentVersion)")
+                for amendment in proposal.amendments { print("  amendment \(amendment.id) by \(amendment.by): \(amendment.status.rawValue)") }
+                if let vote = proposal.vote {
+                    let tally = vote.tally
+                    print("  vote \(vote.call) \(vote.rule.method.rawValue) until \(vote.deadline)" + (vote.open ? " (open)" : ""))
                     print(
-                        "  amendment \(amendment["id"]?.stringValue ?? "") by \(amendment["by"]?.stringValue ?? ""): \(amendment["status"]?.stringValue ?? "")"
-                    )
-                }
-                if let vote = proposal["vote"] {
-                    let tally = vote["tally"]
-                    print(
-                        "  vote \(vote["call"]?.stringValue ?? "") \(vote["rule"]?["method"]?.stringValue ?? "") until \(vote["deadline"]?.stringValue ?? "")"
-                            + (vote["open"]?.boolValue == true ? " (open)" : "")
-                    )
-                    print(
-                        "  yes \(tally?["yes"]?.integerValue ?? 0)  no \(tally?["no"]?.integerValue ?? 0)  abstain \(tally?["abstain"]?.integerValue ?? 0)"
-                            + "  objections \(tally?["objections"]?.integerValue ?? 0)  → \(vote["result"]?["outcome"]?.stringValue ?? "provisional: " + (tally?["outcome"]?.stringValue ?? ""))"
+                        "  yes \(tally.yes)  no \(tally.no)  abstain \(tally.abstain)  objections \(tally.objections)"
+                            + "  → \(vote.result?.outcome ?? "provisional: " + tally.outcome.rawValue)"
                     )
                 }
             }
@@ -100,13 +91,15 @@ struct Forum: AsyncParsableCommand {
         @Flag(help: "Print JSON.") var json = false
 
         func entry(_ client: NodeAPIClient) async throws -> (kind: RecordKind, space: String?, body: JSONValue) {
-            let state = try await client.get("forums/\(forum)")
-            guard let current = state["proposals"]?.arrayValue?.first(where: { $0["id"]?.stringValue == proposal })?["currentVersion"] else {
+            guard let current = try await client.forum(forum).proposals.first(where: { $0.id == proposal }) else {
                 throw ExitError("no proposal \(proposal) in forum \(forum)")
             }
             return (
                 .amendment, "forum:\(forum)",
-                ["proposal": .string(proposal), "baseVersion": current, "text": .string(try textArgument(text)), "rationale": .string(rationale)]
+                [
+                    "proposal": .string(proposal), "baseVersion": .number(Double(current.currentVersion)), "text": .string(try textArgument(text)),
+                    "rationale": .string(rationale),
+                ]
             )
         }
     }
@@ -139,15 +132,13 @@ struct Forum: AsyncParsableCommand {
         @Flag(help: "Print JSON.") var json = false
 
         func entry(_ client: NodeAPIClient) async throws -> (kind: RecordKind, space: String?, body: JSONValue) {
-            let state = try await client.get("forums/\(forum)")
-            guard let record = state["proposals"]?.arrayValue?.first(where: { $0["id"]?.stringValue == proposal }),
-                let version = record["currentVersion"],
-                let digest = record["versions"]?.arrayValue?.first(where: { $0["number"] == version })?["digest"]
+            guard let record = try await client.forum(forum).proposals.first(where: { $0.id == proposal }),
+                let current = record.versions.first(where: { $0.number == record.currentVersion })
             else { throw ExitError("no proposal \(proposal) in forum \(forum)") }
             return (
                 .voteCall, "forum:\(forum)",
                 [
-                    "proposal": .string(proposal), "version": version, "textDigest": digest,
+                    "proposal": .string(proposal), "version": .number(Double(current.number)), "textDigest": .string(current.digest),
                     "rule": ["method": .string(rule), "quorumPercent": .number(Double(quorum)), "abstentions": .string(abstentions)],
                     "deadline": .string(try dueTime(open)),
                 ]
@@ -191,11 +182,20 @@ struct Forum: AsyncParsableCommand {
 
         func run() async throws {
             // The result is canonical JSON: its canonical form is the file, byte for byte.
-            let bytes = try await connection.client().get("forums/\(forum)/results/\(call)").canonicalBytes
+            let result = try await connection.client().call {
+                try await $0.downloadVoteResult(path: .init(forum: forum, call: call)).ok.body.json
+            }
+            let bytes = try answerBytes(result)
             do { try Data(bytes).write(to: URL(fileURLWithPath: output)) } catch {
                 throw ExitError("cannot write \(output): \(error.localizedDescription)")
             }
             print(output)
         }
+    }
+}
+
+extension NodeAPIClient {
+    func forum(_ id: String) async throws -> Components.Schemas.Forum {
+        try await call { try await $0.showForum(path: .init(forum: id)).ok.body.json }
     }
 }

@@ -2,6 +2,7 @@ import ArgumentParser
 import EntenteProtocol
 import Foundation
 import Node
+import NodeAPI
 
 struct Send: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -10,11 +11,12 @@ struct Send: AsyncParsableCommand {
     )
     @OptionGroup var connection: NodeConnectionOptions
     @Option(help: "Recipients' participant ids, comma-separated (LVA,LTU).") var to: String
-    @Option(help: "notification, request-information, request-assistance, response, communication-check or free-text.") var template: String
-    @Option(help: "routine, urgent or flash.") var priority: String
+    @Option(help: "notification, request-information, request-assistance, response, communication-check or free-text.")
+    var template: Components.Schemas.Draft.TemplatePayload
+    @Option(help: "routine, urgent or flash.") var priority: Components.Schemas.Draft.PriorityPayload
     @Option(help: "The subject line.") var subject: String
     @Option(help: "The message text.") var body = ""
-    @Option(help: "TLP 2.0 label: clear, green, amber, amber+strict or red.") var tlp = "amber"
+    @Option(help: "TLP 2.0 label: clear, green, amber, amber+strict or red.") var tlp = Components.Schemas.Draft.TlpPayload.amber
     @Option(help: "BCP 47 language tag of subject and body.") var language = "en"
     @Option(name: .customLong("field"), help: "A template field, NAME=VALUE (repeatable).") var fields: [String] = []
     @Option(help: "The id of the message this one answers.") var inReplyTo: String?
@@ -25,22 +27,28 @@ struct Send: AsyncParsableCommand {
     @Flag(help: "Print {\"id\": …} as JSON.") var json = false
 
     func run() async throws {
-        var fieldValues: [String: JSONValue] = [:]
+        var fieldValues: [String: String] = [:]
         for field in fields {
             let parts = field.split(separator: "=", maxSplits: 1)
             guard parts.count == 2 else { throw ValidationError("--field must be NAME=VALUE") }
-            fieldValues[String(parts[0])] = .string(String(parts[1]))
+            fieldValues[String(parts[0])] = String(parts[1])
         }
-        var request: [String: JSONValue] = [
-            "to": .array(to.split(separator: ",").map { .string($0.trimmingCharacters(in: .whitespaces)) }),
-            "template": .string(template), "priority": .string(priority), "subject": .string(subject), "body": .string(body),
-            "tlp": .string(tlp), "language": .string(language), "fields": .object(fieldValues), "exercise": .bool(exercise),
-        ]
-        if let inReplyTo { request["inReplyTo"] = .string(inReplyTo) }
-        if answerExerciseAsReal { request["answersExerciseAsReal"] = true }
-        if let caseReference { request["caseReference"] = .string(caseReference) }
-        let result = try await connection.client().post("messages", .object(request))
-        if json { printJSON(result) } else { print(result["id"]?.stringValue ?? "") }
+        let draft = Components.Schemas.Draft(
+            to: to.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) },
+            template: template,
+            priority: priority,
+            subject: subject,
+            body: body,
+            language: language,
+            fields: .init(additionalProperties: fieldValues),
+            caseReference: caseReference,
+            inReplyTo: inReplyTo,
+            tlp: tlp,
+            exercise: exercise,
+            answersExerciseAsReal: answerExerciseAsReal ? true : nil
+        )
+        let result = try await connection.client().call { try await $0.sendMessage(body: .json(draft)).created.body.json }
+        if json { printAnswer(result) } else { print(result.id) }
     }
 }
 
@@ -50,23 +58,17 @@ struct MessageListOptions: ParsableArguments {
     @Option(help: "At most this many messages.") var limit = 200
     @Flag(help: "Print JSON: an array of messages with id, from, subject, priority, receivedAt, acknowledged, …") var json = false
 
-    func list(box: String) async throws {
-        let messages = try await connection.client().get("messages?box=\(box)&limit=\(limit)")
-        if json { return printJSON(messages) }
-        let rows = messages.arrayValue ?? []
-        if rows.isEmpty { print("No messages.") }
-        for message in rows {
-            let counterpart =
-                box == "inbox"
-                ? message["from"]?.stringValue ?? "" : (message["to"]?.arrayValue ?? []).compactMap(\.stringValue).joined(separator: ",")
-            let flags = [message["exercise"]?.boolValue == true ? "EXERCISE" : nil, (message["state"]?.stringValue ?? "").uppercased()].compactMap {
-                $0
-            }
+    func list(box: Operations.ListMessages.Input.Query.BoxPayload) async throws {
+        let messages = try await connection.client().call { try await $0.listMessages(query: .init(box: box, limit: limit)).ok.body.json }
+        if json { return printAnswer(messages) }
+        if messages.isEmpty { print("No messages.") }
+        for message in messages {
+            let counterpart = box == .inbox ? message.from : message.to.joined(separator: ",")
+            let flags = [message.exercise ? "EXERCISE" : nil, message.state.rawValue.uppercased()].compactMap { $0 }
             print(
-                [
-                    message["id"]?.stringValue ?? "", (message["priority"]?.stringValue ?? "").uppercased(), counterpart,
-                    message["subject"]?.stringValue ?? "", flags.joined(separator: " "),
-                ].joined(separator: "\t")
+                [message.id, message.priority.rawValue.uppercased(), counterpart, message.subject, flags.joined(separator: " ")].joined(
+                    separator: "\t"
+                )
             )
         }
     }
@@ -75,13 +77,13 @@ struct MessageListOptions: ParsableArguments {
 struct Inbox: AsyncParsableCommand {
     static let configuration = CommandConfiguration(abstract: "List received messages, newest first, with their acknowledgement state.")
     @OptionGroup var options: MessageListOptions
-    func run() async throws { try await options.list(box: "inbox") }
+    func run() async throws { try await options.list(box: .inbox) }
 }
 
 struct Sent: AsyncParsableCommand {
     static let configuration = CommandConfiguration(abstract: "List sent messages with receipts and acknowledgements per recipient.")
     @OptionGroup var options: MessageListOptions
-    func run() async throws { try await options.list(box: "sent") }
+    func run() async throws { try await options.list(box: .sent) }
 }
 
 struct Show: AsyncParsableCommand {
@@ -89,7 +91,7 @@ struct Show: AsyncParsableCommand {
     @OptionGroup var connection: NodeConnectionOptions
     @Argument(help: "The message id.") var id: String
 
-    func run() async throws { printJSON(try await connection.client().get("messages/\(id)")) }
+    func run() async throws { printAnswer(try await connection.client().call { try await $0.getMessage(path: .init(id: id)).ok.body.json }) }
 }
 
 struct Ack: AsyncParsableCommand {
@@ -100,7 +102,13 @@ struct Ack: AsyncParsableCommand {
     @Flag(help: "Print {\"id\": …, \"acknowledged\": true} as JSON.") var json = false
 
     func run() async throws {
-        let result = try await connection.client().post("messages/\(id)/acknowledge", by.map { ["by": .string($0)] } ?? [:])
-        if json { printJSON(result) } else { print("Acknowledged \(id)") }
+        let result = try await connection.client().call {
+            try await $0.acknowledgeMessage(path: .init(id: id), body: .json(.init(by: by))).ok.body.json
+        }
+        if json { printAnswer(result) } else { print("Acknowledged \(id)") }
     }
 }
+
+extension Components.Schemas.Draft.TemplatePayload: ExpressibleByArgument {}
+extension Components.Schemas.Draft.PriorityPayload: ExpressibleByArgument {}
+extension Components.Schemas.Draft.TlpPayload: ExpressibleByArgument {}

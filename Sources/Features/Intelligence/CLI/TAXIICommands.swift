@@ -1,6 +1,7 @@
 import ArgumentParser
 import EntenteProtocol
 import Foundation
+import NodeAPI
 
 struct TAXII: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -24,7 +25,8 @@ struct TAXII: AsyncParsableCommand {
         @Flag(help: "Print JSON.") var json = false
 
         func run() async throws {
-            printRows(try await connection.client().get("taxii/collections"), columns: ["id", "defaultTLP", "title"], json: json)
+            let collections = try await connection.client().call { try await $0.listTAXIICollections().ok.body.json }
+            printRows(collections, json: json) { [$0.id, $0.defaultTLP.rawValue, $0.title] }
         }
     }
 
@@ -33,15 +35,14 @@ struct TAXII: AsyncParsableCommand {
         @OptionGroup var connection: NodeConnectionOptions
         @Option(help: "A title.") var title: String
         @Option(help: "A description.") var description = ""
-        @Option(help: "The marking unmarked objects take: clear, green, amber, amber+strict.") var defaultTLP = "amber"
+        @Option(help: "The marking unmarked objects take: clear, green, amber, amber+strict.")
+        var defaultTLP = Components.Schemas.NewTAXIICollection.DefaultTLPPayload.amber
         @Flag(help: "Print JSON.") var json = false
 
         func run() async throws {
-            let created = try await connection.client().post(
-                "taxii/collections",
-                ["title": .string(title), "description": .string(description), "defaultTLP": .string(defaultTLP)]
-            )
-            if json { printJSON(created) } else { print(created["id"]?.stringValue ?? "") }
+            let collection = Components.Schemas.NewTAXIICollection(title: title, description: description, defaultTLP: defaultTLP)
+            let created = try await connection.client().call { try await $0.createTAXIICollection(body: .json(collection)).created.body.json }
+            if json { printAnswer(created) } else { print(created.id) }
         }
     }
 
@@ -51,16 +52,9 @@ struct TAXII: AsyncParsableCommand {
         @Flag(help: "Print JSON.") var json = false
 
         func run() async throws {
-            let accounts = try await connection.client().get("taxii/accounts")
-            if json { return printJSON(accounts) }
-            for account in accounts.arrayValue ?? [] {
-                let read = (account["read"]?.arrayValue ?? []).compactMap(\.stringValue).joined(separator: ",")
-                let write = (account["write"]?.arrayValue ?? []).compactMap(\.stringValue).joined(separator: ",")
-                print(
-                    [account["name"]?.stringValue ?? "", account["relation"]?.stringValue ?? "", "read: " + read, "write: " + write].joined(
-                        separator: "\t"
-                    )
-                )
+            let accounts = try await connection.client().call { try await $0.listTAXIIAccounts().ok.body.json }
+            printRows(accounts, json: json) {
+                [$0.name, $0.relation.rawValue, "read: " + $0.read.joined(separator: ","), "write: " + $0.write.joined(separator: ",")]
             }
         }
     }
@@ -72,20 +66,17 @@ struct TAXII: AsyncParsableCommand {
         )
         @OptionGroup var connection: NodeConnectionOptions
         @Option(help: "The account name (lowercase letters, digits, dots, hyphens).") var name: String
-        @Option(help: "member (this organisation), client, or partner (another organisation).") var relation: String
+        @Option(help: "member (this organisation), client, or partner (another organisation).")
+        var relation: Components.Schemas.NewTAXIIAccount.RelationPayload
         @Option(help: "Collections it may read, comma-separated.") var read = ""
         @Option(help: "Collections it may write, comma-separated.") var write = ""
         @Flag(help: "Print JSON.") var json = false
 
         func run() async throws {
-            let created = try await connection.client().post(
-                "taxii/accounts",
-                [
-                    "name": .string(name), "relation": .string(relation),
-                    "read": read.isEmpty ? [] : list(read), "write": write.isEmpty ? [] : list(write),
-                ]
-            )
-            if json { printJSON(created) } else { print(created["token"]?.stringValue ?? "") }
+            func ids(_ text: String) -> [String] { text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } }
+            let account = Components.Schemas.NewTAXIIAccount(name: name, relation: relation, read: ids(read), write: ids(write))
+            let created = try await connection.client().call { try await $0.saveTAXIIAccount(body: .json(account)).created.body.json }
+            if json { printAnswer(created) } else { print(created.token) }
         }
     }
 
@@ -100,8 +91,10 @@ struct TAXII: AsyncParsableCommand {
         @Flag(help: "Print JSON.") var json = false
 
         func run() async throws {
-            let result = try await connection.client().post("taxii/collections/\(collection)/cases/\(caseID)")
-            if json { printJSON(result) } else { print("\(result["added"]?.integerValue ?? 0) STIX objects shared") }
+            let result = try await connection.client().call {
+                try await $0.shareCaseInCollection(path: .init(collection: collection, _case: caseID)).created.body.json
+            }
+            if json { printAnswer(result) } else { print("\(result.added) STIX objects shared") }
         }
     }
 
@@ -122,17 +115,21 @@ struct TAXII: AsyncParsableCommand {
 
         func run() async throws {
             let data = try readInput(file, limit: 64 << 20)
-            let event: JSONValue
-            do { event = try JSONValue(parsing: Array(data)) } catch { throw ExitError("\(file) is not JSON: \(error)") }
-            let result = try await connection.client().post("taxii/collections/\(collection)/misp", event)
+            let parsed: JSONValue
+            do { parsed = try JSONValue(parsing: Array(data)) } catch { throw ExitError("\(file) is not JSON: \(error)") }
+            let event: Operations.ImportMISPEvent.Input.Body.JsonPayload
+            do { event = try parsed.decoded(as: Operations.ImportMISPEvent.Input.Body.JsonPayload.self) } catch {
+                throw ExitError("\(file) is not a MISP event ({\"Event\": {…}} or the event itself, with its uuid): \(error)")
+            }
+            let result = try await connection.client().call {
+                try await $0.importMISPEvent(path: .init(collection: collection), body: .json(event)).created.body.json
+            }
             if json {
-                printJSON(result)
+                printAnswer(result)
                 return
             }
-            print("\(result["added"]?.integerValue ?? 0) STIX objects added, report \(result["report"]?.stringValue ?? "")")
-            for reason in (result["failures"]?.arrayValue ?? []) + (result["skipped"]?.arrayValue ?? []) {
-                print("  not imported: \(reason.stringValue ?? "")")
-            }
+            print("\(result.added) STIX objects added, report \(result.report)")
+            for reason in result.failures + result.skipped { print("  not imported: \(reason)") }
         }
     }
 
@@ -147,15 +144,15 @@ struct TAXII: AsyncParsableCommand {
         @Option(help: "Write the event to this file instead of standard output.") var output: String?
 
         func run() async throws {
-            var path = "taxii/collections/\(collection)/misp"
-            if let report { path += "?report=" + (report.addingPercentEncoding(withAllowedCharacters: .urlQueryAllowed) ?? report) }
-            let event = try await connection.client().get(path)
+            let event = try await connection.client().call {
+                try await $0.exportMISPEvent(path: .init(collection: collection), query: .init(report: report)).ok.body.json
+            }
             guard let output else {
-                printJSON(event)
+                printAnswer(event)
                 return
             }
-            try Data((event.canonicalString + "\n").utf8).write(to: URL(fileURLWithPath: output), options: .atomic)
-            print("\(event["Event"]?["Attribute"]?.arrayValue?.count ?? 0) attributes written to \(output)")
+            try Data((String(decoding: answerBytes(event), as: UTF8.self) + "\n").utf8).write(to: URL(fileURLWithPath: output), options: .atomic)
+            print("\(event.event.attribute.count) attributes written to \(output)")
         }
     }
 
@@ -171,19 +168,23 @@ struct TAXII: AsyncParsableCommand {
         @Option(name: .customLong("first-seen"), help: "When first seen (RFC 3339 UTC).") var firstSeen: String?
         @Option(name: .customLong("last-seen"), help: "When last seen (RFC 3339 UTC).") var lastSeen: String?
         @Option(help: "A note for the producer.") var note = ""
-        @Option(help: "clear, green, amber, amber+strict or red.") var tlp = "amber"
+        @Option(help: "clear, green, amber, amber+strict or red.") var tlp = Components.Schemas.NewSighting.TlpPayload.amber
         @Option(name: .customLong("recipient"), help: "Who may read a TLP:RED sighting (repeat; default: only you).") var recipients: [String] = []
         @Flag(help: "Print JSON.") var json = false
 
         func run() async throws {
-            var body: [String: JSONValue] = [
-                "count": .number(Double(count)), "note": .string(note), "tlp": .string(tlp),
-                "recipients": .array(recipients.map(JSONValue.string)),
-            ]
-            if let firstSeen { body["firstSeen"] = .string(firstSeen) }
-            if let lastSeen { body["lastSeen"] = .string(lastSeen) }
-            let created = try await connection.client().post("taxii/collections/\(collection)/objects/\(object)/sightings", .object(body))
-            if json { printJSON(created) } else { print(created["id"]?.stringValue ?? "") }
+            let sighting = Components.Schemas.NewSighting(
+                count: count,
+                firstSeen: firstSeen,
+                lastSeen: lastSeen,
+                note: note,
+                tlp: tlp,
+                recipients: recipients
+            )
+            let created = try await connection.client().call {
+                try await $0.reportSighting(path: .init(collection: collection, object: object), body: .json(sighting)).created.body.json
+            }
+            if json { printAnswer(created) } else { print(created.id) }
         }
     }
 
@@ -197,13 +198,11 @@ struct TAXII: AsyncParsableCommand {
         @Flag(help: "Print JSON.") var json = false
 
         func run() async throws {
-            let created = try await connection.client().post(
-                "taxii/subscriptions",
-                [
-                    "url": .string(url), "account": .string(account), "token": .string(peerToken), "collection": .string(collection),
-                ]
-            )
-            if json { printJSON(created) } else { print(created["id"]?.stringValue ?? "") }
+            let subscription = Components.Schemas.NewTAXIISubscription(url: url, account: account, token: peerToken, collection: collection)
+            let created = try await connection.client().call {
+                try await $0.subscribeToTAXIICollection(body: .json(subscription)).created.body.json
+            }
+            if json { printAnswer(created) } else { print(created.id) }
         }
     }
 
@@ -213,11 +212,8 @@ struct TAXII: AsyncParsableCommand {
         @Flag(help: "Print JSON.") var json = false
 
         func run() async throws {
-            printRows(
-                try await connection.client().get("taxii/subscriptions"),
-                columns: ["id", "url", "cursor", "sightingsReturned", "lastError"],
-                json: json
-            )
+            let subscriptions = try await connection.client().call { try await $0.listTAXIISubscriptions().ok.body.json }
+            printRows(subscriptions, json: json) { [$0.id, $0.url, $0.cursor ?? "", String($0.sightingsReturned), $0.lastError ?? ""] }
         }
     }
 
@@ -227,14 +223,12 @@ struct TAXII: AsyncParsableCommand {
         @Flag(help: "Print JSON.") var json = false
 
         func run() async throws {
-            let exchange = try await connection.client().post("taxii/subscriptions/pull")
-            if json {
-                printJSON(exchange)
-            } else {
-                print(
-                    "\(exchange["stored"]?.integerValue ?? 0) objects stored, \(exchange["sightingsReturned"]?.integerValue ?? 0) sightings returned"
-                )
-            }
+            let exchange = try await connection.client().call { try await $0.pullTAXIISubscriptions().ok.body.json }
+            if json { printAnswer(exchange) } else { print("\(exchange.stored) objects stored, \(exchange.sightingsReturned) sightings returned") }
         }
     }
 }
+
+extension Components.Schemas.NewTAXIICollection.DefaultTLPPayload: ExpressibleByArgument {}
+extension Components.Schemas.NewTAXIIAccount.RelationPayload: ExpressibleByArgument {}
+extension Components.Schemas.NewSighting.TlpPayload: ExpressibleByArgument {}

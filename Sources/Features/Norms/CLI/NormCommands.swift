@@ -16,17 +16,16 @@ struct Norms: AsyncParsableCommand {
         @Flag(help: "Print JSON.") var json = false
 
         func run() async throws {
-            let norms = try await connection.client().get("norms")
-            if json { return printJSON(norms) }
-            let codes = (norms["norms"]?.arrayValue ?? []).compactMap { $0["code"]?.stringValue }
+            let norms = try await connection.client().call { try await $0.normsMatrix().ok.body.json }
+            if json { return printAnswer(norms) }
+            let codes = norms.norms.map(\.code)
             print((["participant"] + codes).joined(separator: "\t"))
-            for row in norms["matrix"]?.arrayValue ?? [] {
+            for row in norms.matrix {
                 let cells = codes.map { code -> String in
-                    guard let cell = row["norms"]?[code] else { return "" }
-                    let breaches = cell["allegedBreaches"]?.arrayValue?.count ?? 0
-                    return (cell["committed"] != nil ? "✓" : "") + (breaches > 0 ? "!\(breaches)" : "")
+                    guard let cell = row.norms.additionalProperties[code] else { return "" }
+                    return (cell.committed != nil ? "✓" : "") + (cell.allegedBreaches.isEmpty ? "" : "!\(cell.allegedBreaches.count)")
                 }
-                print(([row["participant"]?.stringValue ?? ""] + cells).joined(separator: "\t"))
+                print(([row.participant] + cells).joined(separator: "\t"))
             }
         }
     }

@@ -2,6 +2,8 @@ import ArgumentParser
 import EntenteProtocol
 import Foundation
 import Multilateral
+import NodeAPI
+import OpenAPIRuntime
 
 /// A command that writes one entry of the multilateral record through the node's API
 /// (`POST /api/v1/record`) and prints the new entry's id, or the entry as JSON.
@@ -15,11 +17,23 @@ extension RecordWrite {
     func run() async throws {
         let client = try connection.client()
         let (kind, space, body) = try await entry(client)
-        var request: [String: JSONValue] = ["kind": .string(kind.rawValue), "body": body]
-        if let space { request["space"] = .string(space) }
-        let written = try await client.post("record", .object(request))
-        if json { printJSON(written) } else { print(written["id"]?.stringValue ?? "") }
+        let written = try await client.write(kind, space: space, body: body)
+        if json { printAnswer(written) } else { print(written.id) }
     }
+}
+
+extension NodeAPIClient {
+    /// Writes one entry of the multilateral record; answers the entry as the node signed and stored it.
+    func write(_ kind: RecordKind, space: String? = nil, body: JSONValue) async throws -> Components.Schemas.RecordEntry {
+        guard let documented = Components.Schemas.NewRecordEntry.KindPayload(rawValue: kind.rawValue) else {
+            throw ExitError("the node's API document has no record entry kind \(kind.rawValue)")
+        }
+        let entry = Components.Schemas.NewRecordEntry(kind: documented, space: space, body: try OpenAPIObjectContainer(body))
+        return try await call { try await $0.writeRecordEntry(body: .json(entry)).created.body.json }
+    }
+
+    /// This node's participant id.
+    func nodeID() async throws -> String { try await call { try await $0.getNode().ok.body.json.id } }
 }
 
 /// `--text` given inline, or `@FILE` to read it from a file.
