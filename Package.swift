@@ -28,6 +28,7 @@ let features: [(name: String, layers: [Layer])] = [
     ("Intelligence", [.model, .storage, .node, .pages, .cli]),
     ("Directory", [.node, .pages, .cli]),
     ("Checks", [.storage, .node, .pages, .cli]),
+    ("TransparencyLog", [.model]),
 ]
 
 /// The modules every feature builds on, each in its own folder under Sources.
@@ -58,7 +59,7 @@ let package = Package(
     products: [
         .executable(name: "entente", targets: ["EntenteCLI"]),
         // The pure core as a library, for the fuzzing package in Fuzz/ (built with -sanitize=fuzzer).
-        .library(name: "EntenteCore", targets: ["CanonicalJSON", "EntenteProtocol", "Cases", "Multilateral", "Intelligence"]),
+        .library(name: "EntenteCore", targets: ["CanonicalJSON", "EntenteProtocol", "Cases", "Multilateral", "Intelligence", "TransparencyLog"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-crypto.git", "3.12.3"..<"5.0.0"),
@@ -115,6 +116,14 @@ let package = Package(
             path: "Sources",
             exclude: unused(by: slices(.model, of: multilateral)),
             sources: slices(.model, of: multilateral),
+            swiftSettings: strict
+        ),
+        .target(
+            name: "TransparencyLog",
+            dependencies: [crypto],
+            path: "Sources",
+            exclude: unused(by: slices(.model, of: ["TransparencyLog"])),
+            sources: slices(.model, of: ["TransparencyLog"]),
             swiftSettings: strict
         ),
         .target(
@@ -235,6 +244,7 @@ let package = Package(
         .testTarget(name: "HotlineTests", dependencies: ["Hotline", "EntenteProtocol"], swiftSettings: strict),
         .testTarget(name: "CasesTests", dependencies: ["Cases", "EntenteProtocol", crypto], swiftSettings: strict),
         .testTarget(name: "MultilateralTests", dependencies: ["Multilateral", "EntenteProtocol", "Hotline", crypto], swiftSettings: strict),
+        .testTarget(name: "TransparencyLogTests", dependencies: ["TransparencyLog", crypto], swiftSettings: strict),
         .testTarget(name: "IntelligenceTests", dependencies: ["Intelligence", "Cases", "EntenteProtocol", crypto], swiftSettings: strict),
         .testTarget(
             name: "StorageTests",

@@ -1,0 +1,159 @@
+import Crypto
+import Foundation
+import Testing
+
+@testable import TransparencyLog
+
+/// The shared evaluation data beside the project (`../shared/data`), or `ENTENTE_SHARED_DATA`.
+func sharedData(_ path: String) throws -> URL {
+    var folder = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+    if let given = ProcessInfo.processInfo.environment["ENTENTE_SHARED_DATA"] { return URL(fileURLWithPath: given).appendingPathComponent(path) }
+    while folder.path != "/" {
+        folder.deleteLastPathComponent()
+        let candidate = folder.appendingPathComponent("shared/data").appendingPathComponent(path)
+        if FileManager.default.fileExists(atPath: candidate.path) { return candidate }
+    }
+    throw CocoaError(.fileNoSuchFile, userInfo: [NSLocalizedDescriptionKey: "../shared/data/\(path) is missing: set ENTENTE_SHARED_DATA"])
+}
+
+@Suite("Merkle trees (RFC 9162)")
+struct MerkleTests {
+    struct InclusionVector: Decodable {
+        let leafIdx: UInt64
+        let treeSize: UInt64
+        let root: String?
+        let leafHash: String?
+        let proof: [String]?
+        let desc: String
+        let wantErr: Bool
+    }
+
+    struct ConsistencyVector: Decodable {
+        let size1: UInt64
+        let size2: UInt64
+        let root1: String?
+        let root2: String?
+        let proof: [String]?
+        let desc: String
+        let wantErr: Bool
+    }
+
+    /// A size or index from a vector; one beyond what this platform counts is none a tree can have.
+    static func size(_ value: UInt64) -> Int { Int(exactly: value) ?? -1 }
+
+    static func bytes(_ base64: String?) -> MerkleHash { base64.flatMap { Data(base64Encoded: $0) }.map(Array.init) ?? [] }
+
+    static func vectors<T: Decodable>(_ kind: String, as type: T.Type) throws -> [(String, T)] {
+        let folder = try sharedData("tlog/\(kind)")
+        let files = FileManager.default.enumerator(at: folder, includingPropertiesForKeys: nil)!.compactMap { $0 as? URL }
+            .filter { $0.pathExtension == "json" }.sorted { $0.path < $1.path }
+        return try files.map { file in
+            (String(file.path.dropFirst(folder.path.count + 1)), try JSONDecoder().decode(T.self, from: Data(contentsOf: file)))
+        }
+    }
+
+    @Test func theRFC6962ValuesHold() {
+        #expect(Merkle.emptyRoot.hex.hasPrefix("e3b0c442") && Merkle.emptyRoot.hex.hasSuffix("b855"))
+        #expect(Merkle.leafHash([UInt8]()).hex.hasPrefix("6e340b9c") && Merkle.leafHash([UInt8]()).hex.hasSuffix("a01d"))
+    }
+
+    /// transparency-dev/merkle's 98 inclusion vectors: every one agrees with this verifier.
+    @Test func inclusionVectors() throws {
+        let vectors = try Self.vectors("inclusion", as: InclusionVector.self)
+        #expect(vectors.count == 98)
+        var agreed = 0
+        for (name, vector) in vectors {
+            var refused = false
+            do {
+                try Merkle.verifyInclusion(
+                    leaf: Self.bytes(vector.leafHash),
+                    index: Self.size(vector.leafIdx),
+                    size: Self.size(vector.treeSize),
+                    proof: (vector.proof ?? []).map { Self.bytes($0) },
+                    root: Self.bytes(vector.root)
+                )
+            } catch { refused = true }
+            #expect(refused == vector.wantErr, "\(name): \(vector.desc)")
+            if refused == vector.wantErr { agreed += 1 }
+        }
+        print("inclusion vectors: \(agreed) of \(vectors.count) agree")
+    }
+
+    /// The 98 consistency vectors under the library's policy for the empty tree. This verifier differs from
+    /// the library in one place, by choice: a "root" that is not 32 bytes is malformed even between two trees
+    /// of the same size, where the library compares the two texts and accepts them.
+    @Test func consistencyVectors() throws {
+        let vectors = try Self.vectors("consistency", as: ConsistencyVector.self)
+        #expect(vectors.count == 98)
+        let malformedByChoice = ["additional/sizes-are-equal-one-and-proof-is-empty.json"]
+        var disagreements: [String] = []
+        for (name, vector) in vectors {
+            var refused = false
+            do {
+                try Merkle.verifyConsistency(
+                    oldSize: Self.size(vector.size1),
+                    newSize: Self.size(vector.size2),
+                    oldRoot: Self.bytes(vector.root1),
+                    newRoot: Self.bytes(vector.root2),
+                    proof: (vector.proof ?? []).map { Self.bytes($0) },
+                    emptyTree: .refused
+                )
+            } catch { refused = true }
+            if refused != vector.wantErr { disagreements.append(name) }
+        }
+        print("consistency vectors: \(vectors.count - disagreements.count) of \(vectors.count) agree; by choice: \(disagreements)")
+        #expect(disagreements == malformedByChoice)
+    }
+
+    /// The policy RFC 9162 leaves open, kept apart: a witness (C2SP tlog-witness) takes the empty tree as
+    /// consistent with every tree, by an empty proof; the library's policy refuses it.
+    @Test func theEmptyTreeIsConsistentWithEveryTreeOnlyUnderTheWitnessPolicy() throws {
+        let root = Merkle.root((0..<5).map { Merkle.leafHash([UInt8($0)]) }[...])
+        try Merkle.verifyConsistency(oldSize: 0, newSize: 5, oldRoot: Merkle.emptyRoot, newRoot: root, proof: [])
+        #expect(throws: ProofError.fromEmptyTree) {
+            try Merkle.verifyConsistency(oldSize: 0, newSize: 5, oldRoot: Merkle.emptyRoot, newRoot: root, proof: [], emptyTree: .refused)
+        }
+        #expect(throws: ProofError.unexpectedProof) {
+            try Merkle.verifyConsistency(oldSize: 0, newSize: 5, oldRoot: Merkle.emptyRoot, newRoot: root, proof: [root])
+        }
+        #expect(throws: ProofError.rootMismatch) {
+            try Merkle.verifyConsistency(oldSize: 0, newSize: 5, oldRoot: root, newRoot: root, proof: [])
+        }
+    }
+
+    /// Proofs made here verify, for every leaf and every earlier size of trees up to 33 leaves, and a proof
+    /// for one tree does not pass for a neighbour.
+    @Test func proofsMadeHereVerify() throws {
+        let leaves = (0..<33).map { Merkle.leafHash(Array("entry \($0)".utf8)) }
+        for size in 1...leaves.count {
+            let tree = leaves[..<size]
+            let root = Merkle.root(tree)
+            for index in 0..<size {
+                let proof = Merkle.inclusionProof(index, in: tree)
+                try Merkle.verifyInclusion(leaf: leaves[index], index: index, size: size, proof: proof, root: root)
+                #expect(throws: ProofError.self) {
+                    try Merkle.verifyInclusion(leaf: leaves[(index + 1) % 33], index: index, size: size, proof: proof, root: root)
+                }
+            }
+            for oldSize in 0...size {
+                let proof = Merkle.consistencyProof(from: oldSize, in: tree)
+                try Merkle.verifyConsistency(oldSize: oldSize, newSize: size, oldRoot: Merkle.root(leaves[..<oldSize]), newRoot: root, proof: proof)
+                if oldSize > 0, oldSize < size {
+                    #expect(throws: ProofError.self) {
+                        try Merkle.verifyConsistency(
+                            oldSize: oldSize,
+                            newSize: size,
+                            oldRoot: Merkle.root(leaves[1...oldSize]),
+                            newRoot: root,
+                            proof: proof
+                        )
+                    }
+                }
+            }
+        }
+    }
+}
+
+extension Array where Element == UInt8 {
+    var hex: String { map { String(format: "%02x", $0) }.joined() }
+}
