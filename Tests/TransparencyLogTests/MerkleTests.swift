@@ -157,3 +157,47 @@ struct MerkleTests {
 extension Array where Element == UInt8 {
     var hex: String { map { String(format: "%02x", $0) }.joined() }
 }
+
+@Suite("Signed notes (C2SP signed-note v1)")
+struct SignedNoteTests {
+    static let exampleKey = "example.com/foo+530d903a+AekyeRrm56hApGFkyQR4ZCbV54Id2LKaANYcrnKv3U2k"
+    static let example =
+        "This is an example message.\n\n— example.com/foo Uw2QOkn8srV1yJGh2VYRlL1Tnagv1YEq6TfXppzi2ONncAlTgK7Ztg1ERYNZXsYjOBH3mFXmRKuwHjG1Yu72IneyaQM=\n"
+
+    @Test func theSpecificationsExampleVerifies() throws {
+        let verifier = try NoteVerifier(parsing: Self.exampleKey)
+        #expect(verifier.description == Self.exampleKey)
+        let note = try SignedNote(parsing: Self.example)
+        #expect(note.text == "This is an example message.\n")
+        #expect(try note.verified(by: [verifier]) == [verifier])
+        #expect(note.serialized == Self.example)
+    }
+
+    /// A hostile relay: an altered text under a trusted key is a forgery; a signature by a key nobody trusts proves nothing.
+    @Test func anAlteredNoteIsRefusedAndAnUnknownKeyProvesNothing() throws {
+        let verifier = try NoteVerifier(parsing: Self.exampleKey)
+        let altered = try SignedNote(parsing: Self.example.replacingOccurrences(of: "example message", with: "exemplary message"))
+        #expect(throws: NoteError.badSignature("example.com/foo")) { try altered.verified(by: [verifier]) }
+        let stranger = try NoteSigner(name: "example.com/foo", key: .init())
+        let forged = try SignedNote(text: "This is an example message.\n").signed(by: stranger)
+        #expect(try forged.verified(by: [verifier]).isEmpty, "same name, another key: a different key ID, not a signature of the trusted key")
+        let mine = try NoteSigner(name: "entente.example/EST", key: .init())
+        let signed = try SignedNote(text: "EST\n3\nabc=\n").signed(by: mine)
+        #expect(try SignedNote(parsing: signed.serialized).verified(by: [mine.verifier]) == [mine.verifier])
+        #expect(try NoteVerifier(parsing: mine.verifier.description) == mine.verifier)
+    }
+
+    @Test func malformedNotesAndKeysAreRefused() {
+        for text in [
+            "no signatures\n", "text\n\n", "text\n\n— name\n", "text\n\n— name !!!\n", "text\n\n- name AAAAAAA=\n", "text\u{7}\n\n— a AAAAAAA=\n",
+        ] {
+            #expect(throws: NoteError.self, "\(text.debugDescription)") { try SignedNote(parsing: text) }
+        }
+        for key in [
+            "example.com/foo+530d903b+AekyeRrm56hApGFkyQR4ZCbV54Id2LKaANYcrnKv3U2k", "a b+530d903a+AekyeRrm56hApGFkyQR4ZCbV54Id2LKaANYcrnKv3U2k",
+            "x+y",
+        ] {
+            #expect(throws: NoteError.self, "\(key)") { try NoteVerifier(parsing: key) }
+        }
+    }
+}
