@@ -1,7 +1,7 @@
 import WebInterface
 
 /// The agreement forms, as posted: proposing one (`kind` agreement) or signing one (`agreement-signature`).
-struct AgreementForm: Decodable, PageModel {
+struct AgreementForm: RecordEntryForm {
     var kind: String?
     var agreement: String?
     var title: String?

@@ -47,7 +47,7 @@ struct AgreementsWebRoutes: WebPage {
                     && state.unsignedBy.contains(me)
             )
         }
-        let proposing = typed?.kind == RecordKind.agreement.rawValue ? typed : nil
+        let proposing = typed?.ifKind(.agreement)
         let page = AgreementsPage(
             agreements: agreements,
             hasAgreements: !agreements.isEmpty,

@@ -29,7 +29,7 @@ struct CharterForm: Decodable, PageModel {
 }
 
 /// Every form of a forum's page, as posted: `kind` says which.
-struct ForumEntryForm: Decodable, PageModel {
+struct ForumEntryForm: RecordEntryForm {
     var kind: String?
     var title: String?
     var category: String?

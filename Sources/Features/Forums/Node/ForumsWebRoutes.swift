@@ -151,11 +151,11 @@ struct ForumsWebRoutes: WebPage {
                 canAmend: isMember && open,
                 canCall: isChair && open,
                 vote: vote,
-                amendment: retried?.kind == RecordKind.amendment.rawValue ? retried : nil,
-                voteCall: retried?.kind == RecordKind.voteCall.rawValue ? retried : nil
+                amendment: retried?.ifKind(.amendment),
+                voteCall: retried?.ifKind(.voteCall)
             )
         }
-        let tabling = typed?.kind == RecordKind.proposal.rawValue ? typed : nil
+        let tabling = typed?.ifKind(.proposal)
         let page = ForumPage(
             forum: ForumPage.Forum(
                 id: forum.id,

@@ -4,10 +4,13 @@ import Hummingbird
 import Multilateral
 import WebInterface
 
-/// A page's forms that write public entries, as posted: `kind` says which entry.
-protocol PublicEntryForm: Decodable, PageModel {
+/// A page's forms that write record entries, as posted: `kind` says which entry.
+protocol RecordEntryForm: Decodable, PageModel {
     var kind: String? { get }
 }
+
+/// The forms of a page whose entries all go to the public record.
+protocol PublicEntryForm: RecordEntryForm {}
 
 extension WebPage {
     /// A page's form that writes one public entry: the body is read from the form by `body`; success returns
@@ -38,7 +41,7 @@ func commaSeparated(_ text: String?) -> [String] {
     (text ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
 }
 
-extension PublicEntryForm {
+extension RecordEntryForm {
     /// The form as typed, if it is the one of `kind` that was refused: only that form on the page opens again with it.
     func ifKind(_ kind: RecordKind) -> Self? { self.kind == kind.rawValue ? self : nil }
 }
