@@ -161,10 +161,6 @@ struct MerkleTests {
     }
 }
 
-extension Array where Element == UInt8 {
-    var hex: String { map { String(format: "%02x", $0) }.joined() }
-}
-
 @Suite("Signed notes (C2SP signed-note v1)")
 struct SignedNoteTests {
     static let exampleKey = "example.com/foo+530d903a+AekyeRrm56hApGFkyQR4ZCbV54Id2LKaANYcrnKv3U2k"

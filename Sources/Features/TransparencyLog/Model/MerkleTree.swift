@@ -42,29 +42,65 @@ public enum Merkle {
     /// PATH(m, D[n]): the inclusion proof of leaf `index` in the tree over `leaves`.
     public static func inclusionProof(_ index: Int, in leaves: ArraySlice<MerkleHash>) -> [MerkleHash] {
         precondition(leaves.indices.contains(leaves.startIndex + index), "leaf \(index) is not in a tree of \(leaves.count)")
-        guard leaves.count > 1 else { return [] }
-        let k = largestPowerOfTwo(below: leaves.count)
-        let split = leaves.startIndex + k
-        return index < k
-            ? inclusionProof(index, in: leaves[..<split]) + [root(leaves[split...])]
-            : inclusionProof(index - k, in: leaves[split...]) + [root(leaves[..<split])]
+        return inclusionRanges(index, size: leaves.count).map { root(leaves[leaves.startIndex + $0.lowerBound..<leaves.startIndex + $0.upperBound]) }
     }
 
     /// PROOF(m, D[n]): the consistency proof from the tree over the first `oldSize` leaves to the tree over all of them.
     public static func consistencyProof(from oldSize: Int, in leaves: ArraySlice<MerkleHash>) -> [MerkleHash] {
         precondition((0...leaves.count).contains(oldSize), "a tree of \(leaves.count) has no earlier size \(oldSize)")
-        guard oldSize > 0, oldSize < leaves.count else { return [] }
-        return subproof(oldSize, leaves, wholeOldTree: true)
+        return consistencyRanges(from: oldSize, to: leaves.count).map {
+            root(leaves[leaves.startIndex + $0.lowerBound..<leaves.startIndex + $0.upperBound])
+        }
     }
 
-    private static func subproof(_ m: Int, _ leaves: ArraySlice<MerkleHash>, wholeOldTree: Bool) -> [MerkleHash] {
-        let n = leaves.count
-        if m == n { return wholeOldTree ? [] : [root(leaves)] }
-        let k = largestPowerOfTwo(below: n)
-        let split = leaves.startIndex + k
-        return m <= k
-            ? subproof(m, leaves[..<split], wholeOldTree: wholeOldTree) + [root(leaves[split...])]
-            : subproof(m - k, leaves[split...], wholeOldTree: false) + [root(leaves[..<split])]
+    /// The ranges of leaves whose roots, in order, make PATH(index, D[size]): a proof is these roots, wherever
+    /// they come from (leaves in memory, or a log's tiles).
+    public static func inclusionRanges(_ index: Int, size: Int) -> [Range<Int>] {
+        func path(_ m: Int, _ leaves: Range<Int>) -> [Range<Int>] {
+            guard leaves.count > 1 else { return [] }
+            let split = leaves.lowerBound + largestPowerOfTwo(below: leaves.count)
+            return m < split
+                ? path(m, leaves.lowerBound..<split) + [split..<leaves.upperBound]
+                : path(m, split..<leaves.upperBound) + [leaves.lowerBound..<split]
+        }
+        precondition((0..<size).contains(index), "leaf \(index) is not in a tree of \(size)")
+        return path(index, 0..<size)
+    }
+
+    /// The ranges of leaves whose roots, in order, make PROOF(oldSize, D[newSize]).
+    public static func consistencyRanges(from oldSize: Int, to newSize: Int) -> [Range<Int>] {
+        func subproof(_ m: Int, _ leaves: Range<Int>, wholeOldTree: Bool) -> [Range<Int>] {
+            if m == leaves.count { return wholeOldTree ? [] : [leaves] }
+            let split = leaves.lowerBound + largestPowerOfTwo(below: leaves.count)
+            return m <= split - leaves.lowerBound
+                ? subproof(m, leaves.lowerBound..<split, wholeOldTree: wholeOldTree) + [split..<leaves.upperBound]
+                : subproof(m - (split - leaves.lowerBound), split..<leaves.upperBound, wholeOldTree: false) + [leaves.lowerBound..<split]
+        }
+        precondition((0...newSize).contains(oldSize), "a tree of \(newSize) has no earlier size \(oldSize)")
+        guard oldSize > 0, oldSize < newSize else { return [] }
+        return subproof(oldSize, 0..<newSize, wholeOldTree: true)
+    }
+
+    /// The whole subtrees whose hashes make the root of `leaves`, left to right: one per bit of its size,
+    /// largest first. Every range a proof names starts where a subtree of its size may (RFC 9162's splits), so
+    /// each part is a subtree a log stores.
+    public static func subtrees(of leaves: Range<Int>) -> [Subtree] {
+        var parts: [Subtree] = []
+        var start = leaves.lowerBound
+        while start < leaves.upperBound {
+            let level = Int.bitWidth - 1 - (leaves.upperBound - start).leadingZeroBitCount
+            precondition(start % (1 << level) == 0, "\(leaves) does not start on a subtree")
+            parts.append(Subtree(level: level, index: start >> level))
+            start += 1 << level
+        }
+        return parts
+    }
+
+    /// The root of a range from the hashes of its `subtrees`, in their order.
+    public static func root(ofSubtreeHashes hashes: [MerkleHash]) -> MerkleHash {
+        guard var hash = hashes.last else { return emptyRoot }
+        for left in hashes.dropLast().reversed() { hash = nodeHash(left, hash) }
+        return hash
     }
 
     /// The largest power of two smaller than `n` (n > 1).
@@ -72,6 +108,19 @@ public enum Merkle {
         precondition(n > 1)
         return 1 << (Int.bitWidth - 1 - (n - 1).leadingZeroBitCount)
     }
+}
+
+/// A whole subtree of the log: the `2^level` leaves from `index << level`.
+public struct Subtree: Hashable, Sendable {
+    public let level: Int
+    public let index: Int
+
+    public init(level: Int, index: Int) {
+        self.level = level
+        self.index = index
+    }
+
+    public var leaves: Range<Int> { (index << level)..<((index + 1) << level) }
 }
 
 /// Why a proof does not prove what it claims.
@@ -170,14 +219,29 @@ extension Merkle {
         guard !proof.isEmpty else { throw .emptyProof }
         // An old tree that is a whole subtree is its own first node.
         let path = oldSize & (oldSize - 1) == 0 ? [oldRoot] + proof : proof
+        let (oldHash, newHash) = try roots(ofConsistencyPath: path, oldSize: oldSize, newSize: newSize)
+        guard oldHash == oldRoot, newHash == newRoot else { throw .rootMismatch }
+    }
+
+    /// The two roots a consistency path leads to (RFC 9162 §2.1.4.2, steps 3 to 7): the path is the proof,
+    /// preceded by the old tree's root when the old tree is a whole subtree. A path that leads to one
+    /// signed new root and to another old root than the one signed proves the log forked.
+    public static func roots(
+        ofConsistencyPath path: [MerkleHash],
+        oldSize: Int,
+        newSize: Int
+    ) throws(ProofError) -> (old: MerkleHash, new: MerkleHash) {
+        guard oldSize > 0, oldSize < newSize else { throw .shrinkingTree(from: oldSize, to: newSize) }
+        try checkHashes(path)
+        guard let first = path.first else { throw .emptyProof }
         var fn = oldSize - 1
         var sn = newSize - 1
         while fn & 1 == 1 {
             fn >>= 1
             sn >>= 1
         }
-        var oldHash = path[0]
-        var newHash = path[0]
+        var oldHash = first
+        var newHash = first
         for sibling in path.dropFirst() {
             guard sn != 0 else { throw .proofTooLong }
             if fn & 1 == 1 || fn == sn {
@@ -193,7 +257,8 @@ extension Merkle {
             fn >>= 1
             sn >>= 1
         }
-        guard sn == 0, oldHash == oldRoot, newHash == newRoot else { throw .rootMismatch }
+        guard sn == 0 else { throw .rootMismatch }
+        return (oldHash, newHash)
     }
 
     private static func checkHashes(_ hashes: [MerkleHash]) throws(ProofError) {

@@ -9,6 +9,35 @@ public struct SignedNote: Sendable, Equatable {
         public let name: String
         public let keyID: UInt32
         public let bytes: [UInt8]
+
+        public init(name: String, keyID: UInt32, bytes: [UInt8]) {
+            self.name = name
+            self.keyID = keyID
+            self.bytes = bytes
+        }
+
+        /// `— <name> <base64(key ID ‖ signature)>` and a newline.
+        public var line: String {
+            "— \(name) \(Data(withUnsafeBytes(of: keyID.bigEndian, Array.init) + bytes).base64EncodedString())\n"
+        }
+
+        /// Signature lines as a witness returns them (tlog-witness): each `— NAME BASE64` and a newline.
+        public static func parseLines(_ text: String) throws(NoteError) -> [Signature] {
+            guard text.hasSuffix("\n") else { throw .malformed("signature lines end in a newline") }
+            return try text.dropLast().split(separator: "\n", omittingEmptySubsequences: false).map { line throws(NoteError) in
+                try Signature(line: line)
+            }
+        }
+
+        init(line: Substring) throws(NoteError) {
+            guard line.hasPrefix("— ") else { throw .malformed("a signature line starts with an em dash and a space") }
+            let parts = line.dropFirst(2).split(separator: " ", omittingEmptySubsequences: false)
+            guard parts.count == 2, KeyName.isValid(parts[0]), let decoded = Data(base64Encoded: String(parts[1])), decoded.count > 4 else {
+                throw .malformed("a signature line is “— NAME BASE64”")
+            }
+            let keyID = decoded.prefix(4).reduce(UInt32(0)) { $0 << 8 | UInt32($1) }
+            self.init(name: String(parts[0]), keyID: keyID, bytes: Array(decoded.dropFirst(4)))
+        }
     }
 
     /// The signed text, its final newline included.
@@ -27,9 +56,7 @@ public struct SignedNote: Sendable, Equatable {
 
     /// The note as it travels.
     public var serialized: String {
-        text + "\n"
-            + signatures.map { "— \($0.name) \(Data(withUnsafeBytes(of: $0.keyID.bigEndian, Array.init) + $0.bytes).base64EncodedString())\n" }
-            .joined()
+        text + "\n" + signatures.map(\.line).joined()
     }
 
     public init(parsing note: String) throws(NoteError) {
@@ -41,16 +68,7 @@ public struct SignedNote: Sendable, Equatable {
         let text = String(note[..<split.lowerBound]) + "\n"
         let block = note[split.upperBound...]
         guard block.hasSuffix("\n") else { throw .malformed("the last signature line does not end in a newline") }
-        var signatures: [Signature] = []
-        for line in block.dropLast().split(separator: "\n", omittingEmptySubsequences: false) {
-            guard line.hasPrefix("— ") else { throw .malformed("a signature line starts with an em dash and a space") }
-            let parts = line.dropFirst(2).split(separator: " ", omittingEmptySubsequences: false)
-            guard parts.count == 2, KeyName.isValid(parts[0]), let decoded = Data(base64Encoded: String(parts[1])), decoded.count > 4 else {
-                throw .malformed("a signature line is “— NAME BASE64”")
-            }
-            let keyID = decoded.prefix(4).reduce(UInt32(0)) { $0 << 8 | UInt32($1) }
-            signatures.append(Signature(name: String(parts[0]), keyID: keyID, bytes: Array(decoded.dropFirst(4))))
-        }
+        let signatures = try Signature.parseLines(String(block))
         guard !signatures.isEmpty else { throw .malformed("a signed note has at least one signature") }
         guard signatures.count <= Self.maximumSignatures else { throw .malformed("more than \(Self.maximumSignatures) signatures") }
         self.init(text: text, signatures: signatures)
@@ -144,12 +162,15 @@ public enum NoteError: Error, Equatable, CustomStringConvertible {
     case malformed(String)
     /// A key the verifier trusts signed something else than this text.
     case badSignature(String)
+    /// The note carries no signature by the key it needs.
+    case unsigned(String)
 
     public var description: String {
         switch self {
         case .tooLarge: "a signed note is at most \(SignedNote.maximumSize) bytes"
         case .malformed(let reason): "not a signed note: \(reason)"
         case .badSignature(let name): "the signature by \(name) does not verify: the note was altered or forged"
+        case .unsigned(let name): "the note is not signed by \(name)"
         }
     }
 }
