@@ -28,7 +28,7 @@ let features: [(name: String, layers: [Layer])] = [
     ("Intelligence", [.model, .storage, .node, .pages, .cli]),
     ("Directory", [.node, .pages, .cli]),
     ("Checks", [.storage, .node, .pages, .cli]),
-    ("TransparencyLog", [.model]),
+    ("TransparencyLog", [.model, .storage, .node]),
 ]
 
 /// The modules every feature builds on, each in its own folder under Sources.
@@ -139,7 +139,7 @@ let package = Package(
         .target(
             name: "Storage",
             dependencies: [
-                "EntenteProtocol", "Hotline", "Cases", "Multilateral", "Intelligence",
+                "EntenteProtocol", "Hotline", "Cases", "Multilateral", "Intelligence", "TransparencyLog",
                 sqlKit,
                 .product(name: "SQLiteKit", package: "sqlite-kit"),
                 .product(name: "SQLiteNIO", package: "sqlite-nio"),
@@ -186,7 +186,8 @@ let package = Package(
         .target(
             name: "Node",
             dependencies: [
-                "EntenteProtocol", "Hotline", "Cases", "Multilateral", "Intelligence", "Storage", "Federation", "WebInterface",
+                "EntenteProtocol", "Hotline", "Cases", "Multilateral", "Intelligence", "TransparencyLog", "Storage", "Federation",
+                "WebInterface",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
@@ -249,7 +250,8 @@ let package = Package(
         .testTarget(
             name: "StorageTests",
             dependencies: [
-                "Storage", "Node", "TestSupport", "EntenteProtocol", "Hotline", "Cases", "Multilateral", "Intelligence", sqlKit,
+                "Storage", "Node", "TestSupport", "EntenteProtocol", "Hotline", "Cases", "Multilateral", "Intelligence", "TransparencyLog",
+                sqlKit, crypto,
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict
@@ -257,7 +259,8 @@ let package = Package(
         .testTarget(
             name: "NodeTests",
             dependencies: [
-                "Node", "EntenteProtocol", "Hotline", "Cases", "Multilateral", "Intelligence", "Storage", "Federation", "TestSupport", crypto, sqlKit,
+                "Node", "EntenteProtocol", "Hotline", "Cases", "Multilateral", "Intelligence", "TransparencyLog", "Storage", "Federation",
+                "TestSupport", crypto, sqlKit,
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

@@ -9,7 +9,7 @@ import NIOSSL
 public struct PeerClient: Sendable {
     public static let federationPath = "/federation/v1/envelopes"
     public static let descriptorPath = "/.well-known/entente"
-    static let maximumResponse = 256 * 1024
+    public static let maximumResponse = 256 * 1024
 
     let http: HTTPClient
     let timeout: TimeAmount
@@ -101,7 +101,35 @@ public struct PeerClient: Sendable {
         return json
     }
 
-    static func join(_ base: String, _ path: String) -> String {
+    /// A plain exchange with a peer for protocols that are not JSON (the transparency log's C2SP endpoints):
+    /// the status, the content type and at most `limit` bytes of the body, whatever the status.
+    public func exchange(
+        url: String,
+        method: HTTPMethod = .GET,
+        body: String? = nil,
+        limit: Int = maximumResponse
+    ) async throws -> (status: Int, contentType: String?, body: [UInt8]) {
+        var request = HTTPClientRequest(url: url)
+        request.method = method
+        if let body {
+            request.headers.add(name: "Content-Type", value: "text/plain; charset=utf-8")
+            request.body = .bytes(ByteBuffer(string: body))
+        }
+        let response: HTTPClientResponse
+        do {
+            response = try await http.execute(request, timeout: timeout)
+        } catch {
+            throw Failure.unreachable("\(error)")
+        }
+        do {
+            let bytes = try await response.body.collect(upTo: limit)
+            return (Int(response.status.code), response.headers.first(name: "Content-Type"), Array(bytes.readableBytesView))
+        } catch {
+            throw Failure.invalidResponse("body larger than \(limit) bytes or cut off")
+        }
+    }
+
+    public static func join(_ base: String, _ path: String) -> String {
         base.hasSuffix("/") ? String(base.dropLast()) + path : base + path
     }
 }

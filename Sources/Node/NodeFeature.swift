@@ -78,6 +78,7 @@ struct FeatureContext: Sendable {
     let records: RecordService
     let intelligence: IntelligenceService
     let subscriptions: SubscriptionService
+    let transparencyLog: TransparencyLogService
     let site: Site
     let options: NodeServer.Options
     let operatorToken: String

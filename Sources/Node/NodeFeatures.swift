@@ -16,6 +16,7 @@ public enum NodeFeatures {
         IntelligenceFeature.self,
         DirectoryFeature.self,
         ChecksFeature.self,
+        TransparencyLogFeature.self,
     ]
 
     static var navigation: [NavigationEntry] { all.flatMap { $0.navigation } }

@@ -61,6 +61,9 @@ public final class NodeServer: Sendable {
         public var speaking = SpeakingPolicy.standard
         /// How often due drill injects are looked for; also their worst-case lateness.
         public var drillCheckInterval: Duration = .seconds(1)
+        /// How often the transparency log integrates what was appended, signs a checkpoint and asks its
+        /// witnesses to cosign it.
+        public var logInterval: Duration = .seconds(1)
 
         public init() {}
     }
@@ -75,6 +78,7 @@ public final class NodeServer: Sendable {
     public let records: RecordService
     public let intelligence: IntelligenceService
     public let subscriptions: SubscriptionService
+    public let transparencyLog: TransparencyLogService
     public let metrics: NodeMetrics
     let options: Options
     let logger: Logger
@@ -130,6 +134,7 @@ public final class NodeServer: Sendable {
         records = RecordService(identity: identity, store: store, peers: peers, outbox: outbox, speaking: options.speaking)
         intelligence = IntelligenceService(identity: identity, store: store)
         subscriptions = SubscriptionService(intelligence: intelligence, http: httpClient)
+        transparencyLog = TransparencyLogService(identity: identity, store: store, peers: peers, client: client, logger: logger)
     }
 
     /// The node's features, built over its shared parts.
@@ -144,6 +149,7 @@ public final class NodeServer: Sendable {
             records: records,
             intelligence: intelligence,
             subscriptions: subscriptions,
+            transparencyLog: transparencyLog,
             site: site,
             options: options,
             operatorToken: operatorToken,

@@ -5,6 +5,7 @@ import Hotline
 import Logging
 import Multilateral
 import SQLKit
+import TransparencyLog
 
 /// Everything a node keeps, behind one API, on SQLite or PostgreSQL.
 ///
@@ -83,12 +84,16 @@ public struct NodeStore: Sendable {
             pinnedAt: Milliseconds(peer.pinnedAt),
             updatedAt: Milliseconds(peer.updatedAt)
         )
-        try await sql.insert(into: "peers").model(row, with: .columns)
-            .onConflict(with: ["id"]) { update in
-                update.set(excludedValueOf: "name").set(excludedValueOf: "kind").set(excludedValueOf: "endpoint")
-                    .set(excludedValueOf: "fingerprint").set(excludedValueOf: "descriptor").set(excludedValueOf: "updated_at")
-            }
-            .run()
+        // Every descriptor version a peer is pinned or updated with is a document accepted here, so it is logged.
+        try await database.transaction { db in
+            try await db.insert(into: "peers").model(row, with: .columns)
+                .onConflict(with: ["id"]) { update in
+                    update.set(excludedValueOf: "name").set(excludedValueOf: "kind").set(excludedValueOf: "endpoint")
+                        .set(excludedValueOf: "fingerprint").set(excludedValueOf: "descriptor").set(excludedValueOf: "updated_at")
+                }
+                .run()
+            try await Self.appendToLog([LogEntry(kind: .descriptor, document: Array(row.descriptor.utf8))], now: peer.updatedAt, into: db)
+        }
     }
 
     public func peers() async throws -> [PeerRecord] {
@@ -260,6 +265,7 @@ public struct NodeStore: Sendable {
             ON CONFLICT (peer_id) DO UPDATE SET bytes = peer_usage.bytes + excluded.bytes, envelopes = peer_usage.envelopes + 1
             """
         )
+        try await appendToLog([LogEntry(kind: .envelope, document: Array(row.wire.utf8))], now: now, into: db)
         return nil
     }
 
@@ -269,17 +275,29 @@ public struct NodeStore: Sendable {
     }
 
     /// Inserts a signed document as `row` into `table` (keyed by `id`, with a `document` column) unless it is
-    /// already held. `false` for a byte-identical copy; the same id with other bytes is refused.
-    static func insertSignedDocumentOnce(_ row: some SignedDocumentRow, into table: String, db: any SQLDatabase) async throws -> Bool {
+    /// already held, and appends it to the log as `kind`. `false` for a byte-identical copy; the same id with
+    /// other bytes is refused.
+    static func insertSignedDocumentOnce(
+        _ row: some SignedDocumentRow,
+        into table: String,
+        loggedAs kind: LogEntry.Kind,
+        now: Date,
+        db: any SQLDatabase
+    ) async throws -> Bool {
         let inserted = try await db.insert(into: table).model(row, with: .columns).ignoringConflicts(with: ["id"]).returning("id").first()
-        guard inserted == nil else { return true }
+        guard inserted == nil else {
+            try await appendToLog([LogEntry(kind: kind, document: Array(row.document.utf8))], now: now, into: db)
+            return true
+        }
         let held = try await db.value("SELECT document FROM \(ident: table) WHERE id = \(bind: row.id)", as: String.self)
         guard held == row.document else { throw ProtocolError.idConflict("document \(row.id) is already held with other content") }
         return false
     }
 
     static func insertEnvelope(_ envelope: Envelope, direction: Direction, now: Date, into db: any SQLDatabase) async throws {
-        try await db.insert(into: "envelopes", EnvelopeRow(envelope, direction: direction, now: now))
+        let row = EnvelopeRow(envelope, direction: direction, now: now)
+        try await db.insert(into: "envelopes", row)
+        try await appendToLog([LogEntry(kind: .envelope, document: Array(row.wire.utf8))], now: now, into: db)
     }
 
     public func envelopeCount() async throws -> Int64 {

@@ -48,7 +48,7 @@ extension NodeStore {
                 storedAt: Milliseconds(now),
                 document: event.document.canonicalString
             )
-            if try await insertSignedDocumentOnce(row, into: "case_events", db: db) { inserted += 1 }
+            if try await insertSignedDocumentOnce(row, into: "case_events", loggedAs: .caseEvent, now: now, db: db) { inserted += 1 }
         }
         return inserted
     }

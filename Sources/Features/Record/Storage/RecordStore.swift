@@ -47,7 +47,7 @@ extension NodeStore {
                 storedAt: Milliseconds(now),
                 document: entry.document.canonicalString
             )
-            _ = try await insertSignedDocumentOnce(row, into: "record_entries", db: db)
+            _ = try await insertSignedDocumentOnce(row, into: "record_entries", loggedAs: .recordEntry, now: now, db: db)
         }
     }
 

@@ -90,6 +90,14 @@ public struct SignedCheckpoint: Sendable, Equatable {
     }
 
     public var serialized: String { note.serialized }
+
+    /// The checkpoint with the log's own signatures only (those under its origin's name): what a log sends a witness.
+    public var withoutCosignatures: SignedCheckpoint {
+        SignedCheckpoint(
+            checkpoint: checkpoint,
+            note: SignedNote(text: note.text, signatures: note.signatures.filter { $0.name == checkpoint.origin })
+        )
+    }
 }
 
 /// A witness's Ed25519 cosigning key (C2SP tlog-cosignature v1): a name and a public key, with a key ID

@@ -21,8 +21,10 @@ public struct SignedNote: Sendable, Equatable {
             "— \(name) \(Data(withUnsafeBytes(of: keyID.bigEndian, Array.init) + bytes).base64EncodedString())\n"
         }
 
-        /// Signature lines as a witness returns them (tlog-witness): each `— NAME BASE64` and a newline.
+        /// Signature lines as a witness returns them (tlog-witness): each `— NAME BASE64` and a newline; none
+        /// in an empty text.
         public static func parseLines(_ text: String) throws(NoteError) -> [Signature] {
+            guard !text.isEmpty else { return [] }
             guard text.hasSuffix("\n") else { throw .malformed("signature lines end in a newline") }
             return try text.dropLast().split(separator: "\n", omittingEmptySubsequences: false).map { line throws(NoteError) in
                 try Signature(line: line)

@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 
 /// A C2SP tlog-witness `add-checkpoint` request: the size the log believes the witness last cosigned, a
@@ -146,6 +147,39 @@ public struct EquivocationProof: Sendable, Equatable {
 
     public var origin: String { first.checkpoint.origin }
 
+    /// Names the fork whichever way round its two checkpoints are given: SHA-256 of their texts, sorted.
+    public var id: String {
+        Array(SHA256.hash(data: Data([first.checkpoint.text, second.checkpoint.text].sorted().joined().utf8))).hex
+    }
+
+    /// The proof as it is kept and gossiped: a JSON object with both checkpoints as signed notes and the path.
+    public var json: String {
+        let document = Document(first: first.serialized, second: second.serialized, path: path.map { Data($0).base64EncodedString() })
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return String(decoding: (try? encoder.encode(document)) ?? Data(), as: UTF8.self)
+    }
+
+    public init(json: String) throws(EquivocationError) {
+        guard json.utf8.count <= 3 * SignedNote.maximumSize / 2,
+            let document = try? JSONDecoder().decode(Document.self, from: Data(json.utf8)),
+            document.path.count <= AddCheckpointRequest.maximumProofLines + 1,
+            let first = try? SignedCheckpoint(parsing: document.first), let second = try? SignedCheckpoint(parsing: document.second)
+        else { throw .malformed }
+        var path: [MerkleHash] = []
+        for line in document.path {
+            guard let hash = Data(base64Encoded: line), hash.count == Merkle.hashSize else { throw .malformed }
+            path.append(Array(hash))
+        }
+        self.init(first: first, second: second, path: path)
+    }
+
+    private struct Document: Codable {
+        let first: String
+        let second: String
+        let path: [String]
+    }
+
     public var summary: String {
         "\(origin) signed \(first.checkpoint.size) entries with root \(Data(first.checkpoint.root).base64EncodedString()) "
             + "and \(second.checkpoint.size) with root \(Data(second.checkpoint.root).base64EncodedString()), which cannot both be true"
@@ -178,6 +212,7 @@ public struct EquivocationProof: Sendable, Equatable {
 }
 
 public enum EquivocationError: Error, Equatable, CustomStringConvertible {
+    case malformed
     case differentLogs
     case notSigned(String)
     case consistent
@@ -185,6 +220,7 @@ public enum EquivocationError: Error, Equatable, CustomStringConvertible {
 
     public var description: String {
         switch self {
+        case .malformed: "not a proof of equivocation: a JSON object with two signed checkpoints, first and second, and a path of base64 hashes"
         case .differentLogs: "the two checkpoints are of different logs"
         case .notSigned(let reason): "a checkpoint is not the log's: \(reason)"
         case .consistent: "the two checkpoints are consistent: no equivocation"

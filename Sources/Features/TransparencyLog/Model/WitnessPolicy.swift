@@ -14,6 +14,12 @@ public struct WitnessPolicy: Sendable, Equatable {
         public let name: String
         public let key: CosignerKey
         public let url: String?
+
+        public init(name: String, key: CosignerKey, url: String? = nil) {
+            self.name = name
+            self.key = key
+            self.url = url
+        }
     }
 
     /// A group is witnessed when at least `threshold` of its members are.

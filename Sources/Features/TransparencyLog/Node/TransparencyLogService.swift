@@ -1,0 +1,195 @@
+import EntenteProtocol
+import Federation
+import Foundation
+import Logging
+import Storage
+import TransparencyLog
+
+/// This node's transparency log, and its part as a witness of its peers' logs.
+///
+/// Entries are appended by the store with their documents. Here they are integrated in batches into
+/// tiles and a signed checkpoint, and each new checkpoint is sent to every pinned peer, each a witness
+/// (C2SP tlog-witness), for its cosignature. As a witness, the node cosigns a peer's checkpoint only if it
+/// extends the last one it cosigned for that peer, and keeps any fork as a proof of equivocation.
+public struct TransparencyLogService: Sendable {
+    public let identity: LocalIdentity
+    let store: NodeStore
+    let peers: PeerDirectory
+    let client: PeerClient
+    let logger: Logger
+    /// The longest a witness that keeps failing is left before the next attempt; the wait doubles from
+    /// half a second with each failure, so a peer that was starting or not yet pinned is soon asked again.
+    let witnessRetry: TimeInterval
+    /// One integration at a time: batches follow each other.
+    private let integration = AsyncLock()
+
+    public init(identity: LocalIdentity, store: NodeStore, peers: PeerDirectory, client: PeerClient, logger: Logger, witnessRetry: TimeInterval = 60)
+    {
+        self.identity = identity
+        self.store = store
+        self.peers = peers
+        self.client = client
+        self.logger = logger
+        self.witnessRetry = witnessRetry
+    }
+
+    /// A node's log is named by its participant id: `entente/EST`, the name of its log key too.
+    public static func origin(of participant: ParticipantID) -> String { "entente/\(participant)" }
+
+    /// The name a node cosigns its peers' checkpoints under.
+    public static func witnessName(of participant: ParticipantID) -> String { "entente/\(participant)/witness" }
+
+    /// The participant whose log `origin` names, if it is one.
+    public static func participant(ofOrigin origin: String) -> ParticipantID? {
+        origin.hasPrefix("entente/") ? ParticipantID(String(origin.dropFirst("entente/".count))) : nil
+    }
+
+    /// A node signs its checkpoints with its signing key: the key its peers pinned, so trust in a log
+    /// comes from the verifier's own pins.
+    public static func logKey(of descriptor: NodeDescriptor) -> NoteVerifier {
+        // A participant id is a valid key name (no spaces, no "+"), so this cannot fail.
+        try! NoteVerifier(name: origin(of: descriptor.id), key: descriptor.keys.signing)
+    }
+
+    /// The same key cosigns, under the cosignature's own algorithm byte and message prefix.
+    public static func witnessKey(of descriptor: NodeDescriptor) -> CosignerKey {
+        try! CosignerKey(name: witnessName(of: descriptor.id), key: descriptor.keys.signing)
+    }
+
+    var signer: NoteSigner { try! NoteSigner(name: Self.origin(of: identity.id), key: identity.keys.signing) }
+    var cosigner: Cosigner { try! Cosigner(name: Self.witnessName(of: identity.id), key: identity.keys.signing) }
+
+    /// The policy this node checks `participant`'s checkpoints by, from its own pins alone: that log's
+    /// pinned key, every other participant it knows (itself included) as a witness, and a quorum of
+    /// `quorum` of them (by default a majority, so that two quorums always share a witness and a log cannot
+    /// show two histories each with a quorum). Nil for a participant this node has not pinned.
+    public func policy(for participant: ParticipantID, quorum: Int? = nil) async -> WitnessPolicy? {
+        var known = [identity.id: identity.descriptor]
+        for peer in await peers.all() { known[peer.record.id] = peer.descriptor }
+        guard let log = known.removeValue(forKey: participant) else { return nil }
+        let witnesses = known.values.sorted { $0.id < $1.id }.map {
+            WitnessPolicy.Witness(name: $0.id.rawValue, key: Self.witnessKey(of: $0), url: $0.endpoint)
+        }
+        return .threshold(quorum ?? (witnesses.count / 2 + 1), of: witnesses, log: Self.logKey(of: log))
+    }
+
+    // MARK: The log
+
+    /// Appends, once, the documents held from before the log, and this node's descriptor and key rotation
+    /// when their version is new (a descriptor is signed afresh at every start, so its version, not its
+    /// bytes, says whether it is new).
+    public func prepare(now: Date) async throws {
+        try await store.appendHeldDocumentsToLog()
+        var entries = [LogEntry(kind: .descriptor, document: Array(try identity.signedDescriptor().canonicalBytes))]
+        if let rotation = identity.rotation { entries.append(LogEntry(kind: .keyRotation, document: Array(rotation.json.canonicalBytes))) }
+        try await store.appendOwnDescriptorToLog(entries, sequence: identity.descriptorSequence, now: now)
+    }
+
+    /// Integrates what is pending, a batch at a time, and returns the newest checkpoint signed, if any.
+    @discardableResult
+    public func integrate(now: Date) async throws -> SignedCheckpoint? {
+        try await integration.withLock {
+            var newest: SignedCheckpoint?
+            while let checkpoint = try await store.integrateLog(signer: signer, now: now) {
+                newest = checkpoint
+                guard try await store.pendingLogEntries() > 0 else { break }
+            }
+            return newest
+        }
+    }
+
+    /// Sends the latest checkpoint to every pinned peer that has not cosigned it (a peer that failed waits
+    /// its turn: `witnessRetry`), all at once.
+    public func gatherCosignatures(now: Date) async throws {
+        guard let latest = try await store.latestCheckpoint(), latest.checkpoint.size > 0 else { return }
+        let known = Dictionary(uniqueKeysWithValues: try await store.cosigners().map { ($0.witness, $0) })
+        let due = await peers.all().filter { peer in
+            guard let status = known[peer.record.id.rawValue] else { return true }
+            if status.size >= latest.checkpoint.size && status.lastError == nil { return false }
+            guard status.lastError != nil, let attempted = status.attemptedAt else { return true }
+            return now.timeIntervalSince(attempted) >= min(witnessRetry, 0.5 * pow(2, Double(min(status.failures, 16) - 1)))
+        }
+        await withTaskGroup(of: Void.self) { group in
+            for peer in due {
+                group.addTask {
+                    await self.requestCosignature(of: latest, from: peer, knownSize: known[peer.record.id.rawValue]?.size ?? 0, now: now)
+                }
+            }
+        }
+    }
+
+    /// One witness: `add-checkpoint` from the size it last cosigned; once more from the size it names if
+    /// that was not the one it holds (409).
+    func requestCosignature(of checkpoint: SignedCheckpoint, from peer: PeerDirectory.Peer, knownSize: Int, now: Date) async {
+        let witness = peer.record.id.rawValue
+        let size = checkpoint.checkpoint.size
+        var oldSize = knownSize
+        let unsigned = checkpoint.withoutCosignatures
+        do {
+            for _ in 0..<2 {
+                guard oldSize <= size else {
+                    try await store.recordCosigningFailure(
+                        "it has cosigned \(oldSize) entries of this log, more than the \(size) it holds",
+                        witness: witness,
+                        size: oldSize,
+                        now: now
+                    )
+                    return
+                }
+                let proof = oldSize == 0 ? [] : try await store.logConsistencyProof(from: oldSize, to: size)
+                let request = AddCheckpointRequest(oldSize: oldSize, proof: proof, checkpoint: unsigned)
+                let answer = try await client.exchange(
+                    url: PeerClient.join(peer.record.endpoint, "/tlog/witness/add-checkpoint"),
+                    method: .POST,
+                    body: request.body,
+                    limit: 64 * 1024
+                )
+                let text = String(decoding: answer.body, as: UTF8.self)
+                switch answer.status {
+                case 200:
+                    let key = Self.witnessKey(of: peer.descriptor)
+                    let lines = try SignedNote.Signature.parseLines(text).filter { $0.name == key.name && $0.keyID == key.keyID }
+                    guard let line = lines.first, !(try unsigned.adding([line]).cosignatures(by: [key]).isEmpty) else {
+                        try await store.recordCosigningFailure("its answer holds no cosignature by its key", witness: witness, size: nil, now: now)
+                        return
+                    }
+                    try await store.recordCosignature(line, by: witness, size: size, now: now)
+                    return
+                case 409 where answer.contentType?.hasPrefix("text/x.tlog.size") == true:
+                    guard let latest = Int(text.trimmingCharacters(in: .newlines)), latest >= 0, latest != oldSize else {
+                        try await store.recordCosigningFailure("409 with no usable size: \(text.prefix(100))", witness: witness, size: nil, now: now)
+                        return
+                    }
+                    oldSize = latest
+                default:
+                    try await store.recordCosigningFailure("\(answer.status): \(text.prefix(300))", witness: witness, size: nil, now: now)
+                    return
+                }
+            }
+            try await store.recordCosigningFailure("it named the size it holds twice", witness: witness, size: oldSize, now: now)
+        } catch {
+            logger.notice("witness did not cosign", metadata: ["witness": "\(witness)", "error": "\(error)"])
+            try? await store.recordCosigningFailure("\(error)", witness: witness, size: nil, now: now)
+        }
+    }
+
+    // MARK: Witnessing peers
+
+    /// `add-checkpoint` as a witness: known origins are pinned peers' logs, verified with their pinned keys.
+    public func addCheckpoint(_ body: String, now: Date) async throws -> Result<SignedNote.Signature, WitnessRefusal> {
+        let request: AddCheckpointRequest
+        do { request = try AddCheckpointRequest(parsing: body) } catch { return .failure(error) }
+        let origin = request.checkpoint.checkpoint.origin
+        var pinned: PeerDirectory.Peer?
+        if let participant = Self.participant(ofOrigin: origin), participant != identity.id { pinned = await peers.peer(participant) }
+        let log = pinned.map { Self.logKey(of: $0.descriptor) }
+        let cosigner = self.cosigner
+        return try await store.witness(
+            request,
+            decide: { latest, sameSize throws(WitnessRefusal) in
+                try Witness.add(request, log: log, latest: latest, sameSize: sameSize, cosigner: cosigner, now: now)
+            },
+            now: now
+        )
+    }
+}
