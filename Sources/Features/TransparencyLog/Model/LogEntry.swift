@@ -15,8 +15,6 @@ public struct LogEntry: Hashable, Sendable, CustomStringConvertible {
         case caseEvent = "case-event"
         /// Proposals, amendments, calls, ballots, results, agreements, commitments, allegations.
         case recordEntry = "record-entry"
-        /// A joint statement's signing form: what its co-signers signed.
-        case jointStatement = "joint-statement"
         /// A signed node descriptor: this node's own versions and every peer descriptor it pinned or accepted.
         case descriptor
         /// The old keys' signature over new ones.
