@@ -28,7 +28,7 @@ let features: [(name: String, layers: [Layer])] = [
     ("Intelligence", [.model, .storage, .node, .pages, .cli]),
     ("Directory", [.node, .pages, .cli]),
     ("Checks", [.storage, .node, .pages, .cli]),
-    ("TransparencyLog", [.model, .storage, .node]),
+    ("TransparencyLog", [.model, .storage, .federation, .node]),
 ]
 
 /// The modules every feature builds on, each in its own folder under Sources.
@@ -158,7 +158,7 @@ let package = Package(
         .target(
             name: "Federation",
             dependencies: [
-                "EntenteProtocol", "Hotline", "Cases", "Multilateral", "Storage",
+                "EntenteProtocol", "Hotline", "Cases", "Multilateral", "TransparencyLog", "Storage",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),

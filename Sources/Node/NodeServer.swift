@@ -64,6 +64,10 @@ public final class NodeServer: Sendable {
         /// How often the transparency log integrates what was appended, signs a checkpoint and asks its
         /// witnesses to cosign it.
         public var logInterval: Duration = .seconds(1)
+        /// How often every peer's log is read (its checkpoint verified, its new entries hashed).
+        public var logMonitorInterval: Duration = .seconds(10)
+        /// How long a peer has to show a document it sent in its log before an alert is raised.
+        public var logInclusionDeadline: Duration = .seconds(300)
 
         public init() {}
     }
@@ -134,7 +138,10 @@ public final class NodeServer: Sendable {
         records = RecordService(identity: identity, store: store, peers: peers, outbox: outbox, speaking: options.speaking)
         intelligence = IntelligenceService(identity: identity, store: store)
         subscriptions = SubscriptionService(intelligence: intelligence, http: httpClient)
-        transparencyLog = TransparencyLogService(identity: identity, store: store, peers: peers, client: client, logger: logger)
+        transparencyLog = TransparencyLogService(identity: identity, store: store, peers: peers, client: client, outbox: outbox, logger: logger)
+        // Before anything new is written: what the database held from before the log, and this version of the
+        // node's descriptor, go in first.
+        try await transparencyLog.prepare(now: Date())
     }
 
     /// The node's features, built over its shared parts.

@@ -265,7 +265,10 @@ public struct NodeStore: Sendable {
             ON CONFLICT (peer_id) DO UPDATE SET bytes = peer_usage.bytes + excluded.bytes, envelopes = peer_usage.envelopes + 1
             """
         )
-        try await appendToLog([LogEntry(kind: .envelope, document: Array(row.wire.utf8))], now: now, into: db)
+        // Accepted here, and to be found in the sender's own log before long (`LogMonitor`).
+        let entry = LogEntry(kind: .envelope, document: Array(row.wire.utf8))
+        try await appendToLog([entry], now: now, into: db)
+        try await expectInLog(of: LogNames.origin(of: row.sender), entry, now: now, into: db)
         return nil
     }
 

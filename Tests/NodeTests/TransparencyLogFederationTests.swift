@@ -93,6 +93,12 @@ struct TransparencyLogFederationTests {
         #expect(kept.count == 1 && kept.first?.origin == "entente/EST")
         let pinned = try #require(await latvia.server.transparencyLog.policy(for: estonia.id)).logs[0]
         try EquivocationProof(json: try #require(kept.first).proof).verify(log: pinned)
+        // Gossiped: Lithuania, which was never shown the fork, holds the proof from Latvia and raises the alert.
+        let lithuania = federation["LTU"]
+        try await eventually("Lithuania holds the proof Latvia sent") {
+            try await lithuania.server.store.equivocations().first?.source == "LVA"
+        }
+        #expect(try await lithuania.server.store.logAlerts().map(\.kind) == [.equivocation])
 
         let stranger = try NoteSigner(name: "entente/EST", key: Curve25519.Signing.PrivateKey())
         let unknown = try NoteSigner(name: "entente/XXX", key: Curve25519.Signing.PrivateKey())
@@ -123,6 +129,72 @@ struct TransparencyLogFederationTests {
             let status = try await estonia.server.store.cosigners().first { $0.witness == "LVA" }
             return (status?.size ?? 0) > before && status?.lastError == nil
         }
+    }
+}
+
+extension TransparencyLogFederationTests {
+    /// Estonia shows its witnesses one history and whoever reads its log another: it replaces its latest
+    /// checkpoint, as served, with one of the same size and another root. Latvia's monitor reads it, finds that
+    /// it contradicts the checkpoint Latvia cosigned, and holds a proof that it gossips.
+    @Test func aLogShowingMonitorsAnotherHistoryThanItsWitnessesIsCaught() async throws {
+        let federation = try await TestFederation.start(["EST", "LVA", "LTU"]) { node in
+            Self.quick(node)
+            node.options.logMonitorInterval = .milliseconds(200)
+        }
+        defer { Task { await federation.stop() } }
+        let (estonia, latvia, lithuania) = (federation["EST"], federation["LVA"], federation["LTU"])
+        var cosigned: SignedCheckpoint?
+        try await eventually("Latvia has cosigned Estonia's latest checkpoint") {
+            guard let latest = try await estonia.server.store.latestCheckpoint() else { return false }
+            cosigned = try await latvia.server.store.witnessedCheckpoint(origin: "entente/EST", size: latest.checkpoint.size)
+            return cosigned != nil
+        }
+        let shown = try #require(cosigned).checkpoint
+        let other = try SignedCheckpoint(
+            Checkpoint(origin: "entente/EST", size: shown.size, root: Array(SHA256.hash(data: Data("what monitors are shown".utf8)))),
+            signedBy: try NoteSigner(name: "entente/EST", key: estonia.server.identity.keys.signing)
+        )
+        try await estonia.server.store.database.sql.run(
+            "UPDATE tlog_checkpoints SET note = \(bind: other.serialized) WHERE size = \(bind: Int64(shown.size))"
+        )
+        for node in [latvia, lithuania] {
+            try await eventually("\(node.id) holds the proof") { try await node.server.store.equivocations().count == 1 }
+            let proof = try EquivocationProof(json: try #require(try await node.server.store.equivocations().first).proof)
+            try proof.verify(log: try #require(await node.server.transparencyLog.policy(for: estonia.id)).logs[0])
+        }
+    }
+
+    /// Estonia sends Latvia two messages and leaves the first out of its log. Latvia finds the second in
+    /// Estonia's log, and after the deadline raises an alert for the first, counted, naming Estonia.
+    @Test func aDocumentThePeerNeverLoggedRaisesAnAlert() async throws {
+        let federation = try await TestFederation.start(["EST", "LVA"]) { node in
+            node.options.logInterval = .seconds(3)
+            node.options.logMonitorInterval = .milliseconds(200)
+            node.options.logInclusionDeadline = .seconds(1)
+        }
+        defer { Task { await federation.stop() } }
+        let (estonia, latvia) = (federation["EST"], federation["LVA"])
+        var draft = notification
+        draft.to = [latvia.id]
+        let hidden = try await estonia.service.send(draft, composedBy: "Kadri", role: .diplomaticPOC)[0]
+        let wire = try #require(
+            try await estonia.server.store.database.sql.value("SELECT wire FROM envelopes WHERE id = \(bind: hidden)", as: String.self)
+        )
+        let leaf = LogEntry(kind: .envelope, document: Array(wire.utf8)).leafHash.hex
+        // Hostile: the entry is taken out before Estonia's log integrates it.
+        try await estonia.server.store.database.sql.run("DELETE FROM tlog_pending WHERE leaf_hash = \(bind: leaf)")
+        let logged = try await estonia.service.send(draft, composedBy: "Kadri", role: .diplomaticPOC)[0]
+        try await eventually("Latvia alerts on the unlogged message") {
+            try await latvia.server.store.logAlerts().contains { $0.kind == .unlogged && $0.origin == "entente/EST" && $0.count == 1 }
+        }
+        try await eventually("Latvia found the logged one") {
+            try await latvia.server.store.database.sql.value(
+                "SELECT COUNT(*) FROM tlog_expected WHERE found_at IS NOT NULL AND origin = 'entente/EST'",
+                as: Int64.self
+            ) == 1
+        }
+        #expect(logged != hidden)
+        #expect(try await latvia.server.store.unloggedDocuments(receivedBefore: Date().addingTimeInterval(3600)).map(\.count) == [1])
     }
 }
 

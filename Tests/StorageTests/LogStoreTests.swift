@@ -130,16 +130,24 @@ struct LogStoreTests {
             #expect(try await store.witnessedCheckpoints().map(\.checkpoint.checkpoint.size) == [9])
             // The same size with another root: refused, and the two kept as a proof that verifies.
             let fork = try checkpoint(forked[...])
-            guard case .failure(.forked) = try await submit(AddCheckpointRequest(oldSize: 9, proof: [], checkpoint: fork)) else {
+            guard case .failure(.forked(let proof)) = try await submit(AddCheckpointRequest(oldSize: 9, proof: [], checkpoint: fork)) else {
                 Issue.record("the fork was not refused as one")
                 return
             }
+            #expect(try await store.recordEquivocation(proof, source: "witnessed", now: Date()))
             let kept = try await store.equivocations()
             #expect(kept.count == 1 && kept[0].origin == "entente/EST" && kept[0].source == "witnessed")
             try EquivocationProof(json: kept[0].proof).verify(log: Self.signer.verifier)
-            // Shown again, it is the same proof, kept once; and the log's honest history goes on being cosigned.
-            _ = try await submit(AddCheckpointRequest(oldSize: 9, proof: [], checkpoint: fork))
+            #expect(try await store.logAlerts().map(\.kind) == [.equivocation])
+            // Shown again, it is the same proof, kept once (the other way round too); the log's honest history
+            // goes on being cosigned.
+            guard case .failure(.forked(let again)) = try await submit(AddCheckpointRequest(oldSize: 9, proof: [], checkpoint: fork)) else { return }
+            #expect(
+                try await store.recordEquivocation(EquivocationProof(first: again.second, second: again.first, path: []), source: "LTU", now: Date())
+                    == false
+            )
             #expect(try await store.equivocations().count == 1)
+            #expect(try await store.logAlerts().first?.count == 1)
             #expect(try await store.witnessedCheckpoint(origin: "entente/EST", size: 9) == nine)
         }
     }

@@ -147,13 +147,12 @@ struct StorageTests {
         try await withStore(backend) { store in
             let database = store.database
             try await database.sql.run("DROP TABLE schema_steps")
-            // Tables of features that came after the numbered migrations were not there then.
-            for table in [
-                "tlog_pending", "tlog_entries", "tlog_tiles", "tlog_cosignatures", "tlog_checkpoints", "tlog_cosigners", "tlog_witnessed",
-                "tlog_equivocations", "tlog_state",
-            ] {
-                try await database.sql.run("DROP TABLE \(ident: table)")
+            // The tables of the feature that came after the numbered migrations were not there then.
+            let later = Schema.transparencyLog.migrations.joined().compactMap { change -> String? in
+                guard case .sql(let statement) = change, statement.hasPrefix("CREATE TABLE ") else { return nil }
+                return String(statement.dropFirst("CREATE TABLE ".count).prefix { $0 != " " })
             }
+            for table in later.reversed() { try await database.sql.run("DROP TABLE \(ident: table)") }
             try await database.sql.run("CREATE TABLE schema_migrations (version BIGINT PRIMARY KEY, applied_at BIGINT NOT NULL)")
             for version in Int64(1)...10 {
                 try await database.sql.run("INSERT INTO schema_migrations (version, applied_at) VALUES (\(bind: version), 0)")

@@ -84,6 +84,19 @@ struct TileTests {
         }
     }
 
+    @Test func aCompactRangeHasTheRootOfEverySize() throws {
+        let all = leaves(300)
+        var range = CompactRange()
+        for (index, leaf) in all.enumerated() {
+            range.append(leaf)
+            #expect(range.root == Merkle.root(all[...index]), "size \(index + 1)")
+            #expect(range.hashes.count == (index + 1).nonzeroBitCount)
+        }
+        #expect(try CompactRange(size: range.size, hashes: range.hashes) == range)
+        #expect(throws: ProofError.self) { try CompactRange(size: 5, hashes: [all[0]]) }
+        #expect(CompactRange().root == Merkle.emptyRoot)
+    }
+
     @Test func aMissingOrShortTileIsNamed() throws {
         let tree = TiledTree(size: 200)
         let tile = Tile(level: 0, index: 0, width: 200)

@@ -121,3 +121,18 @@ extension [UInt8] {
         self = bytes
     }
 }
+
+/// How Entente names a node's log and its witness: by the node's participant id, so that the names, like the
+/// keys, follow from the pins.
+public enum LogNames {
+    /// The log's origin, and its key's name: `entente/EST`.
+    public static func origin(of participant: String) -> String { "entente/\(participant)" }
+
+    /// The name the node cosigns its peers' checkpoints under: `entente/EST/witness`.
+    public static func witness(of participant: String) -> String { "entente/\(participant)/witness" }
+
+    /// The participant whose log `origin` names, if it names one.
+    public static func participant(ofOrigin origin: String) -> String? {
+        origin.hasPrefix("entente/") && !origin.dropFirst(8).contains("/") ? String(origin.dropFirst(8)) : nil
+    }
+}

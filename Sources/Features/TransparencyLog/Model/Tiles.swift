@@ -204,3 +204,37 @@ public struct TiledTree: Sendable {
         return tiles
     }
 }
+
+/// The right edge of a tree: the roots of its whole subtrees, one per bit of its size, largest first. With it
+/// a monitor extends a log leaf by leaf as it reads the entries and computes every root on the way, trusting
+/// nothing but the entries it hashed itself.
+public struct CompactRange: Sendable, Equatable {
+    public private(set) var size: Int
+    public private(set) var hashes: [MerkleHash]
+
+    public init() {
+        size = 0
+        hashes = []
+    }
+
+    /// A range kept from before: as many hashes as `size` has bits set, each 32 bytes.
+    public init(size: Int, hashes: [MerkleHash]) throws(ProofError) {
+        guard size >= 0, hashes.count == size.nonzeroBitCount else { throw .rootMismatch }
+        if let bad = hashes.firstIndex(where: { $0.count != Merkle.hashSize }) { throw .malformedHash(position: bad) }
+        self.size = size
+        self.hashes = hashes
+    }
+
+    public mutating func append(_ leaf: MerkleHash) {
+        hashes.append(leaf)
+        size += 1
+        // Each trailing zero of the new size is a pair of equal subtrees to join.
+        for _ in 0..<size.trailingZeroBitCount {
+            let right = hashes.removeLast()
+            let left = hashes.removeLast()
+            hashes.append(Merkle.nodeHash(left, right))
+        }
+    }
+
+    public var root: MerkleHash { Merkle.root(ofSubtreeHashes: hashes) }
+}

@@ -1,3 +1,4 @@
+import Federation
 import Foundation
 import Hummingbird
 import Storage
@@ -7,26 +8,34 @@ import Storage
 /// witnesses (tlog-witness), and the node's own part as a witness of theirs.
 struct TransparencyLogFeature: NodeFeature {
     let log: TransparencyLogService
+    let monitor: LogMonitor
+    let intake: EquivocationIntake
     let interval: Duration
+    let monitorInterval: Duration
 
     static let schema: Schema? = .transparencyLog
 
     init(_ context: FeatureContext) {
         log = context.transparencyLog
+        monitor = LogMonitor(log: log, inclusionDeadline: context.options.logInclusionDeadline)
+        intake = EquivocationIntake(identity: context.identity, peers: context.peers, store: context.store)
         interval = context.options.logInterval
+        monitorInterval = context.options.logMonitorInterval
     }
+
+    var envelopeIntakes: [any EnvelopeIntake] { [intake] }
 
     func addProtocolRoutes(to router: Router<NodeRequestContext>) { TransparencyLogRoutes(log: log).register(on: router) }
 
     var jobs: [BackgroundJob] {
-        let log = self.log
+        let (log, monitor) = (self.log, self.monitor)
         return [
             BackgroundJob(name: "transparency log", interval: interval) {
                 let now = Date()
-                try await log.prepare(now: now)
                 try await log.integrate(now: now)
                 try await log.gatherCosignatures(now: now)
-            }
+            },
+            BackgroundJob(name: "peers' transparency logs", interval: monitorInterval) { try await monitor.run(now: Date()) },
         ]
     }
 }

@@ -16,6 +16,7 @@ public struct TransparencyLogService: Sendable {
     let store: NodeStore
     let peers: PeerDirectory
     let client: PeerClient
+    let outbox: OutboxWorker
     let logger: Logger
     /// The longest a witness that keeps failing is left before the next attempt; the wait doubles from
     /// half a second with each failure, so a peer that was starting or not yet pinned is soon asked again.
@@ -23,26 +24,27 @@ public struct TransparencyLogService: Sendable {
     /// One integration at a time: batches follow each other.
     private let integration = AsyncLock()
 
-    public init(identity: LocalIdentity, store: NodeStore, peers: PeerDirectory, client: PeerClient, logger: Logger, witnessRetry: TimeInterval = 60)
-    {
+    public init(
+        identity: LocalIdentity,
+        store: NodeStore,
+        peers: PeerDirectory,
+        client: PeerClient,
+        outbox: OutboxWorker,
+        logger: Logger,
+        witnessRetry: TimeInterval = 60
+    ) {
         self.identity = identity
         self.store = store
         self.peers = peers
         self.client = client
+        self.outbox = outbox
         self.logger = logger
         self.witnessRetry = witnessRetry
     }
 
-    /// A node's log is named by its participant id: `entente/EST`, the name of its log key too.
-    public static func origin(of participant: ParticipantID) -> String { "entente/\(participant)" }
-
-    /// The name a node cosigns its peers' checkpoints under.
-    public static func witnessName(of participant: ParticipantID) -> String { "entente/\(participant)/witness" }
-
-    /// The participant whose log `origin` names, if it is one.
-    public static func participant(ofOrigin origin: String) -> ParticipantID? {
-        origin.hasPrefix("entente/") ? ParticipantID(String(origin.dropFirst("entente/".count))) : nil
-    }
+    public static func origin(of participant: ParticipantID) -> String { LogNames.origin(of: participant.rawValue) }
+    public static func witnessName(of participant: ParticipantID) -> String { LogNames.witness(of: participant.rawValue) }
+    public static func participant(ofOrigin origin: String) -> ParticipantID? { LogNames.participant(ofOrigin: origin).flatMap(ParticipantID.init) }
 
     /// A node signs its checkpoints with its signing key: the key its peers pinned, so trust in a log
     /// comes from the verifier's own pins.
@@ -77,7 +79,7 @@ public struct TransparencyLogService: Sendable {
 
     /// Appends, once, the documents held from before the log, and this node's descriptor and key rotation
     /// when their version is new (a descriptor is signed afresh at every start, so its version, not its
-    /// bytes, says whether it is new).
+    /// bytes, says whether it is new). The node calls it as it opens, before it writes anything new.
     public func prepare(now: Date) async throws {
         try await store.appendHeldDocumentsToLog()
         var entries = [LogEntry(kind: .descriptor, document: Array(try identity.signedDescriptor().canonicalBytes))]
@@ -184,12 +186,72 @@ public struct TransparencyLogService: Sendable {
         if let participant = Self.participant(ofOrigin: origin), participant != identity.id { pinned = await peers.peer(participant) }
         let log = pinned.map { Self.logKey(of: $0.descriptor) }
         let cosigner = self.cosigner
-        return try await store.witness(
+        let outcome = try await store.witness(
             request,
             decide: { latest, sameSize throws(WitnessRefusal) in
                 try Witness.add(request, log: log, latest: latest, sameSize: sameSize, cosigner: cosigner, now: now)
             },
             now: now
         )
+        switch outcome {
+        case .failure(.forked(let proof)):
+            try await raiseEquivocation(proof, source: "witness", now: now)
+        case .failure(.inconsistent):
+            // A checkpoint signed by the log that does not extend the one cosigned here: the log's own tiles
+            // show whether it forked, after the answer.
+            if let pinned, let latest = try await store.latestWitnessedCheckpoint(origin: origin) {
+                Task { try? await proveFork(cosigned: latest, shown: request.checkpoint, peer: pinned, now: now) }
+            }
+        default:
+            break
+        }
+        return outcome
+    }
+
+    // MARK: Equivocation
+
+    /// Keeps a proof of equivocation this node found and sends it to every peer, with an alert, once.
+    public func raiseEquivocation(_ proof: EquivocationProof, source: String, now: Date) async throws {
+        guard try await !store.holdsEquivocation(proof) else { return }
+        let gossip = try await EquivocationIntake.gossip(proof, identity: identity, peers: peers, except: [], now: now)
+        if try await store.recordEquivocation(proof, source: source, gossip: gossip, now: now) {
+            logger.error("proof of equivocation", metadata: ["log": "\(proof.origin)", "proof": "\(proof.summary)"])
+            await outbox.wake()
+        }
+    }
+
+    /// `cosigned` (a checkpoint this node saw of the log) and `shown` (a larger one, signed by the same log)
+    /// disagree: the larger tree's own tiles give the consistency path that proves it, or the log serves
+    /// tiles that do not hash to its own checkpoint, which is an alert of its own.
+    func proveFork(cosigned: SignedCheckpoint, shown: SignedCheckpoint, peer: PeerDirectory.Peer, now: Date) async throws {
+        let origin = shown.checkpoint.origin
+        let (older, newer) = cosigned.checkpoint.size <= shown.checkpoint.size ? (cosigned, shown) : (shown, cosigned)
+        let m = older.checkpoint.size
+        let tree = TiledTree(size: newer.checkpoint.size)
+        let wholeSubtree = m > 0 && m & (m - 1) == 0
+        let ranges = Merkle.consistencyRanges(from: m, to: tree.size) + (wholeSubtree ? [0..<m] : [])
+        var tiles: [Tile: [MerkleHash]] = [:]
+        for tile in tree.tiles(for: ranges) {
+            let bytes = try await fetch(peer, "/tlog/" + tile.path, limit: Tile.fullWidth * Merkle.hashSize)
+            guard bytes.count == tile.width * Merkle.hashSize else { continue }
+            tiles[tile] = stride(from: 0, to: bytes.count, by: Merkle.hashSize).map { Array(bytes[$0..<$0 + Merkle.hashSize]) }
+        }
+        let path = try? (wholeSubtree ? [tree.hash(of: 0..<m, in: tiles)] : []) + tree.consistencyProof(from: m, in: tiles)
+        let proof = EquivocationProof(first: older, second: newer, path: path ?? [])
+        if (try? proof.verify(log: Self.logKey(of: peer.descriptor))) != nil {
+            return try await raiseEquivocation(proof, source: "monitor", now: now)
+        }
+        try await store.raiseLogAlert(
+            origin: origin,
+            kind: .inconsistent,
+            detail: "its checkpoints of \(m) and \(tree.size) entries disagree and its tiles do not show how",
+            now: now
+        )
+    }
+
+    func fetch(_ peer: PeerDirectory.Peer, _ path: String, limit: Int) async throws -> [UInt8] {
+        let answer = try await client.exchange(url: PeerClient.join(peer.record.endpoint, path), limit: limit)
+        guard answer.status == 200 else { throw PeerClient.Failure.rejected(status: answer.status, code: "http_\(answer.status)", message: path) }
+        return answer.body
     }
 }

@@ -1,3 +1,4 @@
+import EntenteProtocol
 import Foundation
 import SQLKit
 import TransparencyLog
@@ -331,7 +332,7 @@ extension NodeStore {
 
     /// Checks a peer's checkpoint against what this node cosigned for its log and, if `decide` cosigns it,
     /// records it before answering, in one transaction: two requests cannot both pass a check against the
-    /// same earlier checkpoint and leave the later one overwritten. A fork is recorded as an equivocation.
+    /// same earlier checkpoint and leave the later one overwritten.
     public func witness(
         _ request: AddCheckpointRequest,
         decide: @escaping @Sendable (_ latest: SignedCheckpoint?, _ sameSize: SignedCheckpoint?) throws(WitnessRefusal) -> SignedNote.Signature,
@@ -362,7 +363,6 @@ extension NodeStore {
             }
             return decision
         }
-        if case .failure(.forked(let proof)) = outcome { try await recordEquivocation(proof, source: "witnessed", now: now) }
         return outcome
     }
 
@@ -374,6 +374,21 @@ extension NodeStore {
             """,
             as: WitnessedRow.self
         ).map { (try SignedCheckpoint(parsing: $0.note), $0.cosignedAt.date) }
+    }
+
+    /// The latest checkpoint of `origin` this node cosigned, if any.
+    public func latestWitnessedCheckpoint(origin: String) async throws -> SignedCheckpoint? {
+        try await sql.row("SELECT * FROM tlog_witnessed WHERE origin = \(bind: origin) ORDER BY size DESC LIMIT 1", as: WitnessedRow.self)
+            .map { try SignedCheckpoint(parsing: $0.note) }
+    }
+
+    /// The checkpoints of `origin` this node cosigned with sizes in `(above, upTo]`, by size.
+    public func witnessedRoots(origin: String, above: Int, upTo: Int) async throws -> [Int: SignedCheckpoint] {
+        let rows = try await sql.rows(
+            "SELECT * FROM tlog_witnessed WHERE origin = \(bind: origin) AND size > \(bind: Int64(above)) AND size <= \(bind: Int64(upTo))",
+            as: WitnessedRow.self
+        )
+        return Dictionary(uniqueKeysWithValues: try rows.map { (Int($0.size), try SignedCheckpoint(parsing: $0.note)) })
     }
 
     /// The checkpoint of `origin` this node cosigned with `size`, if any.
@@ -401,19 +416,214 @@ extension NodeStore {
         var source: String
     }
 
-    /// Keeps a proof of equivocation, once: its id is the digest of the two checkpoints, in either order.
-    /// Returns whether it was new.
+    /// Keeps a proof of equivocation found here, once (its id is the digest of the two checkpoints, in either
+    /// order), raises the alert, and queues `gossip` (the proof sealed to the peers) in the same transaction,
+    /// so a proof this node holds is one it is sending on. Returns whether it was new.
     @discardableResult
-    public func recordEquivocation(_ proof: EquivocationProof, source: String, now: Date) async throws -> Bool {
+    public func recordEquivocation(_ proof: EquivocationProof, source: String, gossip: [Envelope] = [], now: Date) async throws -> Bool {
+        try await database.transaction { db in try await Self.insertEquivocation(proof, source: source, gossip: gossip, now: now, into: db) }
+    }
+
+    /// Stores a proof of equivocation a peer sent in `envelope`, as `recordEquivocation` does, with the
+    /// envelope. A replayed envelope stores nothing and returns when it was first stored.
+    public func recordIncoming(_ envelope: Envelope, equivocation proof: EquivocationProof, gossip: [Envelope], now: Date) async throws -> Date {
+        try await database.transaction { db in
+            if let first = try await Self.insertEnvelopeOnce(envelope, now: now, into: db) { return first }
+            try await Self.insertEquivocation(proof, source: envelope.sender.rawValue, gossip: gossip, now: now, into: db)
+            return now
+        }
+    }
+
+    private static func insertEquivocation(
+        _ proof: EquivocationProof,
+        source: String,
+        gossip: [Envelope],
+        now: Date,
+        into db: any SQLDatabase
+    ) async throws -> Bool {
         let row = EquivocationRow(id: proof.id, origin: proof.origin, proof: proof.json, detectedAt: Milliseconds(now), source: source)
-        return try await sql.insert(into: "tlog_equivocations").model(row, with: .columns).ignoringConflicts(with: ["id"]).returning("id").first()
-            != nil
+        let inserted = try await db.insert(into: "tlog_equivocations").model(row, with: .columns).ignoringConflicts(with: ["id"]).returning("id")
+            .first()
+        guard inserted != nil else { return false }
+        try await raiseLogAlert(origin: proof.origin, kind: .equivocation, detail: proof.summary, now: now, into: db)
+        try await queue(gossip, now: now, into: db)
+        return true
+    }
+
+    /// Whether this node holds the proof already.
+    public func holdsEquivocation(_ proof: EquivocationProof) async throws -> Bool {
+        try await sql.value("SELECT id FROM tlog_equivocations WHERE id = \(bind: proof.id)", as: String.self) != nil
     }
 
     public func equivocations() async throws -> [EquivocationRecord] {
         try await sql.rows("SELECT * FROM tlog_equivocations ORDER BY detected_at DESC", as: EquivocationRow.self).map {
             EquivocationRecord(id: $0.id, origin: $0.origin, proof: $0.proof, detectedAt: $0.detectedAt.date, source: $0.source)
         }
+    }
+}
+
+extension NodeStore {
+    // MARK: Monitoring peers' logs
+
+    /// Notes, in the transaction that accepted it, that `entry` should appear in the log of `origin`, its sender.
+    static func expectInLog(of origin: String, _ entry: LogEntry, now: Date, into db: any SQLDatabase) async throws {
+        try await db.run(
+            """
+            INSERT INTO tlog_expected (origin, leaf_hash, received_at) VALUES (\(bind: origin), \(bind: entry.leafHash.hex), \(bind: Milliseconds(now)))
+            ON CONFLICT (origin, leaf_hash) DO NOTHING
+            """
+        )
+    }
+
+    /// How far this node has read a peer's log: the checkpoint it last verified every entry against, and the
+    /// compact range of those entries, from which the next ones are checked.
+    public struct MonitoredLog: Sendable {
+        public let origin: String
+        public let range: CompactRange
+        public let checkpoint: SignedCheckpoint
+        public let checkedAt: Date
+    }
+
+    struct MonitoredRow: Codable, Sendable {
+        var origin: String
+        var size: Int64
+        var frontier: String
+        var note: String
+        var checkedAt: Milliseconds
+
+        func monitored() throws -> MonitoredLog {
+            guard let bytes = [UInt8](hex: frontier), bytes.count % Merkle.hashSize == 0 else {
+                throw LogStorageError.corrupt("the frontier of \(origin)")
+            }
+            let hashes = stride(from: 0, to: bytes.count, by: Merkle.hashSize).map { Array(bytes[$0..<$0 + Merkle.hashSize]) }
+            return MonitoredLog(
+                origin: origin,
+                range: try CompactRange(size: Int(size), hashes: hashes),
+                checkpoint: try SignedCheckpoint(parsing: note),
+                checkedAt: checkedAt.date
+            )
+        }
+    }
+
+    public func monitoredLogs() async throws -> [MonitoredLog] {
+        try await sql.rows("SELECT * FROM tlog_monitored ORDER BY origin", as: MonitoredRow.self).map { try $0.monitored() }
+    }
+
+    public func monitoredLog(origin: String) async throws -> MonitoredLog? {
+        try await sql.row("SELECT * FROM tlog_monitored WHERE origin = \(bind: origin)", as: MonitoredRow.self)?.monitored()
+    }
+
+    /// Records that the log of `origin` was read up to `checkpoint`, every entry hashing to it, and which of
+    /// the documents expected there were found, in one transaction.
+    public func advanceMonitoredLog(
+        origin: String,
+        to checkpoint: SignedCheckpoint,
+        range: CompactRange,
+        found leaves: [MerkleHash],
+        now: Date
+    ) async throws {
+        let row = MonitoredRow(
+            origin: origin,
+            size: Int64(range.size),
+            frontier: Array(range.hashes.joined()).hex,
+            note: checkpoint.serialized,
+            checkedAt: Milliseconds(now)
+        )
+        try await database.transaction { db in
+            try await db.insert(into: "tlog_monitored").model(row, with: .columns)
+                .onConflict(with: ["origin"]) { update in
+                    update.set(excludedValueOf: "size").set(excludedValueOf: "frontier").set(excludedValueOf: "note").set(
+                        excludedValueOf: "checked_at"
+                    )
+                }
+                .run()
+            for chunk in stride(from: 0, to: leaves.count, by: 500) {
+                let hashes = leaves[chunk..<min(chunk + 500, leaves.count)].map(\.hex)
+                try await db.run(
+                    """
+                    UPDATE tlog_expected SET found_at = \(bind: Milliseconds(now))
+                    WHERE origin = \(bind: origin) AND found_at IS NULL AND leaf_hash IN (\(binds: hashes))
+                    """
+                )
+            }
+        }
+    }
+
+    /// Per origin, the documents received from it before `deadline` that its log does not show yet.
+    public func unloggedDocuments(receivedBefore deadline: Date) async throws -> [(origin: String, count: Int, oldest: Date)] {
+        struct Row: Decodable {
+            var origin: String
+            var count: Int64
+            var oldest: Milliseconds
+        }
+        return try await sql.rows(
+            """
+            SELECT origin, COUNT(*) AS count, MIN(received_at) AS oldest FROM tlog_expected
+            WHERE found_at IS NULL AND received_at < \(bind: Milliseconds(deadline)) GROUP BY origin ORDER BY origin
+            """,
+            as: Row.self
+        ).map { ($0.origin, Int($0.count), $0.oldest.date) }
+    }
+
+    // MARK: Alerts
+
+    public enum LogAlertKind: String, Codable, Sendable {
+        /// A proof that the log showed two histories.
+        case equivocation
+        /// Documents received from the peer that its log does not show within the deadline.
+        case unlogged
+        /// The log serves entries, tiles or checkpoints that do not agree with each other.
+        case inconsistent
+    }
+
+    public struct LogAlert: Codable, Sendable {
+        public let origin: String
+        public let kind: LogAlertKind
+        public let detail: String
+        public let raisedAt: Milliseconds
+        public let lastRaisedAt: Milliseconds
+        public let count: Int64
+    }
+
+    /// Raises the alert of this kind for `origin`, or updates the one there is: one per log and kind, with a
+    /// count (`count` sets it; nil adds one).
+    public func raiseLogAlert(origin: String, kind: LogAlertKind, detail: String, count: Int? = nil, now: Date) async throws {
+        try await database.transaction { db in
+            try await Self.raiseLogAlert(origin: origin, kind: kind, detail: detail, count: count, now: now, into: db)
+        }
+    }
+
+    static func raiseLogAlert(origin: String, kind: LogAlertKind, detail: String, count: Int? = nil, now: Date, into db: any SQLDatabase) async throws
+    {
+        let alert = LogAlert(
+            origin: origin,
+            kind: kind,
+            detail: String(detail.prefix(1000)),
+            raisedAt: Milliseconds(now),
+            lastRaisedAt: Milliseconds(now),
+            count: Int64(count ?? 1)
+        )
+        let counted: SQLQueryString = count == nil ? "tlog_alerts.count + 1" : "excluded.count"
+        try await db.run(
+            """
+            INSERT INTO tlog_alerts (origin, kind, detail, raised_at, last_raised_at, count)
+            VALUES (\(bind: alert.origin), \(bind: alert.kind.rawValue), \(bind: alert.detail), \(bind: alert.raisedAt), \(bind: alert.lastRaisedAt), \(bind: alert.count))
+            ON CONFLICT (origin, kind) DO UPDATE SET detail = excluded.detail, last_raised_at = excluded.last_raised_at, count = \(counted)
+            """
+        )
+    }
+
+    public func clearLogAlert(origin: String, kind: LogAlertKind) async throws {
+        try await sql.run("DELETE FROM tlog_alerts WHERE origin = \(bind: origin) AND kind = \(bind: kind.rawValue)")
+    }
+
+    public func logAlerts() async throws -> [LogAlert] {
+        try await sql.rows("SELECT * FROM tlog_alerts ORDER BY last_raised_at DESC", as: LogAlert.self)
+    }
+
+    /// What every page's banner shows, without loading the alerts.
+    public func logAlertCount() async throws -> Int64 {
+        try await sql.value("SELECT COUNT(*) FROM tlog_alerts", as: Int64.self) ?? 0
     }
 }
 
@@ -424,5 +634,106 @@ public enum LogStorageError: Error, CustomStringConvertible {
         switch self {
         case .corrupt(let what): "the log's storage is corrupt: \(what) is not what the log wrote"
         }
+    }
+}
+
+extension NodeStore {
+    // MARK: Audit
+
+    /// What re-deriving the log from what this node stores found.
+    public struct LogAudit: Sendable, Codable {
+        /// Integrated entries, read and hashed.
+        public var size = 0
+        /// The root those entries hash to.
+        public var root: MerkleHash = Merkle.emptyRoot
+        /// Stored checkpoints whose root is not that of the entries up to their size.
+        public var checkpointsContradicted: [Int] = []
+        /// Whether the stored tiles give the same root.
+        public var tilesAgree = true
+        /// Per kind: documents held, and how many of them are in the log, waiting to be, or missing.
+        public var documents: [String: DocumentCount] = [:]
+        /// The first documents missing from the log, as their entries.
+        public var missing: [String] = []
+        /// Entries of each kind that no stored document gives (this node's own descriptor versions, key
+        /// rotations, and peers' descriptors since replaced).
+        public var notRederived: [String: Int] = [:]
+
+        public struct DocumentCount: Sendable, Codable {
+            public var held = 0
+            public var logged = 0
+            public var pending = 0
+            public var missing = 0
+        }
+    }
+
+    /// Re-derives the log from the stored entries (their hashes, the root of every checkpoint, the tiles)
+    /// and from the stored documents (each must be logged or waiting to be), reading in chunks.
+    public func auditLog(chunk: Int = 5_000) async throws -> LogAudit {
+        var audit = LogAudit()
+        struct CheckpointRoot: Decodable {
+            var size: Int64
+            var note: String
+        }
+        var checkpointRoots: [Int: MerkleHash] = [:]
+        for row in try await sql.rows("SELECT size, note FROM tlog_checkpoints", as: CheckpointRoot.self) {
+            checkpointRoots[Int(row.size)] = try SignedCheckpoint(parsing: row.note).checkpoint.root
+        }
+        if checkpointRoots[0].map({ $0 != Merkle.emptyRoot }) == true { audit.checkpointsContradicted.append(0) }
+        var range = CompactRange()
+        var derived: [String: Int] = [:]
+        while true {
+            let entries = try await logEntries(from: range.size, limit: chunk)
+            for (index, text) in entries {
+                guard index == range.size else { throw LogStorageError.corrupt("entry \(range.size) is missing") }
+                let entry = try LogEntry(parsing: Array(text.utf8))
+                derived[entry.kind.rawValue, default: 0] += 1
+                range.append(entry.leafHash)
+                if let root = checkpointRoots[range.size], root != range.root { audit.checkpointsContradicted.append(range.size) }
+            }
+            if entries.count < chunk { break }
+        }
+        audit.size = range.size
+        audit.root = range.root
+        let tree = TiledTree(size: range.size)
+        audit.tilesAgree = (try? tree.root(in: try await Self.tiles(tree.rootTiles, in: sql))) == range.root
+        // Every document held must be logged or pending.
+        struct Held: Decodable { var document: String }
+        let sources: [(LogEntry.Kind, SQLQueryString)] = [
+            (.envelope, "SELECT wire AS document FROM envelopes"),
+            (.caseEvent, "SELECT document FROM case_events"),
+            (.recordEntry, "SELECT document FROM record_entries"),
+            (.descriptor, "SELECT descriptor AS document FROM peers"),
+        ]
+        for (kind, query) in sources {
+            var count = LogAudit.DocumentCount()
+            let leaves = try await sql.rows(query, as: Held.self).map { LogEntry(kind: kind, document: Array($0.document.utf8)) }
+            for start in stride(from: 0, to: leaves.count, by: 500) {
+                let batch = Array(leaves[start..<min(start + 500, leaves.count)])
+                let hashes = batch.map(\.leafHash.hex)
+                struct Leaf: Decodable { var leafHash: String }
+                let logged = Set(
+                    try await sql.rows("SELECT leaf_hash FROM tlog_entries WHERE leaf_hash IN (\(binds: hashes))", as: Leaf.self).map(\.leafHash)
+                )
+                let pending = Set(
+                    try await sql.rows("SELECT leaf_hash FROM tlog_pending WHERE leaf_hash IN (\(binds: hashes))", as: Leaf.self).map(\.leafHash)
+                )
+                for entry in batch {
+                    count.held += 1
+                    let hash = entry.leafHash.hex
+                    if logged.contains(hash) {
+                        count.logged += 1
+                    } else if pending.contains(hash) {
+                        count.pending += 1
+                    } else {
+                        count.missing += 1
+                        if audit.missing.count < 20 { audit.missing.append(entry.description) }
+                    }
+                }
+            }
+            audit.documents[kind.rawValue] = count
+            derived[kind.rawValue, default: 0] -= count.logged
+        }
+        audit.notRederived = derived.filter { $0.value > 0 }
+        return audit
     }
 }

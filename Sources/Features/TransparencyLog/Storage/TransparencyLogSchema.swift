@@ -1,5 +1,5 @@
 extension Schema {
-    /// The node's transparency log and what it keeps as a witness of its peers' logs.
+    /// The node's transparency log, and what it keeps as a witness and a monitor of its peers' logs.
     ///
     /// Entries are appended to `tlog_pending` in the transaction of the document they name, then given their
     /// index, in order, by the integrator (`NodeStore.integrateLog`), which also writes the tiles and signs the
@@ -39,6 +39,26 @@ extension Schema {
                 """
                 CREATE TABLE tlog_equivocations (
                     id TEXT PRIMARY KEY, origin TEXT NOT NULL, proof TEXT NOT NULL, detected_at BIGINT NOT NULL, source TEXT NOT NULL
+                )
+                """,
+                """
+                CREATE TABLE tlog_monitored (
+                    origin TEXT PRIMARY KEY, size BIGINT NOT NULL CHECK (size >= 0), frontier TEXT NOT NULL, note TEXT NOT NULL,
+                    checked_at BIGINT NOT NULL
+                )
+                """,
+                """
+                CREATE TABLE tlog_expected (
+                    origin TEXT NOT NULL, leaf_hash TEXT NOT NULL, received_at BIGINT NOT NULL, found_at BIGINT,
+                    PRIMARY KEY (origin, leaf_hash)
+                )
+                """,
+                "CREATE INDEX tlog_expected_unfound ON tlog_expected (origin, received_at) WHERE found_at IS NULL",
+                """
+                CREATE TABLE tlog_alerts (
+                    origin TEXT NOT NULL, kind TEXT NOT NULL CHECK (kind IN ('equivocation', 'unlogged', 'inconsistent')),
+                    detail TEXT NOT NULL, raised_at BIGINT NOT NULL, last_raised_at BIGINT NOT NULL, count BIGINT NOT NULL CHECK (count >= 1),
+                    PRIMARY KEY (origin, kind)
                 )
                 """,
                 "CREATE TABLE tlog_state (name TEXT PRIMARY KEY, value BIGINT NOT NULL)",
