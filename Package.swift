@@ -28,7 +28,7 @@ let features: [(name: String, layers: [Layer])] = [
     ("Intelligence", [.model, .storage, .node, .pages, .cli]),
     ("Directory", [.node, .pages, .cli]),
     ("Checks", [.storage, .node, .pages, .cli]),
-    ("TransparencyLog", [.model, .storage, .federation, .node]),
+    ("TransparencyLog", [.model, .storage, .federation, .node, .pages, .cli]),
 ]
 
 /// The modules every feature builds on, each in its own folder under Sources.

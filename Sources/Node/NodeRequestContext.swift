@@ -34,6 +34,8 @@ public struct NodeRequestContext: RequestContext, RemoteAddressRequestContext {
     public var principal: Principal?
     /// Refused key changes on record, shown as a banner on every page until dealt with.
     public var keyAlertCount = 0
+    /// Transparency-log alerts on record, shown as a banner on every page.
+    public var logAlertCount = 0
 
     public init(source: ApplicationRequestContextSource) {
         coreContext = .init(source: source)

@@ -80,6 +80,8 @@ public struct Frame: PageModel, Sendable {
     public let navigation: [Link]
     /// Peers whose refused key change is waiting for the operator; nil when there is none.
     public let keyAlerts: Int?
+    /// Transparency-log alerts (a proof of equivocation, a document a peer did not log); nil when there is none.
+    public let logAlerts: Int?
     /// The session's token, which every form posts as `_csrf`.
     public let csrf: String
     public let canWrite: Bool
@@ -90,6 +92,7 @@ public struct Frame: PageModel, Sendable {
         user: (displayName: String, roleTitle: String)?,
         navigation: [Link],
         keyAlerts: Int?,
+        logAlerts: Int?,
         csrf: String,
         canWrite: Bool
     ) {
@@ -97,6 +100,7 @@ public struct Frame: PageModel, Sendable {
         self.user = user.map { SignedIn(displayName: $0.displayName, roleTitle: $0.roleTitle) }
         self.navigation = navigation
         self.keyAlerts = keyAlerts
+        self.logAlerts = logAlerts
         self.csrf = csrf
         self.canWrite = canWrite
     }

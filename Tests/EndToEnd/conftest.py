@@ -75,8 +75,9 @@ def postgres_database(admin_url):
 # and the political acts among it only a diplomatic Point of Contact: the harness acts as one,
 # "desk", with a personal API token, unless the command or path is the operator's.
 OPERATOR_COMMANDS = {("peer",), ("user",), ("outbox",), ("keys",), ("taxii", "add-collection"), ("taxii", "add-account"),
-                     ("taxii", "accounts"), ("taxii", "subscribe")}
-OPERATOR_PATHS = ("/api/v1/peers", "/api/v1/users", "/api/v1/outbox/retry", "/api/v1/taxii/accounts", "/api/v1/taxii/subscriptions")
+                     ("taxii", "accounts"), ("taxii", "subscribe"), ("log", "audit")}
+OPERATOR_PATHS = ("/api/v1/peers", "/api/v1/users", "/api/v1/outbox/retry", "/api/v1/taxii/accounts", "/api/v1/taxii/subscriptions",
+                  "/api/v1/log/audit")
 
 
 def operator_only(method, path):
@@ -147,7 +148,7 @@ class Node:
 
     def cli(self, *args, operator=None, **kwargs):
         """`entente COMMAND [SUBCOMMAND] --data DIR [--token PERSON] ARGS…`"""
-        depth = 2 if args[0] in ("peer", "user", "case", "forum", "agreement", "norms", "cbm", "capacity", "drill", "taxii", "directory") else 1
+        depth = 2 if args[0] in ("peer", "user", "case", "forum", "agreement", "norms", "cbm", "capacity", "drill", "taxii", "directory", "log") else 1
         if operator is None:
             operator = tuple(args[:1]) in OPERATOR_COMMANDS or tuple(args[:2]) in OPERATOR_COMMANDS or self.person_token is None
         token = [] if operator else ["--token", self.person_token]

@@ -26,6 +26,7 @@ def browser():
         if os.environ.get("ENTENTE_REQUIRE_BROWSER") == "1":
             pytest.fail("ENTENTE_REQUIRE_BROWSER=1 but chromium/chromedriver are not installed")
         pytest.skip("⚠️  chromium and chromium-driver not installed: web interface NOT tested in a browser")
+    os.environ["SE_AVOID_STATS"] = "true"  # Selenium must not phone home
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
 

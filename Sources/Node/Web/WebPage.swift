@@ -41,6 +41,7 @@ extension WebPage {
             user: user,
             navigation: user == nil ? [] : site.navigation.map { Frame.Link(title: $0.title, path: $0.path) },
             keyAlerts: context.flatMap { $0.keyAlertCount > 0 ? $0.keyAlertCount : nil },
+            logAlerts: context.flatMap { $0.logAlertCount > 0 ? $0.logAlertCount : nil },
             csrf: csrf,
             canWrite: context?.principal?.role.canWrite ?? false
         )

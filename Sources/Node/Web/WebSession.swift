@@ -112,6 +112,7 @@ struct SessionMiddleware: RouterMiddleware {
         var context = context
         context.principal = .user(user, session: record, tokenHash: tokenHash)
         context.keyAlertCount = Int(try await store.keyAlertCount())
+        context.logAlertCount = Int(try await store.logAlertCount())
         if let wait = await session.limiter.admit(context.principal!.rateLimitKey) {
             return session.errorPage(context, .tooManyRequests, "Slow down", "Too many requests. Try again in \(Int(wait.rounded(.up))) seconds.")
         }

@@ -4996,5 +4996,711 @@ extension Components {
                 ])
             }
         }
+        /// - Remark: Generated from `#/components/schemas/LogStatus`.
+        public struct LogStatus: Codable, Hashable, Sendable {
+            /// The log's origin, entente/<participant id>
+            ///
+            /// - Remark: Generated from `#/components/schemas/LogStatus/origin`.
+            public var origin: Swift.String
+            /// The log's verifier key (C2SP signed-note vkey)
+            ///
+            /// - Remark: Generated from `#/components/schemas/LogStatus/logKey`.
+            public var logKey: Swift.String
+            /// This node's witness key (vkey with algorithm 0x04)
+            ///
+            /// - Remark: Generated from `#/components/schemas/LogStatus/witnessKey`.
+            public var witnessKey: Swift.String
+            /// - Remark: Generated from `#/components/schemas/LogStatus/size`.
+            public var size: Swift.Int
+            /// Entries appended and not yet integrated
+            ///
+            /// - Remark: Generated from `#/components/schemas/LogStatus/pending`.
+            public var pending: Swift.Int
+            /// The latest checkpoint, a signed note with its cosignatures
+            ///
+            /// - Remark: Generated from `#/components/schemas/LogStatus/checkpoint`.
+            public var checkpoint: Swift.String?
+            /// The C2SP tlog-policy this node's checkpoints are held to
+            ///
+            /// - Remark: Generated from `#/components/schemas/LogStatus/policy`.
+            public var policy: Swift.String
+            /// - Remark: Generated from `#/components/schemas/LogStatus/quorumMet`.
+            public var quorumMet: Swift.Bool
+            /// - Remark: Generated from `#/components/schemas/LogStatus/WitnessesPayload`.
+            public struct WitnessesPayloadPayload: Codable, Hashable, Sendable {
+                /// - Remark: Generated from `#/components/schemas/LogStatus/WitnessesPayload/witness`.
+                public var witness: Swift.String
+                /// - Remark: Generated from `#/components/schemas/LogStatus/WitnessesPayload/cosignedSize`.
+                public var cosignedSize: Swift.Int
+                /// - Remark: Generated from `#/components/schemas/LogStatus/WitnessesPayload/cosignedLatest`.
+                public var cosignedLatest: Swift.Bool
+                /// - Remark: Generated from `#/components/schemas/LogStatus/WitnessesPayload/cosignedAt`.
+                public var cosignedAt: Swift.String?
+                /// - Remark: Generated from `#/components/schemas/LogStatus/WitnessesPayload/attemptedAt`.
+                public var attemptedAt: Swift.String?
+                /// - Remark: Generated from `#/components/schemas/LogStatus/WitnessesPayload/lastError`.
+                public var lastError: Swift.String?
+                /// Creates a new `WitnessesPayloadPayload`.
+                ///
+                /// - Parameters:
+                ///   - witness:
+                ///   - cosignedSize:
+                ///   - cosignedLatest:
+                ///   - cosignedAt:
+                ///   - attemptedAt:
+                ///   - lastError:
+                public init(
+                    witness: Swift.String,
+                    cosignedSize: Swift.Int,
+                    cosignedLatest: Swift.Bool,
+                    cosignedAt: Swift.String? = nil,
+                    attemptedAt: Swift.String? = nil,
+                    lastError: Swift.String? = nil
+                ) {
+                    self.witness = witness
+                    self.cosignedSize = cosignedSize
+                    self.cosignedLatest = cosignedLatest
+                    self.cosignedAt = cosignedAt
+                    self.attemptedAt = attemptedAt
+                    self.lastError = lastError
+                }
+                public enum CodingKeys: String, CodingKey {
+                    case witness
+                    case cosignedSize
+                    case cosignedLatest
+                    case cosignedAt
+                    case attemptedAt
+                    case lastError
+                }
+                public init(from decoder: any Swift.Decoder) throws {
+                    let container = try decoder.container(keyedBy: CodingKeys.self)
+                    self.witness = try container.decode(
+                        Swift.String.self,
+                        forKey: .witness
+                    )
+                    self.cosignedSize = try container.decode(
+                        Swift.Int.self,
+                        forKey: .cosignedSize
+                    )
+                    self.cosignedLatest = try container.decode(
+                        Swift.Bool.self,
+                        forKey: .cosignedLatest
+                    )
+                    self.cosignedAt = try container.decodeIfPresent(
+                        Swift.String.self,
+                        forKey: .cosignedAt
+                    )
+                    self.attemptedAt = try container.decodeIfPresent(
+                        Swift.String.self,
+                        forKey: .attemptedAt
+                    )
+                    self.lastError = try container.decodeIfPresent(
+                        Swift.String.self,
+                        forKey: .lastError
+                    )
+                    try decoder.ensureNoAdditionalProperties(knownKeys: [
+                        "witness",
+                        "cosignedSize",
+                        "cosignedLatest",
+                        "cosignedAt",
+                        "attemptedAt",
+                        "lastError"
+                    ])
+                }
+            }
+            /// - Remark: Generated from `#/components/schemas/LogStatus/witnesses`.
+            public typealias WitnessesPayload = [Components.Schemas.LogStatus.WitnessesPayloadPayload]
+            /// - Remark: Generated from `#/components/schemas/LogStatus/witnesses`.
+            public var witnesses: Components.Schemas.LogStatus.WitnessesPayload
+            /// - Remark: Generated from `#/components/schemas/LogStatus/PeerLogsPayload`.
+            public struct PeerLogsPayloadPayload: Codable, Hashable, Sendable {
+                /// - Remark: Generated from `#/components/schemas/LogStatus/PeerLogsPayload/origin`.
+                public var origin: Swift.String
+                /// - Remark: Generated from `#/components/schemas/LogStatus/PeerLogsPayload/witnessedSize`.
+                public var witnessedSize: Swift.Int?
+                /// - Remark: Generated from `#/components/schemas/LogStatus/PeerLogsPayload/witnessedAt`.
+                public var witnessedAt: Swift.String?
+                /// - Remark: Generated from `#/components/schemas/LogStatus/PeerLogsPayload/monitoredSize`.
+                public var monitoredSize: Swift.Int?
+                /// - Remark: Generated from `#/components/schemas/LogStatus/PeerLogsPayload/checkedAt`.
+                public var checkedAt: Swift.String?
+                /// Creates a new `PeerLogsPayloadPayload`.
+                ///
+                /// - Parameters:
+                ///   - origin:
+                ///   - witnessedSize:
+                ///   - witnessedAt:
+                ///   - monitoredSize:
+                ///   - checkedAt:
+                public init(
+                    origin: Swift.String,
+                    witnessedSize: Swift.Int? = nil,
+                    witnessedAt: Swift.String? = nil,
+                    monitoredSize: Swift.Int? = nil,
+                    checkedAt: Swift.String? = nil
+                ) {
+                    self.origin = origin
+                    self.witnessedSize = witnessedSize
+                    self.witnessedAt = witnessedAt
+                    self.monitoredSize = monitoredSize
+                    self.checkedAt = checkedAt
+                }
+                public enum CodingKeys: String, CodingKey {
+                    case origin
+                    case witnessedSize
+                    case witnessedAt
+                    case monitoredSize
+                    case checkedAt
+                }
+                public init(from decoder: any Swift.Decoder) throws {
+                    let container = try decoder.container(keyedBy: CodingKeys.self)
+                    self.origin = try container.decode(
+                        Swift.String.self,
+                        forKey: .origin
+                    )
+                    self.witnessedSize = try container.decodeIfPresent(
+                        Swift.Int.self,
+                        forKey: .witnessedSize
+                    )
+                    self.witnessedAt = try container.decodeIfPresent(
+                        Swift.String.self,
+                        forKey: .witnessedAt
+                    )
+                    self.monitoredSize = try container.decodeIfPresent(
+                        Swift.Int.self,
+                        forKey: .monitoredSize
+                    )
+                    self.checkedAt = try container.decodeIfPresent(
+                        Swift.String.self,
+                        forKey: .checkedAt
+                    )
+                    try decoder.ensureNoAdditionalProperties(knownKeys: [
+                        "origin",
+                        "witnessedSize",
+                        "witnessedAt",
+                        "monitoredSize",
+                        "checkedAt"
+                    ])
+                }
+            }
+            /// - Remark: Generated from `#/components/schemas/LogStatus/peerLogs`.
+            public typealias PeerLogsPayload = [Components.Schemas.LogStatus.PeerLogsPayloadPayload]
+            /// - Remark: Generated from `#/components/schemas/LogStatus/peerLogs`.
+            public var peerLogs: Components.Schemas.LogStatus.PeerLogsPayload
+            /// - Remark: Generated from `#/components/schemas/LogStatus/AlertsPayload`.
+            public struct AlertsPayloadPayload: Codable, Hashable, Sendable {
+                /// - Remark: Generated from `#/components/schemas/LogStatus/AlertsPayload/origin`.
+                public var origin: Swift.String
+                /// - Remark: Generated from `#/components/schemas/LogStatus/AlertsPayload/kind`.
+                @frozen public enum KindPayload: String, Codable, Hashable, Sendable, CaseIterable {
+                    case equivocation = "equivocation"
+                    case unlogged = "unlogged"
+                    case inconsistent = "inconsistent"
+                }
+                /// - Remark: Generated from `#/components/schemas/LogStatus/AlertsPayload/kind`.
+                public var kind: Components.Schemas.LogStatus.AlertsPayloadPayload.KindPayload
+                /// - Remark: Generated from `#/components/schemas/LogStatus/AlertsPayload/detail`.
+                public var detail: Swift.String
+                /// - Remark: Generated from `#/components/schemas/LogStatus/AlertsPayload/raisedAt`.
+                public var raisedAt: Swift.String
+                /// - Remark: Generated from `#/components/schemas/LogStatus/AlertsPayload/lastRaisedAt`.
+                public var lastRaisedAt: Swift.String
+                /// - Remark: Generated from `#/components/schemas/LogStatus/AlertsPayload/count`.
+                public var count: Swift.Int
+                /// Creates a new `AlertsPayloadPayload`.
+                ///
+                /// - Parameters:
+                ///   - origin:
+                ///   - kind:
+                ///   - detail:
+                ///   - raisedAt:
+                ///   - lastRaisedAt:
+                ///   - count:
+                public init(
+                    origin: Swift.String,
+                    kind: Components.Schemas.LogStatus.AlertsPayloadPayload.KindPayload,
+                    detail: Swift.String,
+                    raisedAt: Swift.String,
+                    lastRaisedAt: Swift.String,
+                    count: Swift.Int
+                ) {
+                    self.origin = origin
+                    self.kind = kind
+                    self.detail = detail
+                    self.raisedAt = raisedAt
+                    self.lastRaisedAt = lastRaisedAt
+                    self.count = count
+                }
+                public enum CodingKeys: String, CodingKey {
+                    case origin
+                    case kind
+                    case detail
+                    case raisedAt
+                    case lastRaisedAt
+                    case count
+                }
+                public init(from decoder: any Swift.Decoder) throws {
+                    let container = try decoder.container(keyedBy: CodingKeys.self)
+                    self.origin = try container.decode(
+                        Swift.String.self,
+                        forKey: .origin
+                    )
+                    self.kind = try container.decode(
+                        Components.Schemas.LogStatus.AlertsPayloadPayload.KindPayload.self,
+                        forKey: .kind
+                    )
+                    self.detail = try container.decode(
+                        Swift.String.self,
+                        forKey: .detail
+                    )
+                    self.raisedAt = try container.decode(
+                        Swift.String.self,
+                        forKey: .raisedAt
+                    )
+                    self.lastRaisedAt = try container.decode(
+                        Swift.String.self,
+                        forKey: .lastRaisedAt
+                    )
+                    self.count = try container.decode(
+                        Swift.Int.self,
+                        forKey: .count
+                    )
+                    try decoder.ensureNoAdditionalProperties(knownKeys: [
+                        "origin",
+                        "kind",
+                        "detail",
+                        "raisedAt",
+                        "lastRaisedAt",
+                        "count"
+                    ])
+                }
+            }
+            /// - Remark: Generated from `#/components/schemas/LogStatus/alerts`.
+            public typealias AlertsPayload = [Components.Schemas.LogStatus.AlertsPayloadPayload]
+            /// - Remark: Generated from `#/components/schemas/LogStatus/alerts`.
+            public var alerts: Components.Schemas.LogStatus.AlertsPayload
+            /// - Remark: Generated from `#/components/schemas/LogStatus/EquivocationsPayload`.
+            public struct EquivocationsPayloadPayload: Codable, Hashable, Sendable {
+                /// - Remark: Generated from `#/components/schemas/LogStatus/EquivocationsPayload/id`.
+                public var id: Swift.String
+                /// - Remark: Generated from `#/components/schemas/LogStatus/EquivocationsPayload/origin`.
+                public var origin: Swift.String
+                /// - Remark: Generated from `#/components/schemas/LogStatus/EquivocationsPayload/detectedAt`.
+                public var detectedAt: Swift.String
+                /// - Remark: Generated from `#/components/schemas/LogStatus/EquivocationsPayload/source`.
+                public var source: Swift.String
+                /// The proof, a JSON object as text (PROTOCOL.md, Transparency log)
+                ///
+                /// - Remark: Generated from `#/components/schemas/LogStatus/EquivocationsPayload/proof`.
+                public var proof: Swift.String
+                /// Creates a new `EquivocationsPayloadPayload`.
+                ///
+                /// - Parameters:
+                ///   - id:
+                ///   - origin:
+                ///   - detectedAt:
+                ///   - source:
+                ///   - proof: The proof, a JSON object as text (PROTOCOL.md, Transparency log)
+                public init(
+                    id: Swift.String,
+                    origin: Swift.String,
+                    detectedAt: Swift.String,
+                    source: Swift.String,
+                    proof: Swift.String
+                ) {
+                    self.id = id
+                    self.origin = origin
+                    self.detectedAt = detectedAt
+                    self.source = source
+                    self.proof = proof
+                }
+                public enum CodingKeys: String, CodingKey {
+                    case id
+                    case origin
+                    case detectedAt
+                    case source
+                    case proof
+                }
+                public init(from decoder: any Swift.Decoder) throws {
+                    let container = try decoder.container(keyedBy: CodingKeys.self)
+                    self.id = try container.decode(
+                        Swift.String.self,
+                        forKey: .id
+                    )
+                    self.origin = try container.decode(
+                        Swift.String.self,
+                        forKey: .origin
+                    )
+                    self.detectedAt = try container.decode(
+                        Swift.String.self,
+                        forKey: .detectedAt
+                    )
+                    self.source = try container.decode(
+                        Swift.String.self,
+                        forKey: .source
+                    )
+                    self.proof = try container.decode(
+                        Swift.String.self,
+                        forKey: .proof
+                    )
+                    try decoder.ensureNoAdditionalProperties(knownKeys: [
+                        "id",
+                        "origin",
+                        "detectedAt",
+                        "source",
+                        "proof"
+                    ])
+                }
+            }
+            /// - Remark: Generated from `#/components/schemas/LogStatus/equivocations`.
+            public typealias EquivocationsPayload = [Components.Schemas.LogStatus.EquivocationsPayloadPayload]
+            /// - Remark: Generated from `#/components/schemas/LogStatus/equivocations`.
+            public var equivocations: Components.Schemas.LogStatus.EquivocationsPayload
+            /// Creates a new `LogStatus`.
+            ///
+            /// - Parameters:
+            ///   - origin: The log's origin, entente/<participant id>
+            ///   - logKey: The log's verifier key (C2SP signed-note vkey)
+            ///   - witnessKey: This node's witness key (vkey with algorithm 0x04)
+            ///   - size:
+            ///   - pending: Entries appended and not yet integrated
+            ///   - checkpoint: The latest checkpoint, a signed note with its cosignatures
+            ///   - policy: The C2SP tlog-policy this node's checkpoints are held to
+            ///   - quorumMet:
+            ///   - witnesses:
+            ///   - peerLogs:
+            ///   - alerts:
+            ///   - equivocations:
+            public init(
+                origin: Swift.String,
+                logKey: Swift.String,
+                witnessKey: Swift.String,
+                size: Swift.Int,
+                pending: Swift.Int,
+                checkpoint: Swift.String? = nil,
+                policy: Swift.String,
+                quorumMet: Swift.Bool,
+                witnesses: Components.Schemas.LogStatus.WitnessesPayload,
+                peerLogs: Components.Schemas.LogStatus.PeerLogsPayload,
+                alerts: Components.Schemas.LogStatus.AlertsPayload,
+                equivocations: Components.Schemas.LogStatus.EquivocationsPayload
+            ) {
+                self.origin = origin
+                self.logKey = logKey
+                self.witnessKey = witnessKey
+                self.size = size
+                self.pending = pending
+                self.checkpoint = checkpoint
+                self.policy = policy
+                self.quorumMet = quorumMet
+                self.witnesses = witnesses
+                self.peerLogs = peerLogs
+                self.alerts = alerts
+                self.equivocations = equivocations
+            }
+            public enum CodingKeys: String, CodingKey {
+                case origin
+                case logKey
+                case witnessKey
+                case size
+                case pending
+                case checkpoint
+                case policy
+                case quorumMet
+                case witnesses
+                case peerLogs
+                case alerts
+                case equivocations
+            }
+            public init(from decoder: any Swift.Decoder) throws {
+                let container = try decoder.container(keyedBy: CodingKeys.self)
+                self.origin = try container.decode(
+                    Swift.String.self,
+                    forKey: .origin
+                )
+                self.logKey = try container.decode(
+                    Swift.String.self,
+                    forKey: .logKey
+                )
+                self.witnessKey = try container.decode(
+                    Swift.String.self,
+                    forKey: .witnessKey
+                )
+                self.size = try container.decode(
+                    Swift.Int.self,
+                    forKey: .size
+                )
+                self.pending = try container.decode(
+                    Swift.Int.self,
+                    forKey: .pending
+                )
+                self.checkpoint = try container.decodeIfPresent(
+                    Swift.String.self,
+                    forKey: .checkpoint
+                )
+                self.policy = try container.decode(
+                    Swift.String.self,
+                    forKey: .policy
+                )
+                self.quorumMet = try container.decode(
+                    Swift.Bool.self,
+                    forKey: .quorumMet
+                )
+                self.witnesses = try container.decode(
+                    Components.Schemas.LogStatus.WitnessesPayload.self,
+                    forKey: .witnesses
+                )
+                self.peerLogs = try container.decode(
+                    Components.Schemas.LogStatus.PeerLogsPayload.self,
+                    forKey: .peerLogs
+                )
+                self.alerts = try container.decode(
+                    Components.Schemas.LogStatus.AlertsPayload.self,
+                    forKey: .alerts
+                )
+                self.equivocations = try container.decode(
+                    Components.Schemas.LogStatus.EquivocationsPayload.self,
+                    forKey: .equivocations
+                )
+                try decoder.ensureNoAdditionalProperties(knownKeys: [
+                    "origin",
+                    "logKey",
+                    "witnessKey",
+                    "size",
+                    "pending",
+                    "checkpoint",
+                    "policy",
+                    "quorumMet",
+                    "witnesses",
+                    "peerLogs",
+                    "alerts",
+                    "equivocations"
+                ])
+            }
+        }
+        /// - Remark: Generated from `#/components/schemas/LogAuditReport`.
+        public struct LogAuditReport: Codable, Hashable, Sendable {
+            /// - Remark: Generated from `#/components/schemas/LogAuditReport/origin`.
+            public var origin: Swift.String
+            /// - Remark: Generated from `#/components/schemas/LogAuditReport/size`.
+            public var size: Swift.Int
+            /// base64 root of the entries
+            ///
+            /// - Remark: Generated from `#/components/schemas/LogAuditReport/root`.
+            public var root: Swift.String
+            /// - Remark: Generated from `#/components/schemas/LogAuditReport/checkpointMatches`.
+            public var checkpointMatches: Swift.Bool
+            /// - Remark: Generated from `#/components/schemas/LogAuditReport/checkpointsContradicted`.
+            public var checkpointsContradicted: [Swift.Int]
+            /// - Remark: Generated from `#/components/schemas/LogAuditReport/tilesAgree`.
+            public var tilesAgree: Swift.Bool
+            /// - Remark: Generated from `#/components/schemas/LogAuditReport/documents`.
+            public struct DocumentsPayload: Codable, Hashable, Sendable {
+                /// - Remark: Generated from `#/components/schemas/LogAuditReport/documents/additionalProperties`.
+                public struct AdditionalPropertiesPayload: Codable, Hashable, Sendable {
+                    /// - Remark: Generated from `#/components/schemas/LogAuditReport/documents/additionalProperties/held`.
+                    public var held: Swift.Int
+                    /// - Remark: Generated from `#/components/schemas/LogAuditReport/documents/additionalProperties/logged`.
+                    public var logged: Swift.Int
+                    /// - Remark: Generated from `#/components/schemas/LogAuditReport/documents/additionalProperties/pending`.
+                    public var pending: Swift.Int
+                    /// - Remark: Generated from `#/components/schemas/LogAuditReport/documents/additionalProperties/missing`.
+                    public var missing: Swift.Int
+                    /// Creates a new `AdditionalPropertiesPayload`.
+                    ///
+                    /// - Parameters:
+                    ///   - held:
+                    ///   - logged:
+                    ///   - pending:
+                    ///   - missing:
+                    public init(
+                        held: Swift.Int,
+                        logged: Swift.Int,
+                        pending: Swift.Int,
+                        missing: Swift.Int
+                    ) {
+                        self.held = held
+                        self.logged = logged
+                        self.pending = pending
+                        self.missing = missing
+                    }
+                    public enum CodingKeys: String, CodingKey {
+                        case held
+                        case logged
+                        case pending
+                        case missing
+                    }
+                    public init(from decoder: any Swift.Decoder) throws {
+                        let container = try decoder.container(keyedBy: CodingKeys.self)
+                        self.held = try container.decode(
+                            Swift.Int.self,
+                            forKey: .held
+                        )
+                        self.logged = try container.decode(
+                            Swift.Int.self,
+                            forKey: .logged
+                        )
+                        self.pending = try container.decode(
+                            Swift.Int.self,
+                            forKey: .pending
+                        )
+                        self.missing = try container.decode(
+                            Swift.Int.self,
+                            forKey: .missing
+                        )
+                        try decoder.ensureNoAdditionalProperties(knownKeys: [
+                            "held",
+                            "logged",
+                            "pending",
+                            "missing"
+                        ])
+                    }
+                }
+                /// A container of undocumented properties.
+                public var additionalProperties: [String: Components.Schemas.LogAuditReport.DocumentsPayload.AdditionalPropertiesPayload]
+                /// Creates a new `DocumentsPayload`.
+                ///
+                /// - Parameters:
+                ///   - additionalProperties: A container of undocumented properties.
+                public init(additionalProperties: [String: Components.Schemas.LogAuditReport.DocumentsPayload.AdditionalPropertiesPayload] = .init()) {
+                    self.additionalProperties = additionalProperties
+                }
+                public init(from decoder: any Swift.Decoder) throws {
+                    additionalProperties = try decoder.decodeAdditionalProperties(knownKeys: [])
+                }
+                public func encode(to encoder: any Swift.Encoder) throws {
+                    try encoder.encodeAdditionalProperties(additionalProperties)
+                }
+            }
+            /// - Remark: Generated from `#/components/schemas/LogAuditReport/documents`.
+            public var documents: Components.Schemas.LogAuditReport.DocumentsPayload
+            /// - Remark: Generated from `#/components/schemas/LogAuditReport/missing`.
+            public var missing: [Swift.String]
+            /// - Remark: Generated from `#/components/schemas/LogAuditReport/notRederived`.
+            public struct NotRederivedPayload: Codable, Hashable, Sendable {
+                /// A container of undocumented properties.
+                public var additionalProperties: [String: Swift.Int]
+                /// Creates a new `NotRederivedPayload`.
+                ///
+                /// - Parameters:
+                ///   - additionalProperties: A container of undocumented properties.
+                public init(additionalProperties: [String: Swift.Int] = .init()) {
+                    self.additionalProperties = additionalProperties
+                }
+                public init(from decoder: any Swift.Decoder) throws {
+                    additionalProperties = try decoder.decodeAdditionalProperties(knownKeys: [])
+                }
+                public func encode(to encoder: any Swift.Encoder) throws {
+                    try encoder.encodeAdditionalProperties(additionalProperties)
+                }
+            }
+            /// - Remark: Generated from `#/components/schemas/LogAuditReport/notRederived`.
+            public var notRederived: Components.Schemas.LogAuditReport.NotRederivedPayload
+            /// - Remark: Generated from `#/components/schemas/LogAuditReport/consistent`.
+            public var consistent: Swift.Bool
+            /// Creates a new `LogAuditReport`.
+            ///
+            /// - Parameters:
+            ///   - origin:
+            ///   - size:
+            ///   - root: base64 root of the entries
+            ///   - checkpointMatches:
+            ///   - checkpointsContradicted:
+            ///   - tilesAgree:
+            ///   - documents:
+            ///   - missing:
+            ///   - notRederived:
+            ///   - consistent:
+            public init(
+                origin: Swift.String,
+                size: Swift.Int,
+                root: Swift.String,
+                checkpointMatches: Swift.Bool,
+                checkpointsContradicted: [Swift.Int],
+                tilesAgree: Swift.Bool,
+                documents: Components.Schemas.LogAuditReport.DocumentsPayload,
+                missing: [Swift.String],
+                notRederived: Components.Schemas.LogAuditReport.NotRederivedPayload,
+                consistent: Swift.Bool
+            ) {
+                self.origin = origin
+                self.size = size
+                self.root = root
+                self.checkpointMatches = checkpointMatches
+                self.checkpointsContradicted = checkpointsContradicted
+                self.tilesAgree = tilesAgree
+                self.documents = documents
+                self.missing = missing
+                self.notRederived = notRederived
+                self.consistent = consistent
+            }
+            public enum CodingKeys: String, CodingKey {
+                case origin
+                case size
+                case root
+                case checkpointMatches
+                case checkpointsContradicted
+                case tilesAgree
+                case documents
+                case missing
+                case notRederived
+                case consistent
+            }
+            public init(from decoder: any Swift.Decoder) throws {
+                let container = try decoder.container(keyedBy: CodingKeys.self)
+                self.origin = try container.decode(
+                    Swift.String.self,
+                    forKey: .origin
+                )
+                self.size = try container.decode(
+                    Swift.Int.self,
+                    forKey: .size
+                )
+                self.root = try container.decode(
+                    Swift.String.self,
+                    forKey: .root
+                )
+                self.checkpointMatches = try container.decode(
+                    Swift.Bool.self,
+                    forKey: .checkpointMatches
+                )
+                self.checkpointsContradicted = try container.decode(
+                    [Swift.Int].self,
+                    forKey: .checkpointsContradicted
+                )
+                self.tilesAgree = try container.decode(
+                    Swift.Bool.self,
+                    forKey: .tilesAgree
+                )
+                self.documents = try container.decode(
+                    Components.Schemas.LogAuditReport.DocumentsPayload.self,
+                    forKey: .documents
+                )
+                self.missing = try container.decode(
+                    [Swift.String].self,
+                    forKey: .missing
+                )
+                self.notRederived = try container.decode(
+                    Components.Schemas.LogAuditReport.NotRederivedPayload.self,
+                    forKey: .notRederived
+                )
+                self.consistent = try container.decode(
+                    Swift.Bool.self,
+                    forKey: .consistent
+                )
+                try decoder.ensureNoAdditionalProperties(knownKeys: [
+                    "origin",
+                    "size",
+                    "root",
+                    "checkpointMatches",
+                    "checkpointsContradicted",
+                    "tilesAgree",
+                    "documents",
+                    "missing",
+                    "notRederived",
+                    "consistent"
+                ])
+            }
+        }
     }
 }

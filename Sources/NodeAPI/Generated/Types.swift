@@ -278,6 +278,16 @@ public protocol APIProtocol: Sendable {
     /// - Remark: HTTP `POST /api/v1/taxii/collections/{collection}/misp`.
     /// - Remark: Generated from `#/paths//api/v1/taxii/collections/{collection}/misp/post(importMISPEvent)`.
     func importMISPEvent(_ input: Operations.ImportMISPEvent.Input) async throws -> Operations.ImportMISPEvent.Output
+    /// This node's transparency log: its size, latest checkpoint with cosignatures, witness policy and witnesses; the peers' logs it witnesses and reads; alerts and proofs of equivocation.
+    ///
+    /// - Remark: HTTP `GET /api/v1/log`.
+    /// - Remark: Generated from `#/paths//api/v1/log/get(logStatus)`.
+    func logStatus(_ input: Operations.LogStatus.Input) async throws -> Operations.LogStatus.Output
+    /// Re-derive the whole log from the stored entries and documents and compare it with the latest checkpoint and the tiles (operator only).
+    ///
+    /// - Remark: HTTP `POST /api/v1/log/audit`.
+    /// - Remark: Generated from `#/paths//api/v1/log/audit/post(auditLog)`.
+    func auditLog(_ input: Operations.AuditLog.Input) async throws -> Operations.AuditLog.Output
 }
 
 /// Convenience overloads for operation inputs.
@@ -847,6 +857,20 @@ extension APIProtocol {
             headers: headers,
             body: body
         ))
+    }
+    /// This node's transparency log: its size, latest checkpoint with cosignatures, witness policy and witnesses; the peers' logs it witnesses and reads; alerts and proofs of equivocation.
+    ///
+    /// - Remark: HTTP `GET /api/v1/log`.
+    /// - Remark: Generated from `#/paths//api/v1/log/get(logStatus)`.
+    public func logStatus(headers: Operations.LogStatus.Input.Headers = .init()) async throws -> Operations.LogStatus.Output {
+        try await logStatus(Operations.LogStatus.Input(headers: headers))
+    }
+    /// Re-derive the whole log from the stored entries and documents and compare it with the latest checkpoint and the tiles (operator only).
+    ///
+    /// - Remark: HTTP `POST /api/v1/log/audit`.
+    /// - Remark: Generated from `#/paths//api/v1/log/audit/post(auditLog)`.
+    public func auditLog(headers: Operations.AuditLog.Input.Headers = .init()) async throws -> Operations.AuditLog.Output {
+        try await auditLog(Operations.AuditLog.Input(headers: headers))
     }
 }
 

@@ -180,9 +180,13 @@ public struct EquivocationProof: Sendable, Equatable {
         let path: [String]
     }
 
+    /// In words, without hashes: what the log signed that cannot be true.
     public var summary: String {
-        "\(origin) signed \(first.checkpoint.size) entries with root \(Data(first.checkpoint.root).base64EncodedString()) "
-            + "and \(second.checkpoint.size) with root \(Data(second.checkpoint.root).base64EncodedString()), which cannot both be true"
+        let (smaller, larger) =
+            first.checkpoint.size <= second.checkpoint.size ? (first.checkpoint, second.checkpoint) : (second.checkpoint, first.checkpoint)
+        return smaller.size == larger.size
+            ? "\(origin) signed two different records of its first \(smaller.size) entries"
+            : "\(origin) signed a record of \(larger.size) entries whose first \(smaller.size) are not the \(smaller.size) it signed before"
     }
 
     /// Checks that both are signed by `log` and that they contradict each other.

@@ -8,6 +8,7 @@ import Storage
 /// witnesses (tlog-witness), and the node's own part as a witness of theirs.
 struct TransparencyLogFeature: NodeFeature {
     let log: TransparencyLogService
+    let web: TransparencyLogWebRoutes
     let monitor: LogMonitor
     let intake: EquivocationIntake
     let interval: Duration
@@ -17,6 +18,7 @@ struct TransparencyLogFeature: NodeFeature {
 
     init(_ context: FeatureContext) {
         log = context.transparencyLog
+        web = TransparencyLogWebRoutes(log: log, site: context.site)
         monitor = LogMonitor(log: log, inclusionDeadline: context.options.logInclusionDeadline)
         intake = EquivocationIntake(identity: context.identity, peers: context.peers, store: context.store)
         interval = context.options.logInterval
@@ -26,6 +28,10 @@ struct TransparencyLogFeature: NodeFeature {
     var envelopeIntakes: [any EnvelopeIntake] { [intake] }
 
     func addProtocolRoutes(to router: Router<NodeRequestContext>) { TransparencyLogRoutes(log: log).register(on: router) }
+    func addRoutes(to api: APIGroups) { TransparencyLogAPIRoutes(log: log).register(on: api) }
+    func addPages(to web: RouterGroup<NodeRequestContext>) { self.web.register(on: web) }
+
+    static let navigation = [NavigationEntry(title: "Log", path: "/log")]
 
     var jobs: [BackgroundJob] {
         let (log, monitor) = (self.log, self.monitor)

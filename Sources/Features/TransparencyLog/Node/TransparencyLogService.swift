@@ -254,4 +254,80 @@ public struct TransparencyLogService: Sendable {
         guard answer.status == 200 else { throw PeerClient.Failure.rejected(status: answer.status, code: "http_\(answer.status)", message: path) }
         return answer.body
     }
+
+    // MARK: Status and audit
+
+    public func status(now: Date) async throws -> LogStatus {
+        let latest = try await store.latestCheckpoint()
+        let size = latest?.checkpoint.size ?? 0
+        let policy = await policy(for: identity.id)!
+        let stamp = { (date: Date?) in date.map(Timestamp.format) }
+        let witnessed = try await store.witnessedCheckpoints()
+        let monitored = try await store.monitoredLogs()
+        let origins = Set(witnessed.map(\.checkpoint.checkpoint.origin) + monitored.map(\.origin)).sorted()
+        return LogStatus(
+            origin: signer.verifier.name,
+            logKey: signer.verifier.description,
+            witnessKey: cosigner.key.description,
+            size: size,
+            pending: Int(try await store.pendingLogEntries()),
+            checkpoint: latest?.serialized,
+            policy: policy.text,
+            quorumMet: latest.map { (try? policy.verify($0).quorumMet) == true } ?? false,
+            witnesses: try await store.cosigners().map {
+                LogStatus.Witness(
+                    witness: $0.witness,
+                    cosignedSize: $0.size,
+                    cosignedLatest: $0.size == size && $0.lastError == nil,
+                    cosignedAt: stamp($0.cosignedAt),
+                    attemptedAt: stamp($0.attemptedAt),
+                    lastError: $0.lastError
+                )
+            },
+            peerLogs: origins.map { origin in
+                let cosigned = witnessed.first { $0.checkpoint.checkpoint.origin == origin }
+                let read = monitored.first { $0.origin == origin }
+                return LogStatus.PeerLog(
+                    origin: origin,
+                    witnessedSize: cosigned?.checkpoint.checkpoint.size,
+                    witnessedAt: stamp(cosigned?.cosignedAt),
+                    monitoredSize: read?.range.size,
+                    checkedAt: stamp(read?.checkedAt)
+                )
+            },
+            alerts: try await store.logAlerts().map {
+                LogStatus.Alert(
+                    origin: $0.origin,
+                    kind: $0.kind.rawValue,
+                    detail: $0.detail,
+                    raisedAt: Timestamp.format($0.raisedAt.date),
+                    lastRaisedAt: Timestamp.format($0.lastRaisedAt.date),
+                    count: Int($0.count)
+                )
+            },
+            equivocations: try await store.equivocations().map {
+                LogStatus.Equivocation(id: $0.id, origin: $0.origin, detectedAt: Timestamp.format($0.detectedAt), source: $0.source, proof: $0.proof)
+            }
+        )
+    }
+
+    /// Re-derives the log from what is stored and checks it against the latest checkpoint and this node's key.
+    public func audit() async throws -> LogAuditReport {
+        let audit = try await store.auditLog()
+        let latest = try await store.latestCheckpoint()
+        let signed = latest.map { (try? $0.verify(log: signer.verifier)) != nil } ?? false
+        let matches = signed && latest?.checkpoint.size == audit.size && latest?.checkpoint.root == audit.root
+        return LogAuditReport(
+            origin: signer.verifier.name,
+            size: audit.size,
+            root: Data(audit.root).base64EncodedString(),
+            checkpointMatches: matches,
+            checkpointsContradicted: audit.checkpointsContradicted,
+            tilesAgree: audit.tilesAgree,
+            documents: audit.documents,
+            missing: audit.missing,
+            notRederived: audit.notRederived,
+            consistent: matches && audit.checkpointsContradicted.isEmpty && audit.tilesAgree && audit.missing.isEmpty
+        )
+    }
 }

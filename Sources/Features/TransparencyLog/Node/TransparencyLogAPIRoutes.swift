@@ -1,0 +1,85 @@
+import EntenteProtocol
+import Foundation
+import Hummingbird
+import Storage
+import TransparencyLog
+
+/// `/api/v1/log`: the log's status for anyone signed in; its audit, which reads the whole log and every
+/// stored document, for the operator.
+struct TransparencyLogAPIRoutes: APIHandler {
+    let log: TransparencyLogService
+
+    func register(on api: APIGroups) {
+        api.any.get("log") { _, _ in JSONResponse.make(try JSONValue(encoding: try await log.status(now: Date()))) }
+        api.operatorOnly.post("log/audit") { _, _ in try await handling { JSONResponse.make(try JSONValue(encoding: try await log.audit())) } }
+    }
+}
+
+/// What `GET /api/v1/log` answers: this node's log, its witnesses, its peers' logs and the alerts.
+public struct LogStatus: Codable, Sendable {
+    public struct Witness: Codable, Sendable {
+        public let witness: String
+        public let cosignedSize: Int
+        public let cosignedLatest: Bool
+        public let cosignedAt: String?
+        public let attemptedAt: String?
+        public let lastError: String?
+    }
+
+    public struct PeerLog: Codable, Sendable {
+        public let origin: String
+        /// The latest checkpoint of it this node cosigned as a witness.
+        public let witnessedSize: Int?
+        public let witnessedAt: String?
+        /// How far this node has read and checked it as a monitor.
+        public let monitoredSize: Int?
+        public let checkedAt: String?
+    }
+
+    public struct Alert: Codable, Sendable {
+        public let origin: String
+        public let kind: String
+        public let detail: String
+        public let raisedAt: String
+        public let lastRaisedAt: String
+        public let count: Int
+    }
+
+    public struct Equivocation: Codable, Sendable {
+        public let id: String
+        public let origin: String
+        public let detectedAt: String
+        public let source: String
+        public let proof: String
+    }
+
+    public let origin: String
+    public let logKey: String
+    public let witnessKey: String
+    public let size: Int
+    public let pending: Int
+    public let checkpoint: String?
+    /// The policy this node's own checkpoints are held to (C2SP tlog-policy), and whether the latest meets it.
+    public let policy: String
+    public let quorumMet: Bool
+    public let witnesses: [Witness]
+    public let peerLogs: [PeerLog]
+    public let alerts: [Alert]
+    public let equivocations: [Equivocation]
+}
+
+/// What `POST /api/v1/log/audit` answers.
+public struct LogAuditReport: Codable, Sendable {
+    public let origin: String
+    public let size: Int
+    public let root: String
+    /// The latest checkpoint's root is that of the entries, and it is signed by this node's key.
+    public let checkpointMatches: Bool
+    public let checkpointsContradicted: [Int]
+    public let tilesAgree: Bool
+    public let documents: [String: NodeStore.LogAudit.DocumentCount]
+    public let missing: [String]
+    public let notRederived: [String: Int]
+    /// Nothing contradicted, nothing missing.
+    public let consistent: Bool
+}
