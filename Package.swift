@@ -221,7 +221,7 @@ let package = Package(
         .executableTarget(
             name: "EntenteCLI",
             dependencies: [
-                "Node", "NodeAPI", "EntenteProtocol", "Hotline", "Cases", "Multilateral", "Intelligence", "Storage",
+                "Node", "NodeAPI", "EntenteProtocol", "Hotline", "Cases", "Multilateral", "Intelligence", "TransparencyLog", "Storage",
                 .product(name: "OpenAPIRuntime", package: "swift-openapi-runtime"),
                 .product(name: "OpenAPIAsyncHTTPClient", package: "swift-openapi-async-http-client"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),

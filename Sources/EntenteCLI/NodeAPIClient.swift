@@ -50,6 +50,8 @@ struct NodeAPIClient {
 
     struct Failure: Error, CustomStringConvertible {
         let description: String
+        /// The node's HTTP status, when it answered with a refusal.
+        var status: Int? = nil
     }
 
     init(baseURL: String, token: String) throws {
@@ -114,7 +116,8 @@ struct AnswerReader: ClientMiddleware {
         guard response.status.kind == .successful else {
             let refusal = try? JSONDecoder().decode(Components.Schemas._Error.self, from: bytes)
             throw NodeAPIClient.Failure(
-                description: "\(refusal?.message ?? response.status.reasonPhrase) [\(refusal?.error ?? String(response.status.code))]"
+                description: "\(refusal?.message ?? response.status.reasonPhrase) [\(refusal?.error ?? String(response.status.code))]",
+                status: response.status.code
             )
         }
         latestAnswer.record(bytes)

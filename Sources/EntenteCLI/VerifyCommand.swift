@@ -3,6 +3,7 @@ import Cases
 import EntenteProtocol
 import Foundation
 import Multilateral
+import TransparencyLog
 
 struct Verify: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -13,12 +14,20 @@ struct Verify: ParsableCommand {
             ballots to the published tally. The keys inside the file only make it consistent: VERIFIED is printed only
             when every signer is anchored, by --expect ID=FINGERPRINT (a fingerprint you know) or by --directory FILE
             (from `entente directory export` on your own node). Otherwise the unanchored signers are named and the
-            command fails. Exits non-zero if anything does not verify.
+            command fails.
+
+            With the file's transparency-log proof (FILE.tlog-proof, written when it was exported, or --proof), it
+            also checks that the exporting node's log holds this exact file under a checkpoint signed by that node's
+            anchored key and cosigned by a quorum of witnesses (from --directory, or a C2SP tlog-policy file given
+            with --policy), and says what that proves and what it does not. Exits non-zero if anything does not verify.
             """
     )
     @Argument(help: "The statement or result file.") var file: String
     @Option(name: .customLong("expect"), help: "A signer's known fingerprint, ID=FINGERPRINT (repeatable).") var expected: [String] = []
-    @Option(help: "A directory exported by `entente directory export`: the fingerprints your node pinned.") var directory: String?
+    @Option(help: "A directory exported by `entente directory export`: the fingerprints and keys your node pinned.") var directory: String?
+    @Option(help: "The file's transparency-log proof (default: FILE.tlog-proof, when there is one).") var proof: String?
+    @Option(help: "A C2SP tlog-policy file: the logs and witnesses to trust and the quorum (default: from --directory).") var policy: String?
+    @Option(help: "Witnesses needed when the policy comes from --directory (default: a majority).") var quorum: Int?
     @Flag(help: "Print JSON.") var json = false
 
     /// What a verified file says, whichever kind it is.
@@ -57,10 +66,17 @@ struct Verify: ParsableCommand {
                 mismatches.append("\(signer.participant) signed with fingerprint \(signer.fingerprint), which is not the one anchored for it")
             }
         }
+        let proofPath = proof ?? ExportedFile.proofPath(of: file)
+        let logCheck: OfflineLogCheck? =
+            proof != nil || FileManager.default.fileExists(atPath: proofPath)
+            ? OfflineLogCheck.check(bytes: bytes, proofPath: proofPath, policy: policy, anchors: anchors, quorum: quorum) : nil
+        // A proof that claims what does not hold fails; one this verifier has no key to check is only said so.
+        if let logCheck { mismatches += logCheck.problems.map { "log: " + $0 } }
         if json {
             printJSON([
                 "verified": .bool(mismatches.isEmpty), "title": .string(verified.title), "summary": .string(verified.summary),
                 "problems": .array(mismatches.map(JSONValue.string)),
+                "log": logCheck.map { $0.json(proofPath: proofPath) } ?? .null,
                 "signers": .array(
                     verified.signers.map {
                         [
@@ -74,9 +90,14 @@ struct Verify: ParsableCommand {
             print("“\(verified.title)”")
             for signer in verified.signers { print("  signed by \(signer.participant) (\(signer.role))  fingerprint \(signer.fingerprint)") }
             if !verified.summary.isEmpty { print(verified.summary) }
+            if let logCheck {
+                for line in logCheck.lines { print(line) }
+            } else {
+                print("No transparency-log proof (\(proofPath)): the file's place in its exporter's record is not proven.")
+            }
         }
         guard mismatches.isEmpty else { throw ExitError("NOT VERIFIED: " + mismatches.joined(separator: "; ")) }
-        if !json { print("VERIFIED: \(verified.signers.count) signature(s)") }
+        if !json { print("VERIFIED: \(verified.signers.count) signature(s)\(logCheck?.proven == true ? ", logged and witnessed" : "")") }
     }
 
     func loadDirectory() throws -> TrustAnchors {

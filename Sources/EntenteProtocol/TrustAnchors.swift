@@ -5,6 +5,9 @@
 public struct TrustAnchors: Sendable, Equatable {
     /// Every fingerprint accepted for each participant: its current keys and those they were rotated from.
     public private(set) var fingerprints: [ParticipantID: Set<Fingerprint>] = [:]
+    /// The keys behind those fingerprints, where the anchors know them (a node's pins do; `--expect` gives
+    /// fingerprints only): what checks a participant's transparency-log checkpoints and cosignatures.
+    public private(set) var keys: [ParticipantID: [PublicKeys]] = [:]
 
     public init() {}
 
@@ -14,8 +17,10 @@ public struct TrustAnchors: Sendable, Equatable {
 
     /// Anchors `participant` by a descriptor's keys and the keys its rotation statement replaced.
     public mutating func add(_ participant: ParticipantID, keys: PublicKeys, rotatedFrom previous: PublicKeys?) {
-        add(participant, keys.fingerprint)
-        if let previous { add(participant, previous.fingerprint) }
+        for known in [keys] + (previous.map { [$0] } ?? []) {
+            add(participant, known.fingerprint)
+            if !(self.keys[participant]?.contains(known) ?? false) { self.keys[participant, default: []].append(known) }
+        }
     }
 
     public func anchors(_ participant: ParticipantID, _ keys: PublicKeys) -> Bool {
@@ -39,7 +44,8 @@ public struct TrustAnchors: Sendable, Equatable {
     /// `entente directory export`: a node's anchors, for `entente verify --directory`.
     public static let directoryType = "entente.directory"
 
-    /// `{"type": "entente.directory", "v": 1, "exportedBy": ID, "participants": [{"id", "fingerprints": […]}]}`.
+    /// `{"type": "entente.directory", "v": 1, "exportedBy": ID, "participants": [{"id", "fingerprints": […], "keys": […]}]}`,
+    /// `keys` being the public keys behind the fingerprints (current first), each `{"signing", "agreement"}`.
     /// Unsigned on purpose: it is the verifier's own export, and is trusted as far as the
     /// verifier trusts the place it keeps it, exactly like a list of `--expect` fingerprints.
     public func directory(exportedBy: ParticipantID) -> JSONValue {
@@ -50,6 +56,7 @@ public struct TrustAnchors: Sendable, Equatable {
                     [
                         "id": .string(participant.rawValue),
                         "fingerprints": .array((fingerprints[participant] ?? []).map(\.description).sorted().map(JSONValue.string)),
+                        "keys": .array((keys[participant] ?? []).map(\.json)),
                     ]
                 }
             ),
@@ -70,6 +77,16 @@ public struct TrustAnchors: Sendable, Equatable {
             for value in list {
                 guard let fingerprint = value.stringValue.flatMap(Fingerprint.init) else { throw .malformed("invalid fingerprint for \(id)") }
                 add(id, fingerprint)
+            }
+            // Keys are taken only where they are the ones a listed fingerprint names.
+            let listed = entry["keys"].map { $0.arrayValue } ?? []
+            guard let listed, listed.count <= 64 else { throw .malformed("keys of \(id) are a list of at most 64") }
+            for value in listed {
+                let known = try PublicKeys(json: value)
+                guard fingerprints[id]?.contains(known.fingerprint) == true else {
+                    throw .malformed("keys listed for \(id) have fingerprint \(known.fingerprint), which the directory does not list for it")
+                }
+                if !(keys[id]?.contains(known) ?? false) { keys[id, default: []].append(known) }
             }
         }
     }

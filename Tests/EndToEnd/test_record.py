@@ -59,6 +59,22 @@ def test_forum_vote_from_tabling_to_an_offline_verified_result(federation, tmp_p
     report = json.loads(verified.stdout)
     assert report["verified"] and "adopted: yes 2, no 1" in report["summary"]
     assert sorted(s["participant"] for s in report["signers"]) == ["EST", "LTU", "LVA", "OSCE"]
+    # Latvia's log holds the result it accepted, under a checkpoint a majority of the others cosigned: proven
+    # offline from its own directory's keys, and said in words.
+    assert report["log"]["proven"] and report["log"]["origin"] == "entente/LVA" and len(report["log"]["witnesses"]) >= 3, report["log"]
+    plain = run("verify", str(result_file), "--directory", str(directory), "--expect", f"OSCE={osce.fingerprint}").stdout
+    assert "LOGGED: entry" in plain and "WITNESSED: cosigned by" in plain and "logged and witnessed" in plain
+    # A hostile exporter's proof: moved to another entry, or stripped of its cosignatures, it proves nothing.
+    proof_file = tmp_path / "result.json.tlog-proof"
+    proof = proof_file.read_text()
+    index = int(proof.split("\n")[1].split()[1])
+    proof_file.write_text(proof.replace(f"\nindex {index}\n", f"\nindex {index + 1}\n", 1))
+    moved = run("verify", str(result_file), "--directory", str(directory), check=False)
+    assert moved.returncode != 0 and "log: the document is not in the log" in moved.stderr
+    proof_file.write_text("".join(line + "\n" for line in proof.rstrip("\n").split("\n") if "/witness " not in line))
+    stripped = run("verify", str(result_file), "--directory", str(directory), check=False)
+    assert stripped.returncode != 0 and "NOT WITNESSED BY A QUORUM" in stripped.stdout
+    proof_file.write_text(proof)
     original = result_file.read_bytes()
     for needle in (b'"choice":"no"', b'"yes":2'):
         altered = tmp_path / "altered.json"

@@ -35,6 +35,28 @@ struct IdentityTests {
         #expect(throws: ProtocolError.badSignature) { try NodeDescriptor(verifying: .object(members)) }
     }
 
+    /// The directory a node exports carries the keys behind its fingerprints (what checks a log's checkpoints
+    /// offline); keys whose fingerprint it does not list are refused, so the file cannot smuggle a key in.
+    @Test func aDirectoryCarriesTheKeysBehindItsFingerprints() throws {
+        let (estonia, latvia) = (NodeKeys(), NodeKeys())
+        var anchors = TrustAnchors()
+        anchors.add(ParticipantID("EST")!, keys: estonia.publicKeys, rotatedFrom: nil)
+        anchors.add(ParticipantID("LVA")!, keys: latvia.publicKeys, rotatedFrom: NodeKeys().publicKeys)
+        let exported = anchors.directory(exportedBy: ParticipantID("EST")!)
+        let read = try TrustAnchors(directory: exported)
+        #expect(read == anchors && read.keys[ParticipantID("LVA")!]?.first == latvia.publicKeys)
+        guard case .object(var document) = exported, case .array(var participants) = document["participants"],
+            case .object(var first) = participants[0]
+        else {
+            Issue.record("not the directory's shape")
+            return
+        }
+        first["keys"] = .array([NodeKeys().publicKeys.json])
+        participants[0] = .object(first)
+        document["participants"] = .array(participants)
+        #expect(throws: ProtocolError.self) { try TrustAnchors(directory: .object(document)) }
+    }
+
     @Test func fingerprintsAreThirtyDigitsInSixGroups() {
         let text = estonia.keys.publicKeys.fingerprint.description
         #expect(text.split(separator: " ").map(\.count) == [5, 5, 5, 5, 5, 5])

@@ -276,4 +276,38 @@ struct WitnessTests {
         let stranger = try NoteVerifier(name: "entente/EST", key: Curve25519.Signing.PrivateKey().publicKey)
         #expect(throws: EquivocationError.self) { try proof.verify(log: stranger) }
     }
+
+    /// tlog-proof: written and read back, checked against a policy; an altered index, another log's key or too
+    /// few witnesses each prove nothing, and say why.
+    @Test func anOfflineProofSaysWhatItProves() throws {
+        let entries = (0..<6).map { LogEntry(kind: .recordEntry, document: Array("result \($0)".utf8)) }
+        let leaves = entries.map(\.leafHash)
+        let checkpoint = try Self.checkpoint(leaves)
+        let witnesses = [Self.witnessLVA, try Cosigner(name: "entente/LTU/witness", key: Curve25519.Signing.PrivateKey())]
+        let cosigned = checkpoint.adding([try witnesses[0].cosign(checkpoint.checkpoint, at: Self.now)])
+        let proof = LogProof(index: 4, proof: Merkle.inclusionProof(4, in: leaves[...]), checkpoint: cosigned)
+        #expect(try LogProof(parsing: proof.text) == proof)
+        #expect(proof.text.hasPrefix("c2sp.org/tlog-proof@v1\nindex 4\n"))
+        let policy = WitnessPolicy.threshold(
+            1,
+            of: witnesses.enumerated().map { WitnessPolicy.Witness(name: ["LVA", "LTU"][$0], key: $1.key) },
+            log: Self.log.verifier
+        )
+        let verdict = try proof.verify(entries[4], policy: policy)
+        #expect(verdict.quorumMet && verdict.cosignatures.map(\.witness) == ["LVA"] && verdict.heldBy == Self.now)
+        #expect(throws: LogProofError.self) { try proof.verify(entries[3], policy: policy) }
+        let moved = LogProof(index: 3, proof: proof.proof, checkpoint: cosigned)
+        #expect(throws: LogProofError.self) { try moved.verify(entries[4], policy: policy) }
+        let stranger = WitnessPolicy.threshold(
+            1,
+            of: policy.witnesses,
+            log: try NoteVerifier(name: "entente/EST", key: Curve25519.Signing.PrivateKey().publicKey)
+        )
+        #expect(throws: LogProofError.self) { try proof.verify(entries[4], policy: stranger) }
+        let both = WitnessPolicy.threshold(2, of: policy.witnesses, log: Self.log.verifier)
+        #expect(try proof.verify(entries[4], policy: both).quorumMet == false)
+        for bad in ["", "c2sp.org/tlog-proof@v1\nindex 04\n\n" + cosigned.serialized, "c2sp.org/tlog-proof@v2\nindex 4\n\n" + cosigned.serialized] {
+            #expect(throws: LogProofError.self) { try LogProof(parsing: bad) }
+        }
+    }
 }

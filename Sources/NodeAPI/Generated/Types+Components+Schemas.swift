@@ -4656,21 +4656,29 @@ extension Components {
                 public var id: Swift.String
                 /// - Remark: Generated from `#/components/schemas/Directory/ParticipantsPayload/fingerprints`.
                 public var fingerprints: [Swift.String]
+                /// The public keys behind the fingerprints, current first: what checks the participant's transparency-log checkpoints and cosignatures
+                ///
+                /// - Remark: Generated from `#/components/schemas/Directory/ParticipantsPayload/keys`.
+                public var keys: [Components.Schemas.Keys]
                 /// Creates a new `ParticipantsPayloadPayload`.
                 ///
                 /// - Parameters:
                 ///   - id:
                 ///   - fingerprints:
+                ///   - keys: The public keys behind the fingerprints, current first: what checks the participant's transparency-log checkpoints and cosignatures
                 public init(
                     id: Swift.String,
-                    fingerprints: [Swift.String]
+                    fingerprints: [Swift.String],
+                    keys: [Components.Schemas.Keys]
                 ) {
                     self.id = id
                     self.fingerprints = fingerprints
+                    self.keys = keys
                 }
                 public enum CodingKeys: String, CodingKey {
                     case id
                     case fingerprints
+                    case keys
                 }
             }
             /// - Remark: Generated from `#/components/schemas/Directory/participants`.
@@ -5699,6 +5707,90 @@ extension Components {
                     "missing",
                     "notRederived",
                     "consistent"
+                ])
+            }
+        }
+        /// - Remark: Generated from `#/components/schemas/LogProofAnswer`.
+        public struct LogProofAnswer: Codable, Hashable, Sendable {
+            /// - Remark: Generated from `#/components/schemas/LogProofAnswer/entry`.
+            public var entry: Swift.String
+            /// - Remark: Generated from `#/components/schemas/LogProofAnswer/index`.
+            public var index: Swift.Int
+            /// - Remark: Generated from `#/components/schemas/LogProofAnswer/size`.
+            public var size: Swift.Int
+            /// - Remark: Generated from `#/components/schemas/LogProofAnswer/witnesses`.
+            public var witnesses: [Swift.String]
+            /// - Remark: Generated from `#/components/schemas/LogProofAnswer/quorumMet`.
+            public var quorumMet: Swift.Bool
+            /// The proof in the C2SP tlog-proof form, to be stored as <file>.tlog-proof
+            ///
+            /// - Remark: Generated from `#/components/schemas/LogProofAnswer/proof`.
+            public var proof: Swift.String
+            /// Creates a new `LogProofAnswer`.
+            ///
+            /// - Parameters:
+            ///   - entry:
+            ///   - index:
+            ///   - size:
+            ///   - witnesses:
+            ///   - quorumMet:
+            ///   - proof: The proof in the C2SP tlog-proof form, to be stored as <file>.tlog-proof
+            public init(
+                entry: Swift.String,
+                index: Swift.Int,
+                size: Swift.Int,
+                witnesses: [Swift.String],
+                quorumMet: Swift.Bool,
+                proof: Swift.String
+            ) {
+                self.entry = entry
+                self.index = index
+                self.size = size
+                self.witnesses = witnesses
+                self.quorumMet = quorumMet
+                self.proof = proof
+            }
+            public enum CodingKeys: String, CodingKey {
+                case entry
+                case index
+                case size
+                case witnesses
+                case quorumMet
+                case proof
+            }
+            public init(from decoder: any Swift.Decoder) throws {
+                let container = try decoder.container(keyedBy: CodingKeys.self)
+                self.entry = try container.decode(
+                    Swift.String.self,
+                    forKey: .entry
+                )
+                self.index = try container.decode(
+                    Swift.Int.self,
+                    forKey: .index
+                )
+                self.size = try container.decode(
+                    Swift.Int.self,
+                    forKey: .size
+                )
+                self.witnesses = try container.decode(
+                    [Swift.String].self,
+                    forKey: .witnesses
+                )
+                self.quorumMet = try container.decode(
+                    Swift.Bool.self,
+                    forKey: .quorumMet
+                )
+                self.proof = try container.decode(
+                    Swift.String.self,
+                    forKey: .proof
+                )
+                try decoder.ensureNoAdditionalProperties(knownKeys: [
+                    "entry",
+                    "index",
+                    "size",
+                    "witnesses",
+                    "quorumMet",
+                    "proof"
                 ])
             }
         }

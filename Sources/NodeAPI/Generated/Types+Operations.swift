@@ -11969,4 +11969,219 @@ public enum Operations {
             }
         }
     }
+    /// The offline proof (C2SP tlog-proof) that the document of this kind and SHA-256 is in this node's log, under the checkpoint most of its witnesses cosigned.
+    ///
+    /// - Remark: HTTP `GET /api/v1/log/proofs/{kind}/{digest}`.
+    /// - Remark: Generated from `#/paths//api/v1/log/proofs/{kind}/{digest}/get(logProof)`.
+    public enum LogProof {
+        public static let id: Swift.String = "logProof"
+        public struct Input: Sendable, Hashable {
+            /// - Remark: Generated from `#/paths/api/v1/log/proofs/{kind}/{digest}/GET/path`.
+            public struct Path: Sendable, Hashable {
+                /// - Remark: Generated from `#/paths/api/v1/log/proofs/{kind}/{digest}/GET/path/kind`.
+                @frozen public enum KindPayload: String, Codable, Hashable, Sendable, CaseIterable {
+                    case envelope = "envelope"
+                    case caseEvent = "case-event"
+                    case recordEntry = "record-entry"
+                    case jointStatement = "joint-statement"
+                    case descriptor = "descriptor"
+                    case keyRotation = "key-rotation"
+                }
+                /// - Remark: Generated from `#/paths/api/v1/log/proofs/{kind}/{digest}/GET/path/kind`.
+                public var kind: Operations.LogProof.Input.Path.KindPayload
+                /// Lowercase hex SHA-256 of the document's canonical bytes
+                ///
+                /// - Remark: Generated from `#/paths/api/v1/log/proofs/{kind}/{digest}/GET/path/digest`.
+                public var digest: Swift.String
+                /// Creates a new `Path`.
+                ///
+                /// - Parameters:
+                ///   - kind:
+                ///   - digest: Lowercase hex SHA-256 of the document's canonical bytes
+                public init(
+                    kind: Operations.LogProof.Input.Path.KindPayload,
+                    digest: Swift.String
+                ) {
+                    self.kind = kind
+                    self.digest = digest
+                }
+            }
+            public var path: Operations.LogProof.Input.Path
+            /// - Remark: Generated from `#/paths/api/v1/log/proofs/{kind}/{digest}/GET/header`.
+            public struct Headers: Sendable, Hashable {
+                public var accept: [OpenAPIRuntime.AcceptHeaderContentType<Operations.LogProof.AcceptableContentType>]
+                /// Creates a new `Headers`.
+                ///
+                /// - Parameters:
+                ///   - accept:
+                public init(accept: [OpenAPIRuntime.AcceptHeaderContentType<Operations.LogProof.AcceptableContentType>] = .defaultValues()) {
+                    self.accept = accept
+                }
+            }
+            public var headers: Operations.LogProof.Input.Headers
+            /// Creates a new `Input`.
+            ///
+            /// - Parameters:
+            ///   - path:
+            ///   - headers:
+            public init(
+                path: Operations.LogProof.Input.Path,
+                headers: Operations.LogProof.Input.Headers = .init()
+            ) {
+                self.path = path
+                self.headers = headers
+            }
+        }
+        @frozen public enum Output: Sendable, Hashable {
+            public struct Ok: Sendable, Hashable {
+                /// - Remark: Generated from `#/paths/api/v1/log/proofs/{kind}/{digest}/GET/responses/200/content`.
+                @frozen public enum Body: Sendable, Hashable {
+                    /// - Remark: Generated from `#/paths/api/v1/log/proofs/{kind}/{digest}/GET/responses/200/content/application\/json`.
+                    case json(Components.Schemas.LogProofAnswer)
+                    /// The associated value of the enum case if `self` is `.json`.
+                    ///
+                    /// - Throws: An error if `self` is not `.json`.
+                    /// - SeeAlso: `.json`.
+                    public var json: Components.Schemas.LogProofAnswer {
+                        get throws {
+                            switch self {
+                            case let .json(body):
+                                return body
+                            }
+                        }
+                    }
+                }
+                /// Received HTTP response body
+                public var body: Operations.LogProof.Output.Ok.Body
+                /// Creates a new `Ok`.
+                ///
+                /// - Parameters:
+                ///   - body: Received HTTP response body
+                public init(body: Operations.LogProof.Output.Ok.Body) {
+                    self.body = body
+                }
+            }
+            /// The proof
+            ///
+            /// - Remark: Generated from `#/paths//api/v1/log/proofs/{kind}/{digest}/get(logProof)/responses/200`.
+            ///
+            /// HTTP response code: `200 ok`.
+            case ok(Operations.LogProof.Output.Ok)
+            /// The associated value of the enum case if `self` is `.ok`.
+            ///
+            /// - Throws: An error if `self` is not `.ok`.
+            /// - SeeAlso: `.ok`.
+            public var ok: Operations.LogProof.Output.Ok {
+                get throws {
+                    switch self {
+                    case let .ok(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "ok",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// Refused: see the error code
+            ///
+            /// - Remark: Generated from `#/paths//api/v1/log/proofs/{kind}/{digest}/get(logProof)/responses/401`.
+            ///
+            /// HTTP response code: `401 unauthorized`.
+            case unauthorized(Components.Responses._Error)
+            /// The associated value of the enum case if `self` is `.unauthorized`.
+            ///
+            /// - Throws: An error if `self` is not `.unauthorized`.
+            /// - SeeAlso: `.unauthorized`.
+            public var unauthorized: Components.Responses._Error {
+                get throws {
+                    switch self {
+                    case let .unauthorized(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "unauthorized",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// Refused: see the error code
+            ///
+            /// - Remark: Generated from `#/paths//api/v1/log/proofs/{kind}/{digest}/get(logProof)/responses/404`.
+            ///
+            /// HTTP response code: `404 notFound`.
+            case notFound(Components.Responses._Error)
+            /// The associated value of the enum case if `self` is `.notFound`.
+            ///
+            /// - Throws: An error if `self` is not `.notFound`.
+            /// - SeeAlso: `.notFound`.
+            public var notFound: Components.Responses._Error {
+                get throws {
+                    switch self {
+                    case let .notFound(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "notFound",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// Refused: see the error code
+            ///
+            /// - Remark: Generated from `#/paths//api/v1/log/proofs/{kind}/{digest}/get(logProof)/responses/429`.
+            ///
+            /// HTTP response code: `429 tooManyRequests`.
+            case tooManyRequests(Components.Responses._Error)
+            /// The associated value of the enum case if `self` is `.tooManyRequests`.
+            ///
+            /// - Throws: An error if `self` is not `.tooManyRequests`.
+            /// - SeeAlso: `.tooManyRequests`.
+            public var tooManyRequests: Components.Responses._Error {
+                get throws {
+                    switch self {
+                    case let .tooManyRequests(response):
+                        return response
+                    default:
+                        try throwUnexpectedResponseStatus(
+                            expectedStatus: "tooManyRequests",
+                            response: self
+                        )
+                    }
+                }
+            }
+            /// Undocumented response.
+            ///
+            /// A response with a code that is not documented in the OpenAPI document.
+            case undocumented(statusCode: Swift.Int, OpenAPIRuntime.UndocumentedPayload)
+        }
+        @frozen public enum AcceptableContentType: AcceptableProtocol {
+            case json
+            case other(Swift.String)
+            public init?(rawValue: Swift.String) {
+                switch rawValue.lowercased() {
+                case "application/json":
+                    self = .json
+                default:
+                    self = .other(rawValue)
+                }
+            }
+            public var rawValue: Swift.String {
+                switch self {
+                case let .other(string):
+                    return string
+                case .json:
+                    return "application/json"
+                }
+            }
+            public static var allCases: [Self] {
+                [
+                    .json
+                ]
+            }
+        }
+    }
 }

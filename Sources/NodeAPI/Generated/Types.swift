@@ -288,6 +288,11 @@ public protocol APIProtocol: Sendable {
     /// - Remark: HTTP `POST /api/v1/log/audit`.
     /// - Remark: Generated from `#/paths//api/v1/log/audit/post(auditLog)`.
     func auditLog(_ input: Operations.AuditLog.Input) async throws -> Operations.AuditLog.Output
+    /// The offline proof (C2SP tlog-proof) that the document of this kind and SHA-256 is in this node's log, under the checkpoint most of its witnesses cosigned.
+    ///
+    /// - Remark: HTTP `GET /api/v1/log/proofs/{kind}/{digest}`.
+    /// - Remark: Generated from `#/paths//api/v1/log/proofs/{kind}/{digest}/get(logProof)`.
+    func logProof(_ input: Operations.LogProof.Input) async throws -> Operations.LogProof.Output
 }
 
 /// Convenience overloads for operation inputs.
@@ -871,6 +876,19 @@ extension APIProtocol {
     /// - Remark: Generated from `#/paths//api/v1/log/audit/post(auditLog)`.
     public func auditLog(headers: Operations.AuditLog.Input.Headers = .init()) async throws -> Operations.AuditLog.Output {
         try await auditLog(Operations.AuditLog.Input(headers: headers))
+    }
+    /// The offline proof (C2SP tlog-proof) that the document of this kind and SHA-256 is in this node's log, under the checkpoint most of its witnesses cosigned.
+    ///
+    /// - Remark: HTTP `GET /api/v1/log/proofs/{kind}/{digest}`.
+    /// - Remark: Generated from `#/paths//api/v1/log/proofs/{kind}/{digest}/get(logProof)`.
+    public func logProof(
+        path: Operations.LogProof.Input.Path,
+        headers: Operations.LogProof.Input.Headers = .init()
+    ) async throws -> Operations.LogProof.Output {
+        try await logProof(Operations.LogProof.Input(
+            path: path,
+            headers: headers
+        ))
     }
 }
 

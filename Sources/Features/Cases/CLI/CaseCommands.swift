@@ -261,14 +261,20 @@ struct Case: AsyncParsableCommand {
         @OptionGroup var connection: NodeConnectionOptions
         @Argument(help: "The case id.") var id: String
         @Argument(help: "The statement's event id.") var statement: String
-        @Option(name: .shortAndLong, help: "The file to write.") var output: String
+        @Option(name: .shortAndLong, help: "The file to write; its offline proof goes beside it, as FILE.tlog-proof.") var output: String
+        @Option(help: "Seconds to wait for the statement to be logged and witnessed (0: write no proof).") var proofWait = 15
 
         func run() async throws {
-            let document = try await connection.client().call {
+            let client = try connection.client()
+            let document = try await client.call {
                 try await $0.exportJointStatement(path: .init(_case: id, statement: statement)).ok.body.json
             }
-            try Data(answerBytes(document)).write(to: URL(fileURLWithPath: output))
+            let bytes = try answerBytes(document)
+            try Data(bytes).write(to: URL(fileURLWithPath: output))
             print("Wrote \(output), signed by \(document.signatures.map(\.participant).joined(separator: ", "))")
+            if proofWait > 0, let entry = ExportedFile.entry(of: bytes) {
+                try await client.writeLogProof(of: entry, besides: output, wait: .seconds(proofWait))
+            }
         }
     }
 

@@ -3,6 +3,7 @@ import EntenteProtocol
 import Federation
 import Foundation
 import Storage
+import TransparencyLog
 
 /// When an overdue item of this node's is brought to another desk's attention:
 /// by default, a request the technical POC has not answered by its due time
@@ -151,7 +152,10 @@ public struct CaseService: Sendable {
             signatures.append(.init(participant: event.author, keys: keys, signature: signature))
         }
         guard !signatures.isEmpty else { throw ServiceFailure.conflict("statement \(statementID) has no verifiable co-signature yet") }
-        return JointStatement(body: body, signatures: signatures)
+        let statement = JointStatement(body: body, signatures: signatures)
+        // What this node issues goes on its record, once per set of signatures, so the file can be proved offline.
+        try await store.appendToLog([LogEntry(kind: .jointStatement, document: statement.document.canonicalBytes)], now: Date())
+        return statement
     }
 
     public func state(_ caseID: String) async throws -> CaseState {

@@ -178,11 +178,13 @@ struct Forum: AsyncParsableCommand {
         @OptionGroup var connection: NodeConnectionOptions
         @Argument(help: "The forum id.") var forum: String
         @Argument(help: "The vote (call) id.") var call: String
-        @Option(name: .shortAndLong, help: "Where to write the file.") var output: String
+        @Option(name: .shortAndLong, help: "Where to write the file; its offline proof goes beside it, as FILE.tlog-proof.") var output: String
+        @Option(help: "Seconds to wait for the result to be logged and witnessed (0: write no proof).") var proofWait = 15
 
         func run() async throws {
             // The result is canonical JSON: its canonical form is the file, byte for byte.
-            let result = try await connection.client().call {
+            let client = try connection.client()
+            let result = try await client.call {
                 try await $0.downloadVoteResult(path: .init(forum: forum, call: call)).ok.body.json
             }
             let bytes = try answerBytes(result)
@@ -190,6 +192,9 @@ struct Forum: AsyncParsableCommand {
                 throw ExitError("cannot write \(output): \(error.localizedDescription)")
             }
             print(output)
+            if proofWait > 0, let entry = ExportedFile.entry(of: bytes) {
+                try await client.writeLogProof(of: entry, besides: output, wait: .seconds(proofWait))
+            }
         }
     }
 }

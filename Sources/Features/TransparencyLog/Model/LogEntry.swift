@@ -15,6 +15,8 @@ public struct LogEntry: Hashable, Sendable, CustomStringConvertible {
         case caseEvent = "case-event"
         /// Proposals, amendments, calls, ballots, results, agreements, commitments, allegations.
         case recordEntry = "record-entry"
+        /// A joint statement as this node exported it, its co-signatures included.
+        case jointStatement = "joint-statement"
         /// A signed node descriptor: this node's own versions and every peer descriptor it pinned or accepted.
         case descriptor
         /// The old keys' signature over new ones.

@@ -11,8 +11,46 @@ struct TransparencyLogAPIRoutes: APIHandler {
 
     func register(on api: APIGroups) {
         api.any.get("log") { _, _ in JSONResponse.make(try JSONValue(encoding: try await log.status(now: Date()))) }
+        api.any.get("log/proofs/:kind/:digest") { _, context in try await proof(context) }
         api.operatorOnly.post("log/audit") { _, _ in try await handling { JSONResponse.make(try JSONValue(encoding: try await log.audit())) } }
     }
+}
+
+extension TransparencyLogAPIRoutes {
+    /// The offline proof that a document of `kind` with SHA-256 `digest` is in this node's log.
+    func proof(_ context: NodeRequestContext) async throws -> Response {
+        guard let kind = context.parameters.get("kind").flatMap(LogEntry.Kind.init(rawValue:)),
+            let digest = context.parameters.get("digest").flatMap({ MerkleHash(hex: $0) }), digest.count == Merkle.hashSize
+        else { throw APIError.notFound("a log entry is named by its kind and the lowercase hex SHA-256 of its document") }
+        let entry = LogEntry(kind: kind, digest: digest)
+        guard let (proof, quorumMet) = try await log.proof(of: entry) else {
+            throw APIError.notFound("\(entry) is not in this node's log (yet: entries are added within a second of their document)")
+        }
+        let cosigners = (await log.policy(for: log.identity.id)).flatMap { try? $0.verify(proof.checkpoint).cosignatures.map(\.witness) } ?? []
+        return JSONResponse.make(
+            try JSONValue(
+                encoding: LogProofAnswer(
+                    entry: entry.description,
+                    index: proof.index,
+                    size: proof.checkpoint.checkpoint.size,
+                    witnesses: cosigners,
+                    quorumMet: quorumMet,
+                    proof: proof.text
+                )
+            )
+        )
+    }
+}
+
+/// What `GET /api/v1/log/proofs/{kind}/{digest}` answers: the proof as tlog-proof text, and what it holds.
+public struct LogProofAnswer: Codable, Sendable {
+    public let entry: String
+    public let index: Int
+    public let size: Int
+    /// The witnesses whose cosignatures the checkpoint carries.
+    public let witnesses: [String]
+    public let quorumMet: Bool
+    public let proof: String
 }
 
 /// What `GET /api/v1/log` answers: this node's log, its witnesses, its peers' logs and the alerts.

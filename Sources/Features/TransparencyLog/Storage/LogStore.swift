@@ -182,6 +182,21 @@ extension NodeStore {
         return try await checkpoint(row)
     }
 
+    /// The checkpoint to prove entry `index` under: of those that cover it, the one most witnesses cosigned,
+    /// the latest among equals.
+    public func checkpointForProof(of index: Int) async throws -> SignedCheckpoint? {
+        struct Row: Decodable { var size: Int64 }
+        let row = try await sql.row(
+            """
+            SELECT c.size FROM tlog_checkpoints c LEFT JOIN tlog_cosignatures s ON s.size = c.size
+            WHERE c.size > \(bind: Int64(index)) GROUP BY c.size ORDER BY COUNT(s.witness) DESC, c.size DESC LIMIT 1
+            """,
+            as: Row.self
+        )
+        guard let row else { return nil }
+        return try await checkpoint(size: Int(row.size))
+    }
+
     /// The checkpoint of `size`, with its cosignatures.
     public func checkpoint(size: Int) async throws -> SignedCheckpoint? {
         guard let row = try await sql.row("SELECT * FROM tlog_checkpoints WHERE size = \(bind: Int64(size))", as: CheckpointRow.self) else {
