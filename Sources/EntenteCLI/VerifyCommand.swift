@@ -7,7 +7,7 @@ import TransparencyLog
 
 struct Verify: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Verify an exported joint statement or a published vote result, offline.",
+        abstract: "Verify an exported joint statement, a published vote result or a proof of equivocation, offline.",
         discussion: """
             Checks that the file is exactly as exported (RFC 8785 canonical form) and every signature in it: a joint
             statement's co-signatures, or a vote result's chair signature and every member's ballot, recounting the
@@ -19,7 +19,8 @@ struct Verify: ParsableCommand {
             With the file's transparency-log proof (FILE.tlog-proof, written when it was exported, or --proof), it
             also checks that the exporting node's log holds this exact file under a checkpoint signed by that node's
             anchored key and cosigned by a quorum of witnesses (from --directory, or a C2SP tlog-policy file given
-            with --policy), and says what that proves and what it does not. Exits non-zero if anything does not verify.
+            with --policy), and says what that proves and what it does not. A proof of equivocation (from `entente log
+            status --json`) is checked against the key anchored for its log. Exits non-zero if anything does not verify.
             """
     )
     @Argument(help: "The statement or result file.") var file: String
@@ -41,6 +42,9 @@ struct Verify: ParsableCommand {
         let bytes: [UInt8]
         do { bytes = Array(try Data(contentsOf: URL(fileURLWithPath: file))) } catch {
             throw ExitError("cannot read \(file): \(error.localizedDescription)")
+        }
+        if let equivocation = OfflineEquivocationCheck.check(bytes, policy: policy, anchors: try loadDirectory()) {
+            return print(try equivocation.get())
         }
         let verified: Verified
         do { verified = try Self.verify(bytes) } catch { throw ExitError("NOT VERIFIED: \(error)") }

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import wait_until
+from conftest import run, wait_until
 from test_web import browser  # noqa: F401 (the fixture)
 
 TLOGCHECK = str(Path(__file__).parent / "tlogcheck" / "tlogcheck.go")
@@ -94,6 +94,8 @@ def test_kill_9_during_appends_and_witnessing_leaves_every_log_consistent(federa
                timeout=60)
     for node in (estonia, latvia):
         tlogcheck(binary, node, tmp_path)
+        audit = node.json("log", "audit")
+        assert audit["consistent"] and audit["documents"]["envelope"]["missing"] == 0, audit
 
 
 def forged_checkpoint(node, size, root):
@@ -114,7 +116,7 @@ def forged_checkpoint(node, size, root):
     return f"{text}\n— {name} {signature}\n"
 
 
-def test_the_log_page_shows_witnesses_and_a_caught_fork_in_the_browser(federation, browser):
+def test_the_log_page_shows_witnesses_and_a_caught_fork_in_the_browser(federation, browser, tmp_path):
     from selenium.webdriver.common.by import By
     from test_web import SCREENSHOTS, add_user, sign_in
 
@@ -149,3 +151,16 @@ def test_the_log_page_shows_witnesses_and_a_caught_fork_in_the_browser(federatio
     # Gossiped to Lithuania, which the CLI says plainly, with a failing exit status.
     wait_until("Lithuania holds the proof", lambda: lithuania.cli("log", "status", check=False).returncode == 1)
     assert "ALERT equivocation entente/EST" in lithuania.cli("log", "status", check=False).stdout
+    # The proof verifies offline, with the key Lithuania's own directory anchors for Estonia, and nothing else.
+    proof = json.loads(lithuania.cli("log", "status", "--json", check=False).stdout)["equivocations"][0]["proof"]
+    proof_file, directory = tmp_path / "equivocation.json", tmp_path / "pins.json"
+    proof_file.write_text(proof)
+    lithuania.cli("directory", "export", "--output", str(directory))
+    proven = run("verify", str(proof_file), "--directory", str(directory))
+    assert "EQUIVOCATION PROVEN: entente/EST signed two different records" in proven.stdout
+    unanchored = run("verify", str(proof_file), check=False)
+    assert unanchored.returncode != 0 and "not anchored" in unanchored.stderr
+    forged = json.loads(proof)
+    forged["second"] = forged["first"]
+    proof_file.write_text(json.dumps(forged))
+    assert run("verify", str(proof_file), "--directory", str(directory), check=False).returncode != 0

@@ -197,3 +197,34 @@ struct OfflineLogCheck {
         return lines
     }
 }
+
+/// `entente verify` on a proof of equivocation (as `entente log status --json` or the Log page gives it): both
+/// checkpoints must be signed by the key the verifier anchored for that log, and contradict each other.
+enum OfflineEquivocationCheck {
+    /// Nil when `bytes` are not a proof of equivocation; otherwise what checking it established.
+    static func check(_ bytes: [UInt8], policy policyFile: String?, anchors: TrustAnchors) -> Result<String, ExitError>? {
+        guard let proof = try? EquivocationProof(json: String(decoding: bytes, as: UTF8.self)) else { return nil }
+        var keys: [NoteVerifier] = []
+        if let policyFile {
+            guard let text = try? String(contentsOfFile: policyFile, encoding: .utf8), let policy = try? WitnessPolicy(parsing: text) else {
+                return .failure(ExitError("cannot read the policy \(policyFile)"))
+            }
+            keys = policy.logs.filter { $0.name == proof.origin }
+        } else if let id = LogNames.participant(ofOrigin: proof.origin).flatMap(ParticipantID.init) {
+            keys = (anchors.keys[id] ?? []).compactMap { try? NoteVerifier(name: proof.origin, key: $0.signing) }
+        }
+        guard !keys.isEmpty else {
+            return .failure(ExitError("NOT VERIFIED: \(proof.origin)'s key is not anchored: give --directory (your node's export) or --policy FILE"))
+        }
+        var failure: EquivocationError?
+        for key in keys {
+            do {
+                try proof.verify(log: key)
+                return .success("EQUIVOCATION PROVEN: \(proof.summary), both signed by its anchored key. Anyone holding that key can check it.")
+            } catch {
+                failure = error
+            }
+        }
+        return .failure(ExitError("NOT VERIFIED: \(failure?.description ?? "no anchored key verifies it")"))
+    }
+}
