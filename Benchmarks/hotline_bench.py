@@ -58,10 +58,10 @@ class Node:
         self.token = Path(self.data, "operator-token").read_text().strip()
         self.process = None
 
-    def start(self):
+    def start(self, *extra):
         self.log = open(Path(self.data) / "serve.log", "w")
         self.process = subprocess.Popen([self.binary, "serve", "--data", self.data, "--port", str(self.port), "--log-level", "warning",
-                                         "--user-rate-limit", "100000", "--peer-rate-limit", "100000"],
+                                         "--user-rate-limit", "100000", "--peer-rate-limit", "100000", *extra],
                                         stdout=self.log, stderr=subprocess.STDOUT)
 
     def wait_healthy(self):
@@ -103,9 +103,9 @@ def progress(text):
     print(text, file=sys.stderr, flush=True)
 
 
-def start_all(nodes):
+def start_all(nodes, *extra):
     for node in nodes:
-        node.start()
+        node.start(*extra)
     for node in nodes:
         node.wait_healthy()
 

@@ -108,6 +108,12 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "PEM roots to trust, besides the system's, for peers and TAXII servers reached over https.") var trustedRoots: String?
     @Option(help: "Connections served at once.") var maximumConnections = 1024
     @Option(help: "Megabytes of envelopes kept for any one peer; past it its envelopes are refused (quota_exceeded).") var peerStorageQuotaMb = 2048
+    @Option(
+        help: "Milliseconds between the transparency log's batches: each integrates what was appended, signs a checkpoint and asks the witnesses."
+    )
+    var logIntervalMs = 1000
+    @Option(help: "Seconds between readings of every peer's transparency log.") var logMonitorInterval = 10
+    @Option(help: "Seconds a peer has to show in its log a document it sent before an alert is raised.") var logInclusionDeadline = 300
 
     func politicalRoleSet() throws -> Set<Role> {
         Set(
@@ -124,6 +130,9 @@ struct Serve: AsyncParsableCommand {
         guard (tlsCert == nil) == (tlsKey == nil) else { throw ValidationError("--tls-cert and --tls-key go together") }
         guard maximumConnections > 0 else { throw ValidationError("--maximum-connections must be positive") }
         guard peerStorageQuotaMb > 0 else { throw ValidationError("--peer-storage-quota-mb must be positive") }
+        guard logIntervalMs > 0, logMonitorInterval > 0, logInclusionDeadline > 0 else {
+            throw ValidationError("--log-interval-ms, --log-monitor-interval and --log-inclusion-deadline must be positive")
+        }
         guard !(try politicalRoleSet()).isEmpty else { throw ValidationError("--political-roles names at least one role") }
         guard userRateLimit > 0, peerRateLimit > 0 else { throw ValidationError("rate limits must be positive") }
         guard (0...65535).contains(port ?? 0) else { throw ValidationError("--port must be 0 to 65535") }
@@ -150,6 +159,9 @@ struct Serve: AsyncParsableCommand {
         options.trustedRoots = trustedRoots
         options.maximumConnections = maximumConnections
         options.peerStorageQuota = Int64(peerStorageQuotaMb) << 20
+        options.logInterval = .milliseconds(logIntervalMs)
+        options.logMonitorInterval = .seconds(logMonitorInterval)
+        options.logInclusionDeadline = .seconds(logInclusionDeadline)
         if logFormat == "json" { LoggingSystem.bootstrap { JSONLogHandler(label: $0) } }
         var logger = Logger(label: "entente")
         logger.logLevel = Logger.Level(rawValue: logLevel) ?? .info

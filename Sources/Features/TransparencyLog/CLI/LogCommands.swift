@@ -5,7 +5,7 @@ import NodeAPI
 struct Log: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "This node's transparency log, its witnesses, and its peers' logs.",
-        subcommands: [Status.self, Audit.self, Proof.self]
+        subcommands: [Status.self, Audit.self, Proof.self, Bench.self]
     )
 
     struct Status: AsyncParsableCommand {

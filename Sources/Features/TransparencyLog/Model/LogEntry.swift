@@ -102,25 +102,27 @@ extension [UInt8] {
 
     /// From lowercase hexadecimal digits only (one spelling per value).
     public init?(hex: some StringProtocol) {
-        guard hex.utf8.count % 2 == 0 else { return nil }
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(hex.utf8.count / 2)
-        var high: UInt8?
-        for character in hex.utf8 {
-            let value: UInt8
-            switch character {
-            case UInt8(ascii: "0")...UInt8(ascii: "9"): value = character - UInt8(ascii: "0")
-            case UInt8(ascii: "a")...UInt8(ascii: "f"): value = character - UInt8(ascii: "a") + 10
-            default: return nil
-            }
-            if let first = high {
-                bytes.append(first << 4 | value)
-                high = nil
-            } else {
-                high = value
+        // Tiles are 16 KiB of digits: read them from contiguous storage, not character by character.
+        let fast = hex.utf8.withContiguousStorageIfAvailable { Self.bytes(hexDigits: $0) }
+        guard let bytes = fast ?? Array(hex.utf8).withUnsafeBufferPointer({ Self.bytes(hexDigits: $0) }) else { return nil }
+        self = bytes
+    }
+
+    private static func bytes(hexDigits digits: UnsafeBufferPointer<UInt8>) -> [UInt8]? {
+        guard digits.count % 2 == 0 else { return nil }
+        func value(_ digit: UInt8) -> UInt8? {
+            switch digit {
+            case UInt8(ascii: "0")...UInt8(ascii: "9"): digit &- UInt8(ascii: "0")
+            case UInt8(ascii: "a")...UInt8(ascii: "f"): digit &- UInt8(ascii: "a") &+ 10
+            default: nil
             }
         }
-        self = bytes
+        var bytes = [UInt8](repeating: 0, count: digits.count / 2)
+        for index in bytes.indices {
+            guard let high = value(digits[2 * index]), let low = value(digits[2 * index + 1]) else { return nil }
+            bytes[index] = high << 4 | low
+        }
+        return bytes
     }
 }
 

@@ -33,10 +33,31 @@ public enum Merkle {
         switch leaves.count {
         case 0: return emptyRoot
         case 1: return leaves[leaves.startIndex]
+        case let count where count & (count - 1) == 0: return wholeSubtreeRoot(leaves)
         default:
             let split = leaves.startIndex + largestPowerOfTwo(below: leaves.count)
             return nodeHash(root(leaves[..<split]), root(leaves[split...]))
         }
+    }
+
+    /// The root of a whole subtree (a power of two of leaves), level by level in one buffer: tiles and proofs
+    /// hash hundreds of these, so no array per node.
+    static func wholeSubtreeRoot(_ leaves: ArraySlice<MerkleHash>) -> MerkleHash {
+        var level = [UInt8]()
+        level.reserveCapacity(leaves.count * hashSize)
+        for leaf in leaves { level.append(contentsOf: leaf) }
+        var node = [UInt8](repeating: 0x01, count: 1 + 2 * hashSize)
+        var count = leaves.count
+        while count > 1 {
+            for pair in 0..<count / 2 {
+                let start = 2 * pair * hashSize
+                node.replaceSubrange(1..., with: level[start..<start + 2 * hashSize])
+                let digest = SHA256.hash(data: node)
+                level.replaceSubrange(pair * hashSize..<(pair + 1) * hashSize, with: Array(digest))
+            }
+            count /= 2
+        }
+        return Array(level[0..<hashSize])
     }
 
     /// PATH(m, D[n]): the inclusion proof of leaf `index` in the tree over `leaves`.

@@ -155,7 +155,8 @@ public struct TransparencyLogService: Sendable {
                         try await store.recordCosigningFailure("its answer holds no cosignature by its key", witness: witness, size: nil, now: now)
                         return
                     }
-                    try await store.recordCosignature(line, by: witness, size: size, now: now)
+                    // When it arrived, not when the round began: the time to quorum is read from these.
+                    try await store.recordCosignature(line, by: witness, size: size, now: Date())
                     return
                 case 409 where answer.contentType?.hasPrefix("text/x.tlog.size") == true:
                     guard let latest = Int(text.trimmingCharacters(in: .newlines)), latest >= 0, latest != oldSize else {

@@ -143,6 +143,7 @@ extension NodeStore {
                 )
             }
             let tree = TiledTree(size: size + leaves.count)
+            // Read around the cache: until this transaction commits, its tiles are not the log's.
             let root = try tree.root(in: try await Self.tiles(tree.rootTiles, in: db))
             let checkpoint = try SignedCheckpoint(Checkpoint(origin: signer.verifier.name, size: tree.size, root: root), signedBy: signer)
             try await db.insert(
@@ -155,6 +156,22 @@ extension NodeStore {
 
     /// The hashes of `tiles`, each as wide as asked: a partial tile is served from a wider one, whose first
     /// hashes it is. A tile the log does not (yet) hold that wide is left out.
+    /// A tile of a given width never changes once committed (a wider one starts with the same hashes), so
+    /// tiles are kept in memory once read (`TileCache`); the audit reads around it. Only committed tiles: never
+    /// call this inside a transaction that writes them.
+    func tiles(_ tiles: Set<Tile>, in db: any SQLDatabase, cached: Bool = true) async throws -> [Tile: [MerkleHash]] {
+        var found: [Tile: [MerkleHash]] = [:]
+        var missing = Set<Tile>()
+        for tile in tiles {
+            if cached, let hashes = tileCache[tile] { found[tile] = hashes } else { missing.insert(tile) }
+        }
+        for (tile, hashes) in try await Self.tiles(missing, in: db) {
+            found[tile] = hashes
+            tileCache[tile] = hashes
+        }
+        return found
+    }
+
     static func tiles(_ tiles: Set<Tile>, in db: any SQLDatabase) async throws -> [Tile: [MerkleHash]] {
         var found: [Tile: [MerkleHash]] = [:]
         for (level, wanted) in Dictionary(grouping: tiles, by: \.level) {
@@ -164,11 +181,11 @@ extension NodeStore {
             )
             for tile in wanted {
                 guard let row = rows.first(where: { $0.idx == tile.index }), row.width >= tile.width else { continue }
-                guard let bytes = [UInt8](hex: row.hashes.prefix(tile.width * 2 * Merkle.hashSize)), bytes.count == tile.width * Merkle.hashSize
-                else {
+                // A narrower tile is the first hashes of the wider one held.
+                guard let bytes = [UInt8](hex: row.hashes), bytes.count == Int(row.width) * Merkle.hashSize else {
                     throw LogStorageError.corrupt("tile \(tile)")
                 }
-                found[tile] = stride(from: 0, to: bytes.count, by: Merkle.hashSize).map { Array(bytes[$0..<$0 + Merkle.hashSize]) }
+                found[tile] = stride(from: 0, to: tile.width * Merkle.hashSize, by: Merkle.hashSize).map { Array(bytes[$0..<$0 + Merkle.hashSize]) }
             }
         }
         return found
@@ -214,7 +231,7 @@ extension NodeStore {
 
     /// A tile's bytes (its hashes, concatenated), if the log holds it that wide.
     public func logTile(_ tile: Tile) async throws -> [UInt8]? {
-        try await Self.tiles([tile], in: sql)[tile].map { Array($0.joined()) }
+        try await tiles([tile], in: sql)[tile].map { Array($0.joined()) }
     }
 
     /// The entry bundle with the leaves of the level-0 tile `tile`, if the log holds them all.
@@ -237,7 +254,7 @@ extension NodeStore {
     /// The inclusion proof of entry `index` in the tree of the checkpoint of `size`, computed from the tiles.
     public func logInclusionProof(_ index: Int, size: Int) async throws -> [MerkleHash] {
         let tree = TiledTree(size: size)
-        return try tree.inclusionProof(index, in: try await Self.tiles(tree.tiles(for: Merkle.inclusionRanges(index, size: size)), in: sql))
+        return try tree.inclusionProof(index, in: try await tiles(tree.tiles(for: Merkle.inclusionRanges(index, size: size)), in: sql))
     }
 
     /// The consistency proof from the tree of `oldSize` to that of `newSize`, computed from the tiles.
@@ -245,7 +262,7 @@ extension NodeStore {
         let tree = TiledTree(size: newSize)
         return try tree.consistencyProof(
             from: oldSize,
-            in: try await Self.tiles(tree.tiles(for: Merkle.consistencyRanges(from: oldSize, to: newSize)), in: sql)
+            in: try await tiles(tree.tiles(for: Merkle.consistencyRanges(from: oldSize, to: newSize)), in: sql)
         )
     }
 
@@ -642,6 +659,27 @@ extension NodeStore {
     }
 }
 
+/// The log's tiles read so far, each by its width, which never change: a proof at a million entries then reads
+/// from the database only the tiles it has not needed before. Bounded: past `capacity` tiles (at most 8 KiB
+/// each) it starts again.
+public final class TileCache: @unchecked Sendable {
+    public static let capacity = 4_096
+    private let lock = NSLock()
+    private var tiles: [Tile: [MerkleHash]] = [:]
+
+    public init() {}
+
+    subscript(tile: Tile) -> [MerkleHash]? {
+        get { lock.withLock { tiles[tile] } }
+        set {
+            lock.withLock {
+                if tiles.count >= Self.capacity { tiles.removeAll(keepingCapacity: true) }
+                tiles[tile] = newValue
+            }
+        }
+    }
+}
+
 public enum LogStorageError: Error, CustomStringConvertible {
     case corrupt(String)
 
@@ -710,7 +748,7 @@ extension NodeStore {
         audit.size = range.size
         audit.root = range.root
         let tree = TiledTree(size: range.size)
-        audit.tilesAgree = (try? tree.root(in: try await Self.tiles(tree.rootTiles, in: sql))) == range.root
+        audit.tilesAgree = (try? tree.root(in: try await tiles(tree.rootTiles, in: sql, cached: false))) == range.root
         // Every document held must be logged or pending.
         struct Held: Decodable { var document: String }
         let sources: [(LogEntry.Kind, SQLQueryString)] = [
