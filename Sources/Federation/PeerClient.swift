@@ -70,49 +70,34 @@ public struct PeerClient: Sendable {
     }
 
     func request(url: String, method: HTTPMethod, body: String?) async throws -> JSONValue {
-        var request = HTTPClientRequest(url: url)
-        request.method = method
-        request.headers.add(name: "Accept", value: "application/json")
-        if let body {
-            request.headers.add(name: "Content-Type", value: "application/json")
-            request.body = .bytes(ByteBuffer(string: body))
-        }
-        let response: HTTPClientResponse
-        do {
-            response = try await http.execute(request, timeout: timeout)
-        } catch {
-            throw Failure.unreachable("\(error)")
-        }
-        let bytes: ByteBuffer
-        do {
-            bytes = try await response.body.collect(upTo: Self.maximumResponse)
-        } catch {
-            throw Failure.invalidResponse("body larger than \(Self.maximumResponse) bytes or cut off")
-        }
-        let json = try? JSONValue(parsing: Array(bytes.readableBytesView))
-        guard (200..<300).contains(Int(response.status.code)) else {
+        let answer = try await exchange(url: url, method: method, body: body, contentType: "application/json", accept: "application/json")
+        let json = try? JSONValue(parsing: answer.body)
+        guard (200..<300).contains(answer.status) else {
             throw Failure.rejected(
-                status: Int(response.status.code),
-                code: json?["error"]?.stringValue ?? "http_\(response.status.code)",
-                message: json?["message"]?.stringValue ?? response.status.reasonPhrase
+                status: answer.status,
+                code: json?["error"]?.stringValue ?? "http_\(answer.status)",
+                message: json?["message"]?.stringValue ?? HTTPResponseStatus(statusCode: answer.status).reasonPhrase
             )
         }
         guard let json else { throw Failure.invalidResponse("not JSON") }
         return json
     }
 
-    /// A plain exchange with a peer for protocols that are not JSON (the transparency log's C2SP endpoints):
-    /// the status, the content type and at most `limit` bytes of the body, whatever the status.
+    /// One exchange with a peer, for JSON and for protocols that are not (the transparency log's C2SP
+    /// endpoints): the status, the content type and at most `limit` bytes of the body, whatever the status.
     public func exchange(
         url: String,
         method: HTTPMethod = .GET,
         body: String? = nil,
+        contentType: String = "text/plain; charset=utf-8",
+        accept: String? = nil,
         limit: Int = maximumResponse
     ) async throws -> (status: Int, contentType: String?, body: [UInt8]) {
         var request = HTTPClientRequest(url: url)
         request.method = method
+        if let accept { request.headers.add(name: "Accept", value: accept) }
         if let body {
-            request.headers.add(name: "Content-Type", value: "text/plain; charset=utf-8")
+            request.headers.add(name: "Content-Type", value: contentType)
             request.body = .bytes(ByteBuffer(string: body))
         }
         let response: HTTPClientResponse

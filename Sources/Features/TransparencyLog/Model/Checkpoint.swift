@@ -119,18 +119,12 @@ public struct CosignerKey: Sendable, Equatable, CustomStringConvertible {
 
     /// A vkey with algorithm 0x04: `<name>+<key ID>+<base64(0x04 ‖ key)>`.
     public init(parsing text: String) throws(NoteError) {
-        let parts = text.split(separator: "+", maxSplits: 2, omittingEmptySubsequences: false)
-        guard parts.count == 3, parts[1].count == 8, let keyID = UInt32(parts[1], radix: 16),
-            let encoded = Data(base64Encoded: String(parts[2])), encoded.count == 33, encoded.first == Self.algorithm,
-            let key = try? Curve25519.Signing.PublicKey(rawRepresentation: encoded.dropFirst())
-        else { throw .malformed("a witness key is NAME+KEYID+BASE64 of 0x04 and an Ed25519 key") }
-        try self.init(name: String(parts[0]), key: key)
-        guard self.keyID == keyID else { throw .malformed("the key ID \(parts[1]) is not that of this name and key") }
+        let (name, key, keyID) = try VerifierKeyText.parse(text, algorithm: Self.algorithm, what: "a witness key")
+        try self.init(name: name, key: key)
+        guard self.keyID == keyID else { throw .malformed("the key ID \(String(format: "%08x", keyID)) is not that of this name and key") }
     }
 
-    public var description: String {
-        "\(name)+\(String(format: "%08x", keyID))+\(Data([Self.algorithm] + key.rawRepresentation).base64EncodedString())"
-    }
+    public var description: String { VerifierKeyText.format(name: name, keyID: keyID, algorithm: Self.algorithm, key: key) }
 
     public static func == (lhs: CosignerKey, rhs: CosignerKey) -> Bool {
         lhs.name == rhs.name && lhs.key.rawRepresentation == rhs.key.rawRepresentation

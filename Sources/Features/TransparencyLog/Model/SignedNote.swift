@@ -119,28 +119,43 @@ public struct NoteVerifier: Sendable, Equatable, CustomStringConvertible {
     }
 
     public init(parsing text: String) throws(NoteError) {
-        // The base64 key may itself hold "+": the name and the key ID end at the first two.
-        let parts = text.split(separator: "+", maxSplits: 2, omittingEmptySubsequences: false)
-        guard parts.count == 3, parts[1].count == 8, let keyID = UInt32(parts[1], radix: 16),
-            let encoded = Data(base64Encoded: String(parts[2])), encoded.count == 33, encoded.first == Self.ed25519,
-            let key = try? Curve25519.Signing.PublicKey(rawRepresentation: encoded.dropFirst())
-        else { throw .malformed("a verifier key is NAME+KEYID+BASE64 of an Ed25519 key") }
-        try self.init(name: String(parts[0]), key: key)
-        guard self.keyID == keyID else { throw .malformed("the key ID \(parts[1]) is not that of this name and key") }
+        let (name, key, keyID) = try VerifierKeyText.parse(text, algorithm: Self.ed25519, what: "a verifier key")
+        try self.init(name: name, key: key)
+        guard self.keyID == keyID else { throw .malformed("the key ID \(String(format: "%08x", keyID)) is not that of this name and key") }
     }
 
     public static func == (lhs: NoteVerifier, rhs: NoteVerifier) -> Bool {
         lhs.name == rhs.name && lhs.key.rawRepresentation == rhs.key.rawRepresentation
     }
 
-    public var description: String {
-        "\(name)+\(String(format: "%08x", keyID))+\(Data([Self.ed25519] + key.rawRepresentation).base64EncodedString())"
-    }
+    public var description: String { VerifierKeyText.format(name: name, keyID: keyID, algorithm: Self.ed25519, key: key) }
 
     /// The first four bytes of SHA-256(name ‖ "\n" ‖ encoded key), big-endian.
     static func keyID(name: String, encodedKey: [UInt8]) -> UInt32 {
         let digest = SHA256.hash(data: Array(name.utf8) + [0x0A] + encodedKey)
         return digest.prefix(4).reduce(UInt32(0)) { $0 << 8 | UInt32($1) }
+    }
+}
+
+/// A verifier key as text (C2SP signed-note vkeys): `<name>+<key ID, 8 hex digits>+<base64(algorithm ‖ key)>`, for
+/// the log's keys (algorithm 0x01) and witnesses' cosigning keys (0x04) alike.
+enum VerifierKeyText {
+    static func parse(
+        _ text: String,
+        algorithm: UInt8,
+        what: String
+    ) throws(NoteError) -> (name: String, key: Curve25519.Signing.PublicKey, keyID: UInt32) {
+        // The base64 key may itself hold "+": the name and the key ID end at the first two.
+        let parts = text.split(separator: "+", maxSplits: 2, omittingEmptySubsequences: false)
+        guard parts.count == 3, parts[1].count == 8, let keyID = UInt32(parts[1], radix: 16),
+            let encoded = Data(base64Encoded: String(parts[2])), encoded.count == 33, encoded.first == algorithm,
+            let key = try? Curve25519.Signing.PublicKey(rawRepresentation: encoded.dropFirst())
+        else { throw .malformed("\(what) is NAME+KEYID+BASE64 of the byte \(String(format: "0x%02x", algorithm)) and an Ed25519 key") }
+        return (String(parts[0]), key, keyID)
+    }
+
+    static func format(name: String, keyID: UInt32, algorithm: UInt8, key: Curve25519.Signing.PublicKey) -> String {
+        "\(name)+\(String(format: "%08x", keyID))+\(Data([algorithm] + key.rawRepresentation).base64EncodedString())"
     }
 }
 

@@ -436,7 +436,8 @@ extension NodeStore {
         public let origin: String
         public let proof: String
         public let detectedAt: Date
-        /// How this node learned of it: `witnessed` (its own witness refused the fork) or the peer that sent the proof.
+        /// How this node learned of it: `witness` (it refused the fork as a witness), `monitor` (reading the log), or
+        /// the peer that sent the proof.
         public let source: String
     }
 
