@@ -114,6 +114,8 @@ struct Serve: AsyncParsableCommand {
     var logIntervalMs = 1000
     @Option(help: "Seconds between readings of every peer's transparency log.") var logMonitorInterval = 10
     @Option(help: "Seconds a peer has to show in its log a document it sent before an alert is raised.") var logInclusionDeadline = 300
+    @Option(help: "Witnesses (pinned peers) whose cosignatures make this node's checkpoints count (default: a majority of its peers).")
+    var witnessQuorum: Int?
 
     func politicalRoleSet() throws -> Set<Role> {
         Set(
@@ -133,6 +135,7 @@ struct Serve: AsyncParsableCommand {
         guard logIntervalMs > 0, logMonitorInterval > 0, logInclusionDeadline > 0 else {
             throw ValidationError("--log-interval-ms, --log-monitor-interval and --log-inclusion-deadline must be positive")
         }
+        guard (witnessQuorum ?? 1) > 0 else { throw ValidationError("--witness-quorum must be positive") }
         guard !(try politicalRoleSet()).isEmpty else { throw ValidationError("--political-roles names at least one role") }
         guard userRateLimit > 0, peerRateLimit > 0 else { throw ValidationError("rate limits must be positive") }
         guard (0...65535).contains(port ?? 0) else { throw ValidationError("--port must be 0 to 65535") }
@@ -162,6 +165,7 @@ struct Serve: AsyncParsableCommand {
         options.logInterval = .milliseconds(logIntervalMs)
         options.logMonitorInterval = .seconds(logMonitorInterval)
         options.logInclusionDeadline = .seconds(logInclusionDeadline)
+        options.witnessQuorum = witnessQuorum
         if logFormat == "json" { LoggingSystem.bootstrap { JSONLogHandler(label: $0) } }
         var logger = Logger(label: "entente")
         logger.logLevel = Logger.Level(rawValue: logLevel) ?? .info

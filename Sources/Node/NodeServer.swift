@@ -68,6 +68,8 @@ public final class NodeServer: Sendable {
         public var logMonitorInterval: Duration = .seconds(10)
         /// How long a peer has to show a document it sent in its log before an alert is raised.
         public var logInclusionDeadline: Duration = .seconds(300)
+        /// How many witnesses must cosign this node's checkpoints for them to count; nil for a majority of its peers.
+        public var witnessQuorum: Int?
 
         public init() {}
     }
@@ -138,7 +140,15 @@ public final class NodeServer: Sendable {
         records = RecordService(identity: identity, store: store, peers: peers, outbox: outbox, speaking: options.speaking)
         intelligence = IntelligenceService(identity: identity, store: store)
         subscriptions = SubscriptionService(intelligence: intelligence, http: httpClient)
-        transparencyLog = TransparencyLogService(identity: identity, store: store, peers: peers, client: client, outbox: outbox, logger: logger)
+        transparencyLog = TransparencyLogService(
+            identity: identity,
+            store: store,
+            peers: peers,
+            client: client,
+            outbox: outbox,
+            logger: logger,
+            witnessQuorum: options.witnessQuorum
+        )
         // Before anything new is written: what the database held from before the log, and this version of the
         // node's descriptor, go in first.
         try await transparencyLog.prepare(now: Date())

@@ -198,6 +198,24 @@ extension TransparencyLogFederationTests {
     }
 }
 
+extension TransparencyLogFederationTests {
+    /// A node's own quorum is its operator's (`serve --witness-quorum`); every other log is held to a majority.
+    @Test func aNodesQuorumIsItsOperatorsForItsOwnLogOnly() async throws {
+        let federation = try await TestFederation.start(["EST", "LVA", "LTU"]) { node in
+            Self.quick(node)
+            if node.id.rawValue == "EST" { node.options.witnessQuorum = 1 }
+        }
+        defer { Task { await federation.stop() } }
+        let estonia = federation["EST"]
+        let own = try #require(await estonia.server.transparencyLog.policy(for: estonia.id))
+        #expect(own.groups.first?.threshold == 1 && own.text.contains("group witnesses any LTU LVA"))
+        #expect(try #require(await estonia.server.transparencyLog.policy(for: federation["LVA"].id)).groups.first?.threshold == 2)
+        try await eventually("Estonia's latest checkpoint meets its quorum") {
+            try await estonia.server.transparencyLog.status(now: Date()).quorumMet
+        }
+    }
+}
+
 /// A response body as bytes: tiles are binary.
 func rawBody(_ url: String) async throws -> [UInt8] {
     let response = try await testClient.execute(HTTPClientRequest(url: url), timeout: .seconds(30))

@@ -18,6 +18,8 @@ public struct TransparencyLogService: Sendable {
     let client: PeerClient
     let outbox: OutboxWorker
     let logger: Logger
+    /// How many witnesses must cosign this node's checkpoints for them to count; nil for a majority of its peers.
+    let witnessQuorum: Int?
     /// The longest a witness that keeps failing is left before the next attempt; the wait doubles from
     /// half a second with each failure, so a peer that was starting or not yet pinned is soon asked again.
     let witnessRetry: TimeInterval
@@ -31,6 +33,7 @@ public struct TransparencyLogService: Sendable {
         client: PeerClient,
         outbox: OutboxWorker,
         logger: Logger,
+        witnessQuorum: Int? = nil,
         witnessRetry: TimeInterval = 60
     ) {
         self.identity = identity
@@ -39,6 +42,7 @@ public struct TransparencyLogService: Sendable {
         self.client = client
         self.outbox = outbox
         self.logger = logger
+        self.witnessQuorum = witnessQuorum
         self.witnessRetry = witnessRetry
     }
 
@@ -63,8 +67,9 @@ public struct TransparencyLogService: Sendable {
 
     /// The policy this node checks `participant`'s checkpoints by, from its own pins alone: that log's
     /// pinned key, every other participant it knows (itself included) as a witness, and a quorum of
-    /// `quorum` of them (by default a majority, so that two quorums always share a witness and a log cannot
-    /// show two histories each with a quorum). Nil for a participant this node has not pinned.
+    /// `quorum` of them (for its own log, `serve --witness-quorum`; by default a majority, so that two quorums
+    /// always share a witness and a log cannot show two histories each with a quorum). Nil for a participant
+    /// this node has not pinned.
     public func policy(for participant: ParticipantID, quorum: Int? = nil) async -> WitnessPolicy? {
         var known = [identity.id: identity.descriptor]
         for peer in await peers.all() { known[peer.record.id] = peer.descriptor }
@@ -72,7 +77,8 @@ public struct TransparencyLogService: Sendable {
         let witnesses = known.values.sorted { $0.id < $1.id }.map {
             WitnessPolicy.Witness(name: $0.id.rawValue, key: Self.witnessKey(of: $0), url: $0.endpoint)
         }
-        return .threshold(quorum ?? (witnesses.count / 2 + 1), of: witnesses, log: Self.logKey(of: log))
+        let own = participant == identity.id ? witnessQuorum : nil
+        return .threshold(quorum ?? own ?? (witnesses.count / 2 + 1), of: witnesses, log: Self.logKey(of: log))
     }
 
     // MARK: The log

@@ -1,6 +1,7 @@
 import EntenteProtocol
 import Foundation
 import Hummingbird
+import TransparencyLog
 import WebInterface
 
 /// The transparency log's page.
@@ -16,7 +17,8 @@ struct TransparencyLogWebRoutes: WebPage {
         let status = try await log.status(now: Date())
         let when = { (timestamp: String?) in timestamp.map(displayWire) ?? "never" }
         let participant = { (origin: String) in TransparencyLogService.participant(ofOrigin: origin)?.rawValue ?? origin }
-        let quorum = status.witnesses.isEmpty ? "no witnesses yet" : "a majority of the participants this node is pinned to"
+        let group = try WitnessPolicy(parsing: status.policy).groups.first
+        let quorum = group.map { "\($0.threshold) of the \($0.members.count) participants this node is pinned to" } ?? "no witnesses yet"
         let page = TransparencyLogPage(
             size: status.size,
             pending: status.pending > 0 ? status.pending : nil,
