@@ -191,7 +191,10 @@ public struct TransparencyLogService: Sendable {
         let origin = request.checkpoint.checkpoint.origin
         var pinned: PeerDirectory.Peer?
         if let participant = Self.participant(ofOrigin: origin), participant != identity.id { pinned = await peers.peer(participant) }
-        let log = pinned.map { Self.logKey(of: $0.descriptor) }
+        // Authenticated before anything is spent on it: no transaction for a log this node does not pin, nor for
+        // a checkpoint its key did not sign.
+        guard let log = pinned.map({ Self.logKey(of: $0.descriptor) }) else { return .failure(.unknownLog(origin)) }
+        do { try request.checkpoint.verify(log: log) } catch { return .failure(.notSignedByLog(error.description)) }
         let cosigner = self.cosigner
         let outcome = try await store.witness(
             request,
