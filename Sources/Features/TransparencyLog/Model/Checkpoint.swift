@@ -102,32 +102,18 @@ public struct SignedCheckpoint: Sendable, Equatable {
 
 /// A witness's Ed25519 cosigning key (C2SP tlog-cosignature v1): a name and a public key, with a key ID
 /// computed with the cosignature's own algorithm byte, so a cosignature is never taken for a log's signature.
-public struct CosignerKey: Sendable, Equatable, CustomStringConvertible {
-    /// The algorithm byte of Ed25519 cosignatures (tlog-cosignature v1).
-    static let algorithm: UInt8 = 0x04
+public struct CosignerKey: Ed25519VerifierKey {
+    public static let algorithm: UInt8 = 0x04
+    public static let kindName = "a witness key"
 
     public let name: String
     public let key: Curve25519.Signing.PublicKey
     public let keyID: UInt32
 
-    public init(name: String, key: Curve25519.Signing.PublicKey) throws(NoteError) {
-        guard KeyName.isValid(Substring(name)) else { throw .malformed("“\(name)” is not a key name") }
+    public init(validName name: String, key: Curve25519.Signing.PublicKey) {
         self.name = name
         self.key = key
-        keyID = NoteVerifier.keyID(name: name, encodedKey: [Self.algorithm] + key.rawRepresentation)
-    }
-
-    /// A vkey with algorithm 0x04: `<name>+<key ID>+<base64(0x04 ‖ key)>`.
-    public init(parsing text: String) throws(NoteError) {
-        let (name, key, keyID) = try VerifierKeyText.parse(text, algorithm: Self.algorithm, what: "a witness key")
-        try self.init(name: name, key: key)
-        guard self.keyID == keyID else { throw .malformed("the key ID \(String(format: "%08x", keyID)) is not that of this name and key") }
-    }
-
-    public var description: String { VerifierKeyText.format(name: name, keyID: keyID, algorithm: Self.algorithm, key: key) }
-
-    public static func == (lhs: CosignerKey, rhs: CosignerKey) -> Bool {
-        lhs.name == rhs.name && lhs.key.rawRepresentation == rhs.key.rawRepresentation
+        keyID = Self.keyID(name: name, key: key)
     }
 
     /// `cosignature/v1`, the time line, then the checkpoint's text.

@@ -102,60 +102,68 @@ enum KeyName {
     }
 }
 
-/// An Ed25519 note verifier: a key name and its public key, written `<name>+<key ID, 8 hex digits>+<base64(0x01 ‖ key)>`.
-public struct NoteVerifier: Sendable, Equatable, CustomStringConvertible {
-    /// The signature algorithm byte of Ed25519 in signed-note v1.
-    static let ed25519: UInt8 = 0x01
+/// An Ed25519 key under a name, as C2SP signed notes know it: what a log's signatures (`NoteVerifier`,
+/// algorithm 0x01) and a witness's cosignatures (`CosignerKey`, 0x04) are checked with. The algorithm byte enters
+/// the key ID, so the same key under the same name never stands for both; the two stay distinct types.
+public protocol Ed25519VerifierKey: Sendable, Equatable, CustomStringConvertible {
+    static var algorithm: UInt8 { get }
+    /// What the key is called in errors: "a verifier key", "a witness key".
+    static var kindName: String { get }
+    var name: String { get }
+    var key: Curve25519.Signing.PublicKey { get }
+    var keyID: UInt32 { get }
+    /// For a name `KeyName` accepts (`init(name:key:)` checks it); the key ID is always computed, never given.
+    init(validName name: String, key: Curve25519.Signing.PublicKey)
+}
+
+extension Ed25519VerifierKey {
+    public init(name: String, key: Curve25519.Signing.PublicKey) throws(NoteError) {
+        guard KeyName.isValid(Substring(name)) else { throw .malformed("“\(name)” is not a key name") }
+        self.init(validName: name, key: key)
+    }
+
+    /// The first four bytes of SHA-256(name ‖ "\n" ‖ algorithm ‖ key), big-endian.
+    public static func keyID(name: String, key: Curve25519.Signing.PublicKey) -> UInt32 {
+        let digest = SHA256.hash(data: Array(name.utf8) + [0x0A, algorithm] + key.rawRepresentation)
+        return digest.prefix(4).reduce(UInt32(0)) { $0 << 8 | UInt32($1) }
+    }
+
+    /// `<name>+<key ID, 8 hex digits>+<base64(algorithm ‖ key)>`, the key ID recomputed and checked.
+    public init(parsing text: String) throws(NoteError) {
+        // The base64 key may itself hold "+": the name and the key ID end at the first two.
+        let parts = text.split(separator: "+", maxSplits: 2, omittingEmptySubsequences: false)
+        guard parts.count == 3, parts[1].count == 8, let keyID = UInt32(parts[1], radix: 16),
+            let encoded = Data(base64Encoded: String(parts[2])), encoded.count == 33, encoded.first == Self.algorithm,
+            let key = try? Curve25519.Signing.PublicKey(rawRepresentation: encoded.dropFirst())
+        else {
+            throw .malformed("\(Self.kindName) is NAME+KEYID+BASE64 of the byte \(String(format: "0x%02x", Self.algorithm)) and an Ed25519 key")
+        }
+        try self.init(name: String(parts[0]), key: key)
+        guard self.keyID == keyID else { throw .malformed("the key ID \(parts[1]) is not that of this name and key") }
+    }
+
+    public var description: String {
+        "\(name)+\(String(format: "%08x", keyID))+\(Data([Self.algorithm] + key.rawRepresentation).base64EncodedString())"
+    }
+
+    public static func == (lhs: Self, rhs: Self) -> Bool {
+        lhs.name == rhs.name && lhs.key.rawRepresentation == rhs.key.rawRepresentation
+    }
+}
+
+/// A log's Ed25519 note verifier (signed-note v1, algorithm 0x01).
+public struct NoteVerifier: Ed25519VerifierKey {
+    public static let algorithm: UInt8 = 0x01
+    public static let kindName = "a verifier key"
 
     public let name: String
     public let key: Curve25519.Signing.PublicKey
     public let keyID: UInt32
 
-    public init(name: String, key: Curve25519.Signing.PublicKey) throws(NoteError) {
-        guard KeyName.isValid(Substring(name)) else { throw .malformed("“\(name)” is not a key name") }
+    public init(validName name: String, key: Curve25519.Signing.PublicKey) {
         self.name = name
         self.key = key
-        keyID = Self.keyID(name: name, encodedKey: [Self.ed25519] + key.rawRepresentation)
-    }
-
-    public init(parsing text: String) throws(NoteError) {
-        let (name, key, keyID) = try VerifierKeyText.parse(text, algorithm: Self.ed25519, what: "a verifier key")
-        try self.init(name: name, key: key)
-        guard self.keyID == keyID else { throw .malformed("the key ID \(String(format: "%08x", keyID)) is not that of this name and key") }
-    }
-
-    public static func == (lhs: NoteVerifier, rhs: NoteVerifier) -> Bool {
-        lhs.name == rhs.name && lhs.key.rawRepresentation == rhs.key.rawRepresentation
-    }
-
-    public var description: String { VerifierKeyText.format(name: name, keyID: keyID, algorithm: Self.ed25519, key: key) }
-
-    /// The first four bytes of SHA-256(name ‖ "\n" ‖ encoded key), big-endian.
-    static func keyID(name: String, encodedKey: [UInt8]) -> UInt32 {
-        let digest = SHA256.hash(data: Array(name.utf8) + [0x0A] + encodedKey)
-        return digest.prefix(4).reduce(UInt32(0)) { $0 << 8 | UInt32($1) }
-    }
-}
-
-/// A verifier key as text (C2SP signed-note vkeys): `<name>+<key ID, 8 hex digits>+<base64(algorithm ‖ key)>`, for
-/// the log's keys (algorithm 0x01) and witnesses' cosigning keys (0x04) alike.
-enum VerifierKeyText {
-    static func parse(
-        _ text: String,
-        algorithm: UInt8,
-        what: String
-    ) throws(NoteError) -> (name: String, key: Curve25519.Signing.PublicKey, keyID: UInt32) {
-        // The base64 key may itself hold "+": the name and the key ID end at the first two.
-        let parts = text.split(separator: "+", maxSplits: 2, omittingEmptySubsequences: false)
-        guard parts.count == 3, parts[1].count == 8, let keyID = UInt32(parts[1], radix: 16),
-            let encoded = Data(base64Encoded: String(parts[2])), encoded.count == 33, encoded.first == algorithm,
-            let key = try? Curve25519.Signing.PublicKey(rawRepresentation: encoded.dropFirst())
-        else { throw .malformed("\(what) is NAME+KEYID+BASE64 of the byte \(String(format: "0x%02x", algorithm)) and an Ed25519 key") }
-        return (String(parts[0]), key, keyID)
-    }
-
-    static func format(name: String, keyID: UInt32, algorithm: UInt8, key: Curve25519.Signing.PublicKey) -> String {
-        "\(name)+\(String(format: "%08x", keyID))+\(Data([algorithm] + key.rawRepresentation).base64EncodedString())"
+        keyID = Self.keyID(name: name, key: key)
     }
 }
 

@@ -23,18 +23,17 @@ extension TransparencyLogAPIRoutes {
             let digest = context.parameters.get("digest").flatMap({ MerkleHash(hex: $0) }), digest.count == Merkle.hashSize
         else { throw APIError.notFound("a log entry is named by its kind and the lowercase hex SHA-256 of its document") }
         let entry = LogEntry(kind: kind, digest: digest)
-        guard let (proof, quorumMet) = try await log.proof(of: entry) else {
+        guard let (proof, verdict) = try await log.proof(of: entry) else {
             throw APIError.notFound("\(entry) is not in this node's log (yet: entries are added within a second of their document)")
         }
-        let cosigners = (await log.policy(for: log.identity.id)).flatMap { try? $0.verify(proof.checkpoint).cosignatures.map(\.witness) } ?? []
         return JSONResponse.make(
             try JSONValue(
                 encoding: LogProofAnswer(
                     entry: entry.description,
                     index: proof.index,
                     size: proof.checkpoint.checkpoint.size,
-                    witnesses: cosigners,
-                    quorumMet: quorumMet,
+                    witnesses: verdict?.cosignatures.map(\.witness) ?? [],
+                    quorumMet: verdict?.quorumMet ?? false,
                     proof: proof.text
                 )
             )

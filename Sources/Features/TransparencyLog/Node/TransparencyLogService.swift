@@ -267,13 +267,12 @@ public struct TransparencyLogService: Sendable {
 
     // MARK: Offline proofs
 
-    /// The tlog-proof of `entry` in this node's log, under the checkpoint most witnesses cosigned, and
-    /// whether they make this node's quorum; nil while the entry is not integrated.
-    public func proof(of entry: LogEntry) async throws -> (proof: LogProof, quorumMet: Bool)? {
+    /// The tlog-proof of `entry` in this node's log, under the checkpoint most witnesses cosigned, with what this
+    /// node's own policy makes of that checkpoint; nil while the entry is not integrated.
+    public func proof(of entry: LogEntry) async throws -> (proof: LogProof, verdict: PolicyVerdict?)? {
         guard let index = try await store.logIndex(of: entry), let checkpoint = try await store.checkpointForProof(of: index) else { return nil }
         let proof = LogProof(index: index, proof: try await store.logInclusionProof(index, size: checkpoint.checkpoint.size), checkpoint: checkpoint)
-        let quorumMet = await policy(for: identity.id).map { (try? $0.verify(checkpoint).quorumMet) == true } ?? false
-        return (proof, quorumMet)
+        return (proof, await policy(for: identity.id).flatMap { try? $0.verify(checkpoint) })
     }
 
     // MARK: Status and audit
