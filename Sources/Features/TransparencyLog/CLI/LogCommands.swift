@@ -21,7 +21,10 @@ struct Log: AsyncParsableCommand {
             if json {
                 printAnswer(status)
             } else {
-                print("\(status.origin): \(status.size) entries, \(status.pending) waiting; quorum \(status.quorumMet ? "met" : "NOT met")")
+                // A policy of `quorum none` is met by definition: with no peer pinned, say there is no witness.
+                let witnessed =
+                    status.policy.contains("quorum none\n") ? "no witnesses: no peer pinned" : "quorum \(status.quorumMet ? "met" : "NOT met")"
+                print("\(status.origin): \(status.size) entries, \(status.pending) waiting; \(witnessed)")
                 print("log key:     \(status.logKey)")
                 print("witness key: \(status.witnessKey)")
                 for witness in status.witnesses {
