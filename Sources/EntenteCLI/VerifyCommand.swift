@@ -7,11 +7,11 @@ import TransparencyLog
 
 struct Verify: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Verify an exported joint statement, a published vote result or a proof of equivocation, offline.",
+        abstract: "Verify an exported joint statement, vote result or agreement, or a proof of equivocation, offline.",
         discussion: """
             Checks that the file is exactly as exported (RFC 8785 canonical form) and every signature in it: a joint
-            statement's co-signatures, or a vote result's chair signature and every member's ballot, recounting the
-            ballots to the published tally. The keys inside the file only make it consistent: VERIFIED is printed only
+            statement's co-signatures; a vote result's chair signature and every member's ballot, recounting the
+            ballots to the published tally; or an agreement's text and every party's signature of that exact text. The keys inside the file only make it consistent: VERIFIED is printed only
             when every signer is anchored, by --expect ID=FINGERPRINT (a fingerprint you know) or by --directory FILE
             (from `entente directory export` on your own node). Otherwise the unanchored signers are named and the
             command fails.
@@ -128,6 +128,18 @@ struct Verify: ParsableCommand {
                     "Result: \(VoteResult.summary(result.tally)) under \(result.call.rule.method.rawValue); \(result.tally.counted.count) ballot(s) counted, \(result.tally.refused.count) refused",
                 signers: [(result.host, hostKeys.fingerprint, "chair")]
                     + result.ballots.compactMap { ballot in keys[ballot.author].map { (ballot.author, $0.fingerprint, "ballot") } }
+            )
+        }
+        if type == AgreementFile.documentType {
+            let file = try AgreementFile(verifying: bytes)
+            let obligations = file.agreement.obligations.map(\.description).filter { !$0.isEmpty }
+            return Verified(
+                title: file.agreement.title,
+                summary: "In force since \(file.state.inForceSince ?? "?"), signed by all \(file.state.parties.count) parties"
+                    + (obligations.isEmpty ? "" : "; obligations: " + obligations.joined(separator: "; ")),
+                signers: file.state.parties.map { party in
+                    (party, file.keys[party]!.fingerprint, party == file.entry.author ? "proposer, party" : "party")
+                }
             )
         }
         let statement = try JointStatement(verifying: bytes)

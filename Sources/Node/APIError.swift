@@ -83,6 +83,15 @@ enum JSONResponse {
             body: ResponseBody(byteBuffer: ByteBuffer(bytes: value.canonicalBytes))
         )
     }
+
+    /// An exported document to save as `name`, byte for byte: the file `entente verify` checks.
+    static func file(_ bytes: [UInt8], named name: String) -> Response {
+        Response(
+            status: .ok,
+            headers: [.contentType: "application/json", .contentDisposition: "attachment; filename=\"\(name)\""],
+            body: ResponseBody(byteBuffer: ByteBuffer(bytes: bytes))
+        )
+    }
 }
 
 extension Request {

@@ -84,13 +84,33 @@ def test_forum_vote_from_tabling_to_an_offline_verified_result(federation, tmp_p
     assert finland.json("forum", "list") == []
 
 
-def test_agreement_sets_acknowledgement_deadlines_between_its_parties_only(federation):
+def test_agreement_sets_acknowledgement_deadlines_between_its_parties_only(federation, tmp_path):
     estonia, latvia, lithuania = federation("EST", "LVA", "LTU")
     agreement_id = estonia.cli("agreement", "propose", "--title", "Baltic hotline arrangement", "--text", "Urgent within 30 minutes.",
                                "--parties", "LVA", "--acknowledge", "urgent=30m", "--notify-within", "24h").stdout.strip()
+    agreement_file = tmp_path / "agreement.json"
+    early = estonia.cli("agreement", "export", agreement_id, "--output", str(agreement_file), check=False)
+    assert early.returncode != 0 and "awaits the signature of LVA" in early.stderr and not agreement_file.exists()
     wait_until("LVA holds the agreement", lambda: any(a["id"] == agreement_id for a in latvia.json("agreement", "list")))
     latvia.cli("agreement", "sign", agreement_id)
     wait_until("EST sees it in force", lambda: estonia.api("GET", f"/api/v1/agreements/{agreement_id}")["inForce"])
+
+    # Exported in force, it verifies offline against Estonia's own pins, and Estonia's log holds it under a
+    # checkpoint both witnesses cosigned.
+    estonia.cli("agreement", "export", agreement_id, "--output", str(agreement_file))
+    directory = tmp_path / "directory.json"
+    estonia.cli("directory", "export", "--output", str(directory))
+    report = json.loads(run("verify", str(agreement_file), "--directory", str(directory), "--json").stdout)
+    assert report["verified"] and report["title"] == "Baltic hotline arrangement", report
+    assert "signed by all 2 parties" in report["summary"] and "urgent within 30m" in report["summary"]
+    assert sorted(s["participant"] for s in report["signers"]) == ["EST", "LVA"]
+    assert report["log"]["proven"] and report["log"]["origin"] == "entente/EST" and len(report["log"]["witnesses"]) == 2, report["log"]
+    unanchored = run("verify", str(agreement_file), check=False)
+    assert unanchored.returncode != 0 and "LVA is not anchored" in unanchored.stderr
+    rewritten = tmp_path / "rewritten.json"
+    rewritten.write_bytes(agreement_file.read_bytes().replace(b"Urgent within 30 minutes.", b"Urgent within 90 minutes."))
+    failed = run("verify", str(rewritten), "--directory", str(directory), check=False)
+    assert failed.returncode != 0 and "does not verify" in failed.stderr
 
     sent = estonia.api("POST", "/api/v1/messages", {"to": ["LVA", "LTU"], "template": "free-text", "priority": "urgent", "subject": "Test"})
     assert len(sent["ids"]) == 2

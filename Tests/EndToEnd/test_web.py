@@ -268,6 +268,12 @@ def test_a_forum_and_an_agreement_in_the_browser(federation, browser):
     wait_until("the agreement reaches the OSCE", lambda: browser.get(osce.url + "/agreements") or "sign-" in browser.page_source)
     submit(browser, browser.find_element(By.CSS_SELECTOR, "button[id^=sign-]"), "/agreements")
     assert "IN FORCE" in browser.page_source
+    # In force, it downloads as the signed file `entente verify` checks.
+    download = browser.find_element(By.CSS_SELECTOR, "a[id^=file-]").get_attribute("href")
+    session = {cookie["name"]: cookie["value"] for cookie in browser.get_cookies()}
+    signed = requests.get(download, cookies=session, timeout=10).json()
+    assert signed["type"] == "entente.agreement/1" and sorted(p["participant"] for p in signed["parties"]) == ["EST", "OSCE"]
+    browser.save_screenshot(str(SCREENSHOTS / "10-agreement-in-force.png"))
 
     # Norms, CBMs, capacity building and drills render and take their forms.
     submit(browser, browser.find_element(By.LINK_TEXT, "Norms"), "/norms")

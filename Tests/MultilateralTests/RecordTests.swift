@@ -80,6 +80,96 @@ struct AgreementTests {
         bad.parties = [id("EST")]
         #expect(throws: DocumentError.self) { try bad.validate() }
     }
+
+    /// The agreement signed by EST and LVA, with FIN's signature refused, and each party's keys.
+    private func signed() throws -> (state: AgreementState, keys: [ParticipantID: PublicKeys], writer: Writer) {
+        var writer = Writer()
+        let proposal = try writer.sign("EST", .agreement, text, in: nil)
+        let digest = Digest.sha256(proposal.document.canonicalBytes)
+        var entries = [proposal]
+        for party in ["EST", "LVA", "FIN"] {
+            entries.append(try writer.sign(party, .agreementSignature, AgreementSignature(agreementDigest: digest), in: proposal.space))
+        }
+        let keys = writer.keys.mapValues(\.publicKeys)
+        return (AgreementState(id: proposal.id, entries: entries), keys, writer)
+    }
+
+    /// `file`'s JSON with `change` applied, in canonical form again: an edit made with care, not a flipped byte.
+    private func edited(_ file: AgreementFile, _ change: (inout [String: JSONValue]) throws -> Void) throws -> [UInt8] {
+        var members = try JSONValue(parsing: file.fileBytes).objectValue!
+        try change(&members)
+        return JSONValue.object(members).canonicalBytes
+    }
+
+    @Test("An agreement in force exports to a file that verifies from its own content, without the refused signature")
+    func exportedFile() throws {
+        let (state, keys, _) = try signed()
+        let file = try AgreementFile(state, keys: keys)
+        let verified = try AgreementFile(verifying: file.fileBytes)
+        #expect(verified.state.signedBy == [id("EST"), id("LVA")])
+        #expect(verified.agreement == text)
+        #expect(Set(verified.keys.keys) == [id("EST"), id("LVA")])
+        #expect(verified.keys[id("LVA")]?.fingerprint == keys[id("LVA")]?.fingerprint)
+    }
+
+    @Test("An agreement awaiting a signature, or a party whose keys are unknown, cannot be exported")
+    func notExportable() throws {
+        var writer = Writer()
+        let proposal = try writer.sign("EST", .agreement, text, in: nil)
+        let digest = Digest.sha256(proposal.document.canonicalBytes)
+        let half = AgreementState(
+            id: proposal.id,
+            entries: [proposal, try writer.sign("EST", .agreementSignature, AgreementSignature(agreementDigest: digest), in: proposal.space)]
+        )
+        #expect(throws: DocumentError.refused("agreement \(proposal.id) is not in force: it awaits the signature of LVA")) {
+            try AgreementFile(half, keys: writer.keys.mapValues(\.publicKeys))
+        }
+        let (state, keys, _) = try signed()
+        #expect(throws: DocumentError.refused("the keys of LVA are not pinned on this node")) {
+            try AgreementFile(state, keys: keys.filter { $0.key != id("LVA") })
+        }
+    }
+
+    /// The keys in the file are signed by nothing in it: a verifier anchors them by fingerprint. So a changed
+    /// byte either breaks the file or changes a party's fingerprint, which the verifier's own pins then refuse.
+    @Test("Changing any byte of the file fails verification or changes a party's fingerprint")
+    func anyByte() throws {
+        let (state, keys, _) = try signed()
+        let bytes = try AgreementFile(state, keys: keys).fileBytes
+        for index in stride(from: 0, to: bytes.count, by: 3) {
+            var altered = bytes
+            altered[index] ^= 0x01
+            guard let file = try? AgreementFile(verifying: altered) else { continue }
+            #expect(file.keys.contains { keys[$0.key]?.fingerprint != $0.value.fingerprint }, "byte \(index) changed nothing a verifier checks")
+        }
+    }
+
+    @Test("A hostile exporter cannot drop a party's signature, swap its keys, or change the text the parties signed")
+    func hostileEdits() throws {
+        let (state, keys, writer) = try signed()
+        let file = try AgreementFile(state, keys: keys)
+        let dropped = try edited(file) { $0["signatures"] = .array(Array($0["signatures"]!.arrayValue!.prefix(1))) }
+        #expect(throws: DocumentError.invalid("not every party signed: LVA did not")) { try AgreementFile(verifying: dropped) }
+
+        let swapped = try edited(file) { members in
+            members["parties"] = .array(
+                members["parties"]!.arrayValue!.map { party in
+                    party["participant"] == "LVA" ? ["participant": "LVA", "keys": NodeKeys().publicKeys.json] : party
+                }
+            )
+        }
+        #expect(throws: DocumentError.invalid("the entry of LVA does not verify with its keys: it was altered")) {
+            try AgreementFile(verifying: swapped)
+        }
+
+        // The proposer rewrites the text and re-signs it: the other party's signature names the old text's digest.
+        var rewritten = text
+        rewritten.obligations = []
+        var rewriter = writer
+        let forged = try rewriter.sign("EST", .agreement, rewritten, in: nil)
+        let rewrittenFile = try edited(file) { $0["agreement"] = forged.document }
+        #expect(throws: DocumentError.self) { try AgreementFile(verifying: rewrittenFile) }
+    }
 }
 
 @Suite("Norms, confidence-building measures and capacity building")

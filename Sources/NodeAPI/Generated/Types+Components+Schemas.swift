@@ -5794,5 +5794,107 @@ extension Components {
                 ])
             }
         }
+        /// An agreement in force, verifiable offline (docs/PROTOCOL.md, "Agreement files").
+        ///
+        /// - Remark: Generated from `#/components/schemas/AgreementFile`.
+        public struct AgreementFile: Codable, Hashable, Sendable {
+            /// - Remark: Generated from `#/components/schemas/AgreementFile/type`.
+            public var _type: OpenAPIRuntime.OpenAPIValueContainer
+            /// - Remark: Generated from `#/components/schemas/AgreementFile/agreement`.
+            public var agreement: Components.Schemas.SignedRecordEntry
+            /// - Remark: Generated from `#/components/schemas/AgreementFile/signatures`.
+            public var signatures: [Components.Schemas.SignedRecordEntry]
+            /// - Remark: Generated from `#/components/schemas/AgreementFile/PartiesPayload`.
+            public struct PartiesPayloadPayload: Codable, Hashable, Sendable {
+                /// - Remark: Generated from `#/components/schemas/AgreementFile/PartiesPayload/participant`.
+                public var participant: Swift.String
+                /// - Remark: Generated from `#/components/schemas/AgreementFile/PartiesPayload/keys`.
+                public var keys: OpenAPIRuntime.OpenAPIObjectContainer
+                /// Creates a new `PartiesPayloadPayload`.
+                ///
+                /// - Parameters:
+                ///   - participant:
+                ///   - keys:
+                public init(
+                    participant: Swift.String,
+                    keys: OpenAPIRuntime.OpenAPIObjectContainer
+                ) {
+                    self.participant = participant
+                    self.keys = keys
+                }
+                public enum CodingKeys: String, CodingKey {
+                    case participant
+                    case keys
+                }
+                public init(from decoder: any Swift.Decoder) throws {
+                    let container = try decoder.container(keyedBy: CodingKeys.self)
+                    self.participant = try container.decode(
+                        Swift.String.self,
+                        forKey: .participant
+                    )
+                    self.keys = try container.decode(
+                        OpenAPIRuntime.OpenAPIObjectContainer.self,
+                        forKey: .keys
+                    )
+                    try decoder.ensureNoAdditionalProperties(knownKeys: [
+                        "participant",
+                        "keys"
+                    ])
+                }
+            }
+            /// - Remark: Generated from `#/components/schemas/AgreementFile/parties`.
+            public typealias PartiesPayload = [Components.Schemas.AgreementFile.PartiesPayloadPayload]
+            /// - Remark: Generated from `#/components/schemas/AgreementFile/parties`.
+            public var parties: Components.Schemas.AgreementFile.PartiesPayload
+            /// Creates a new `AgreementFile`.
+            ///
+            /// - Parameters:
+            ///   - _type:
+            ///   - agreement:
+            ///   - signatures:
+            ///   - parties:
+            public init(
+                _type: OpenAPIRuntime.OpenAPIValueContainer,
+                agreement: Components.Schemas.SignedRecordEntry,
+                signatures: [Components.Schemas.SignedRecordEntry],
+                parties: Components.Schemas.AgreementFile.PartiesPayload
+            ) {
+                self._type = _type
+                self.agreement = agreement
+                self.signatures = signatures
+                self.parties = parties
+            }
+            public enum CodingKeys: String, CodingKey {
+                case _type = "type"
+                case agreement
+                case signatures
+                case parties
+            }
+            public init(from decoder: any Swift.Decoder) throws {
+                let container = try decoder.container(keyedBy: CodingKeys.self)
+                self._type = try container.decode(
+                    OpenAPIRuntime.OpenAPIValueContainer.self,
+                    forKey: ._type
+                )
+                self.agreement = try container.decode(
+                    Components.Schemas.SignedRecordEntry.self,
+                    forKey: .agreement
+                )
+                self.signatures = try container.decode(
+                    [Components.Schemas.SignedRecordEntry].self,
+                    forKey: .signatures
+                )
+                self.parties = try container.decode(
+                    Components.Schemas.AgreementFile.PartiesPayload.self,
+                    forKey: .parties
+                )
+                try decoder.ensureNoAdditionalProperties(knownKeys: [
+                    "type",
+                    "agreement",
+                    "signatures",
+                    "parties"
+                ])
+            }
+        }
     }
 }

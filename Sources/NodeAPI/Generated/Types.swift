@@ -188,6 +188,11 @@ public protocol APIProtocol: Sendable {
     /// - Remark: HTTP `GET /api/v1/agreements/{agreement}`.
     /// - Remark: Generated from `#/paths//api/v1/agreements/{agreement}/get(showAgreement)`.
     func showAgreement(_ input: Operations.ShowAgreement.Input) async throws -> Operations.ShowAgreement.Output
+    /// An agreement in force as a file: the signed text, every party's signed signature and the keys they signed with, in RFC 8785 canonical form, verifiable offline (`entente verify FILE`). Exporting logs the file in this node's transparency log.
+    ///
+    /// - Remark: HTTP `GET /api/v1/agreements/{agreement}/file`.
+    /// - Remark: Generated from `#/paths//api/v1/agreements/{agreement}/file/get(downloadAgreement)`.
+    func downloadAgreement(_ input: Operations.DownloadAgreement.Input) async throws -> Operations.DownloadAgreement.Output
     /// The norms catalogue and the matrix of participants × norms with commitments and alleged breaches.
     ///
     /// - Remark: HTTP `GET /api/v1/norms`.
@@ -667,6 +672,19 @@ extension APIProtocol {
         headers: Operations.ShowAgreement.Input.Headers = .init()
     ) async throws -> Operations.ShowAgreement.Output {
         try await showAgreement(Operations.ShowAgreement.Input(
+            path: path,
+            headers: headers
+        ))
+    }
+    /// An agreement in force as a file: the signed text, every party's signed signature and the keys they signed with, in RFC 8785 canonical form, verifiable offline (`entente verify FILE`). Exporting logs the file in this node's transparency log.
+    ///
+    /// - Remark: HTTP `GET /api/v1/agreements/{agreement}/file`.
+    /// - Remark: Generated from `#/paths//api/v1/agreements/{agreement}/file/get(downloadAgreement)`.
+    public func downloadAgreement(
+        path: Operations.DownloadAgreement.Input.Path,
+        headers: Operations.DownloadAgreement.Input.Headers = .init()
+    ) async throws -> Operations.DownloadAgreement.Output {
+        try await downloadAgreement(Operations.DownloadAgreement.Input(
             path: path,
             headers: headers
         ))

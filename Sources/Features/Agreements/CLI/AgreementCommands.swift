@@ -6,7 +6,7 @@ import Multilateral
 struct Agreement: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Agreements signed by each party's node, with obligations that set hotline deadlines between the parties.",
-        subcommands: [Propose.self, Sign.self, List.self]
+        subcommands: [Propose.self, Sign.self, List.self, Export.self]
     )
 
     struct Propose: AsyncParsableCommand {
@@ -66,6 +66,23 @@ struct Agreement: AsyncParsableCommand {
             printRows(agreements, json: json) {
                 [$0.id, $0.inForce ? "in force" : "awaiting signatures", $0.parties.joined(separator: ","), $0.title]
             }
+        }
+    }
+
+    struct Export: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Save an agreement in force for offline verification (entente verify FILE), with its log proof beside it."
+        )
+        @OptionGroup var connection: NodeConnectionOptions
+        @Argument(help: "The agreement id.") var agreement: String
+        @Option(name: .shortAndLong, help: "Where to write the file; its offline proof goes beside it, as FILE.tlog-proof.") var output: String
+        @Option(help: "Seconds to wait for the file to be logged and witnessed (0: write no proof).") var proofWait = 15
+
+        func run() async throws {
+            let client = try connection.client()
+            let file = try await client.call { try await $0.downloadAgreement(path: .init(agreement: agreement)).ok.body.json }
+            let parties = file.parties.map(\.participant).joined(separator: ", ")
+            try await client.saveExport(try answerBytes(file), to: output, summary: "Wrote \(output), signed by \(parties)", proofWait: proofWait)
         }
     }
 }

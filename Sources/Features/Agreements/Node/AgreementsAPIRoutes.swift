@@ -8,6 +8,7 @@ struct AgreementsAPIRoutes: APIHandler {
     func register(on api: RouterGroup<NodeRequestContext>) {
         api.get("agreements") { _, _ in try await self.agreements() }
         api.get("agreements/:agreement") { _, context in try await self.agreement(context) }
+        api.get("agreements/:agreement/file") { _, context in try await self.file(context) }
     }
 
     func agreements() async throws -> Response {
@@ -17,5 +18,13 @@ struct AgreementsAPIRoutes: APIHandler {
     func agreement(_ context: NodeRequestContext) async throws -> Response {
         let id = try entryID(context, "agreement")
         return try await handling { JSONResponse.make(try RecordRepresentation.agreement(try await records.agreement(id))) }
+    }
+
+    func file(_ context: NodeRequestContext) async throws -> Response {
+        let id = try entryID(context, "agreement")
+        return try await handling {
+            let file = try await records.agreementFile(id)
+            return JSONResponse.file(file.fileBytes, named: "agreement-\(id).json")
+        }
     }
 }

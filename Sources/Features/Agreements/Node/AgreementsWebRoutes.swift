@@ -14,6 +14,7 @@ struct AgreementsWebRoutes: WebPage {
     func register(on web: RouterGroup<NodeRequestContext>) {
         web.get("agreements") { _, context in try await self.agreementsPage(context, error: nil) }
         web.post("agreements") { request, context in try await self.writeAgreement(request, context) }
+        web.get("agreements/:agreement/file") { _, context in try await self.downloadFile(context) }
     }
 
     func agreementsPage(
@@ -83,6 +84,15 @@ struct AgreementsWebRoutes: WebPage {
             return redirect("/agreements")
         } catch let failure as ServiceFailure {
             return try await agreementsPage(context, typed: typed, error: failure.description, status: .unprocessableContent)
+        }
+    }
+
+    func downloadFile(_ context: NodeRequestContext) async throws -> Response {
+        let id = try recordID(context, "agreement")
+        do {
+            return JSONResponse.file(try await records.agreementFile(id).fileBytes, named: "agreement.json")
+        } catch let failure as ServiceFailure {
+            return errorPage(context, .notFound, "No agreement in force", failure.description)
         }
     }
 

@@ -269,12 +269,8 @@ struct Case: AsyncParsableCommand {
             let document = try await client.call {
                 try await $0.exportJointStatement(path: .init(_case: id, statement: statement)).ok.body.json
             }
-            let bytes = try answerBytes(document)
-            try Data(bytes).write(to: URL(fileURLWithPath: output))
-            print("Wrote \(output), signed by \(document.signatures.map(\.participant).joined(separator: ", "))")
-            if proofWait > 0, let entry = ExportedFile.entry(of: bytes) {
-                try await client.writeLogProof(of: entry, besides: output, wait: .seconds(proofWait))
-            }
+            let signers = document.signatures.map(\.participant).joined(separator: ", ")
+            try await client.saveExport(try answerBytes(document), to: output, summary: "Wrote \(output), signed by \(signers)", proofWait: proofWait)
         }
     }
 

@@ -103,11 +103,7 @@ struct CaseAPIRoutes: APIHandler {
         return try await handling {
             try CaseReading.check(try await cases.state(id), context.principal?.role ?? .observer)
             let exported = try await cases.exportStatement(statement, in: id)
-            return Response(
-                status: .ok,
-                headers: [.contentType: "application/json", .contentDisposition: "attachment; filename=\"statement-\(statement).json\""],
-                body: ResponseBody(byteBuffer: ByteBuffer(bytes: exported.fileBytes))
-            )
+            return JSONResponse.file(exported.fileBytes, named: "statement-\(statement).json")
         }
     }
 

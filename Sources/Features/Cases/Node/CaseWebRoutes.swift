@@ -263,11 +263,7 @@ struct CaseWebRoutes: WebPage {
         do {
             try CaseReading.check(try await cases.state(id), context.principal?.role ?? .observer)
             let statement = try await cases.exportStatement(context.parameters.get("statement") ?? "", in: id)
-            return Response(
-                status: .ok,
-                headers: [.contentType: "application/json", .contentDisposition: "attachment; filename=\"joint-statement.json\""],
-                body: ResponseBody(byteBuffer: ByteBuffer(bytes: statement.fileBytes))
-            )
+            return JSONResponse.file(statement.fileBytes, named: "joint-statement.json")
         } catch ServiceFailure.forbidden(let reason) {
             return errorPage(context, .forbidden, "Withheld: TLP:RED", reason)
         } catch let failure as ServiceFailure {

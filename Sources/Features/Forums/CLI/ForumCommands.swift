@@ -187,14 +187,7 @@ struct Forum: AsyncParsableCommand {
             let result = try await client.call {
                 try await $0.downloadVoteResult(path: .init(forum: forum, call: call)).ok.body.json
             }
-            let bytes = try answerBytes(result)
-            do { try Data(bytes).write(to: URL(fileURLWithPath: output)) } catch {
-                throw ExitError("cannot write \(output): \(error.localizedDescription)")
-            }
-            print(output)
-            if proofWait > 0, let entry = ExportedFile.entry(of: bytes) {
-                try await client.writeLogProof(of: entry, besides: output, wait: .seconds(proofWait))
-            }
+            try await client.saveExport(try answerBytes(result), to: output, summary: output, proofWait: proofWait)
         }
     }
 }

@@ -27,11 +27,7 @@ struct ForumsAPIRoutes: APIHandler {
         let call = try entryID(context, "call")
         return try await handling {
             let result = try await records.resultFile(in: forum, call: call)
-            return Response(
-                status: .ok,
-                headers: [.contentType: "application/json", .contentDisposition: "attachment; filename=\"result-\(call).json\""],
-                body: ResponseBody(byteBuffer: ByteBuffer(bytes: result.fileBytes))
-            )
+            return JSONResponse.file(result.fileBytes, named: "result-\(call).json")
         }
     }
 }

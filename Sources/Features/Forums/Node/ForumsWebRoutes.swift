@@ -250,11 +250,7 @@ struct ForumsWebRoutes: WebPage {
         let call = try recordID(context, "call")
         do {
             let result = try await records.resultFile(in: forum, call: call)
-            return Response(
-                status: .ok,
-                headers: [.contentType: "application/json", .contentDisposition: "attachment; filename=\"vote-result.json\""],
-                body: ResponseBody(byteBuffer: ByteBuffer(bytes: result.fileBytes))
-            )
+            return JSONResponse.file(result.fileBytes, named: "vote-result.json")
         } catch let failure as ServiceFailure {
             return errorPage(context, .notFound, "No published result", failure.description)
         }

@@ -102,11 +102,7 @@ struct IntelligenceWebRoutes: WebPage {
             return errorPage(context, .notFound, "Not found", failure.description)
         }
         let name = (export.event["Event"]?["uuid"]?.stringValue ?? collection.id) + ".misp.json"
-        return Response(
-            status: .ok,
-            headers: [.contentType: "application/json", .contentDisposition: "attachment; filename=\"\(name)\""],
-            body: .init(byteBuffer: ByteBuffer(string: export.event.canonicalString))
-        )
+        return JSONResponse.file(export.event.canonicalBytes, named: name)
     }
 
     /// A MISP event pasted into the collection page.

@@ -3,6 +3,7 @@ import Federation
 import Foundation
 import Multilateral
 import Storage
+import TransparencyLog
 
 /// What a participant does in the multilateral record — forums and votes, agreements,
 /// norms, confidence-building measures, capacity building — whichever door it comes in by.
@@ -136,6 +137,19 @@ public struct RecordService: Sendable {
             throw ServiceFailure.notFound("no published result for vote \(callID)")
         }
         return result
+    }
+
+    /// An agreement in force as a file anyone can verify, with each party's pinned keys. What this node
+    /// issues goes on its log, once per file, so the file can be proved offline.
+    public func agreementFile(_ id: String) async throws -> AgreementFile {
+        let state = try await agreement(id)
+        var keys: [ParticipantID: PublicKeys] = [:]
+        for party in state.parties {
+            keys[party] = party == identity.id ? identity.keys.publicKeys : await peers.peer(party)?.descriptor.keys
+        }
+        let file = try failure { () throws(DocumentError) in try AgreementFile(state, keys: keys) }
+        try await store.appendToLog([LogEntry(kind: .agreement, document: file.fileBytes)], now: Date())
+        return file
     }
 
     /// Applies the entry to its space's state if the space's rules allow it now.

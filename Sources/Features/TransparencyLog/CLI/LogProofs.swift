@@ -15,6 +15,7 @@ enum ExportedFile {
         switch (try? JSONValue(parsing: bytes))?["type"]?.stringValue {
         case RecordEntry.documentType: LogEntry(kind: .recordEntry, document: bytes)
         case JointStatement.documentType: LogEntry(kind: .jointStatement, document: bytes)
+        case AgreementFile.documentType: LogEntry(kind: .agreement, document: bytes)
         default: nil
         }
     }
@@ -24,6 +25,18 @@ enum ExportedFile {
 }
 
 extension NodeAPIClient {
+    /// Writes an exported file byte for byte, says so with `summary`, then (unless `proofWait` is 0) writes its
+    /// log proof beside it.
+    func saveExport(_ bytes: [UInt8], to file: String, summary: String, proofWait: Int) async throws {
+        do { try Data(bytes).write(to: URL(fileURLWithPath: file)) } catch {
+            throw ExitError("cannot write \(file): \(error.localizedDescription)")
+        }
+        print(summary)
+        if proofWait > 0, let entry = ExportedFile.entry(of: bytes) {
+            try await writeLogProof(of: entry, besides: file, wait: .seconds(proofWait))
+        }
+    }
+
     /// Writes the proof that `entry` is in the node's log beside `file`, waiting up to `wait` for the entry to be
     /// integrated and its checkpoint cosigned by the node's quorum of witnesses. Says what it wrote, or why not.
     func writeLogProof(of entry: LogEntry, besides file: String, wait: Duration) async throws {

@@ -17,6 +17,8 @@ public struct LogEntry: Hashable, Sendable, CustomStringConvertible {
         case recordEntry = "record-entry"
         /// A joint statement as this node exported it, its co-signatures included.
         case jointStatement = "joint-statement"
+        /// An agreement in force as this node exported it, every party's signature included.
+        case agreement
         /// A signed node descriptor: this node's own versions and every peer descriptor it pinned or accepted.
         case descriptor
         /// The old keys' signature over new ones.
