@@ -246,8 +246,12 @@ let package = Package(
         .testTarget(name: "HotlineTests", dependencies: ["Hotline", "EntenteProtocol"], swiftSettings: strict),
         .testTarget(name: "CasesTests", dependencies: ["Cases", "EntenteProtocol", crypto], swiftSettings: strict),
         .testTarget(name: "MultilateralTests", dependencies: ["Multilateral", "EntenteProtocol", "Hotline", crypto], swiftSettings: strict),
-        .testTarget(name: "TransparencyLogTests", dependencies: ["TransparencyLog", crypto], swiftSettings: strict),
-        .testTarget(name: "IntelligenceTests", dependencies: ["Intelligence", "Cases", "EntenteProtocol", crypto], swiftSettings: strict),
+        .testTarget(name: "TransparencyLogTests", dependencies: ["TransparencyLog", "TestSupport", crypto], swiftSettings: strict),
+        .testTarget(
+            name: "IntelligenceTests",
+            dependencies: ["Intelligence", "Cases", "EntenteProtocol", "TestSupport", crypto],
+            swiftSettings: strict
+        ),
         .testTarget(
             name: "StorageTests",
             dependencies: [

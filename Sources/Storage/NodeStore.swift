@@ -20,8 +20,9 @@ public struct NodeStore: Sendable {
     public let cases = DocumentLedger<String, CaseState> { $0.stage != nil || !$0.waiting.isEmpty }
     /// Each space of the multilateral record, as `cases` is for cases.
     public let records = DocumentLedger<RecordSpace, RecordSpaceState> { $0.isHeld }
-    /// The transparency log's tiles, once read: they never change.
-    public let tileCache = TileCache()
+    /// The transparency log's tiles once read, and its whole subtrees' roots once computed: they never change.
+    public let tileCache = TileCache(capacity: 4_096)
+    public let subtreeCache = SubtreeCache(capacity: 65_536)
 
     public init(database: any NodeDatabase) { self.database = database }
 

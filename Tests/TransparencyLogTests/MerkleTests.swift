@@ -1,20 +1,9 @@
 import Crypto
 import Foundation
+import TestSupport
 import Testing
 
 @testable import TransparencyLog
-
-/// The shared evaluation data beside the project (`../shared/data`), or `ENTENTE_SHARED_DATA`.
-func sharedData(_ path: String) throws -> URL {
-    var folder = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-    if let given = ProcessInfo.processInfo.environment["ENTENTE_SHARED_DATA"] { return URL(fileURLWithPath: given).appendingPathComponent(path) }
-    while folder.path != "/" {
-        folder.deleteLastPathComponent()
-        let candidate = folder.appendingPathComponent("shared/data").appendingPathComponent(path)
-        if FileManager.default.fileExists(atPath: candidate.path) { return candidate }
-    }
-    throw CocoaError(.fileNoSuchFile, userInfo: [NSLocalizedDescriptionKey: "../shared/data/\(path) is missing: set ENTENTE_SHARED_DATA"])
-}
 
 /// The vectors live beside the project, not in it; a checkout without them says so loudly and skips them.
 let sharedDataIsHere: Bool = {
@@ -57,6 +46,13 @@ struct MerkleTests {
         return try files.map { file in
             (String(file.path.dropFirst(folder.path.count + 1)), try JSONDecoder().decode(T.self, from: Data(contentsOf: file)))
         }
+    }
+
+    @Test func aRangeIsAWholeSubtreeOnlyWhenAlignedToAPowerOfTwo() {
+        #expect(Subtree(exactly: 256..<512) == Subtree(level: 8, index: 1))
+        #expect(Subtree(exactly: 7..<8) == Subtree(level: 0, index: 7))
+        #expect(Subtree(exactly: 0..<65_536)?.leaves == 0..<65_536)
+        for range in [256..<768, 128..<384, 3..<5, 0..<0, 0..<300] { #expect(Subtree(exactly: range) == nil, "\(range)") }
     }
 
     @Test func theRFC6962ValuesHold() {

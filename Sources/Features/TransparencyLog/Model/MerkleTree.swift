@@ -142,6 +142,13 @@ public struct Subtree: Hashable, Sendable {
     }
 
     public var leaves: Range<Int> { (index << level)..<((index + 1) << level) }
+
+    /// The subtree whose leaves are exactly `range`, if there is one: a power of two of leaves, aligned.
+    public init?(exactly range: Range<Int>) {
+        let count = range.count
+        guard count > 0, count & (count - 1) == 0, range.lowerBound % count == 0 else { return nil }
+        self.init(level: count.trailingZeroBitCount, index: range.lowerBound / count)
+    }
 }
 
 /// Why a proof does not prove what it claims.

@@ -84,13 +84,6 @@ extension NodeStore {
         var signedAt: Milliseconds
     }
 
-    struct TileRow: Codable, Sendable {
-        var level: Int64
-        var idx: Int64
-        var width: Int64
-        var hashes: String
-    }
-
     /// Entries a batch integrates at most: a checkpoint per batch, the batch in one transaction.
     public static let integrationBatch = 2_000
 
@@ -173,19 +166,30 @@ extension NodeStore {
     }
 
     static func tiles(_ tiles: Set<Tile>, in db: any SQLDatabase) async throws -> [Tile: [MerkleHash]] {
+        struct StoredTile: Decodable {
+            var idx: Int64
+            var width: Int64
+            var hashes: Data
+        }
+        // The database turns the stored hex into bytes: a tile read for a proof is then 8 KiB, not a 16 KiB string
+        // decoded here (on PostgreSQL, twice as many bytes through the driver's text decoding).
+        let unhex = db.dialect.name == "postgresql" ? "decode(hashes, 'hex')" : "unhex(hashes)"
         var found: [Tile: [MerkleHash]] = [:]
         for (level, wanted) in Dictionary(grouping: tiles, by: \.level) {
             let rows = try await db.rows(
-                "SELECT * FROM tlog_tiles WHERE level = \(bind: Int64(level)) AND idx IN (\(binds: wanted.map { Int64($0.index) }))",
-                as: TileRow.self
+                """
+                SELECT idx, width, \(unsafeRaw: unhex) AS hashes FROM tlog_tiles
+                WHERE level = \(bind: Int64(level)) AND idx IN (\(binds: wanted.map { Int64($0.index) }))
+                """,
+                as: StoredTile.self
             )
             for tile in wanted {
                 guard let row = rows.first(where: { $0.idx == tile.index }), row.width >= tile.width else { continue }
+                guard row.hashes.count == Int(row.width) * Merkle.hashSize else { throw LogStorageError.corrupt("tile \(tile)") }
                 // A narrower tile is the first hashes of the wider one held.
-                guard let bytes = [UInt8](hex: row.hashes), bytes.count == Int(row.width) * Merkle.hashSize else {
-                    throw LogStorageError.corrupt("tile \(tile)")
+                found[tile] = row.hashes.withUnsafeBytes { bytes in
+                    stride(from: 0, to: tile.width * Merkle.hashSize, by: Merkle.hashSize).map { Array(bytes[$0..<$0 + Merkle.hashSize]) }
                 }
-                found[tile] = stride(from: 0, to: tile.width * Merkle.hashSize, by: Merkle.hashSize).map { Array(bytes[$0..<$0 + Merkle.hashSize]) }
             }
         }
         return found
@@ -253,17 +257,30 @@ extension NodeStore {
 
     /// The inclusion proof of entry `index` in the tree of the checkpoint of `size`, computed from the tiles.
     public func logInclusionProof(_ index: Int, size: Int) async throws -> [MerkleHash] {
-        let tree = TiledTree(size: size)
-        return try tree.inclusionProof(index, in: try await tiles(tree.tiles(for: Merkle.inclusionRanges(index, size: size)), in: sql))
+        try await hashes(of: Merkle.inclusionRanges(index, size: size), in: TiledTree(size: size))
     }
 
     /// The consistency proof from the tree of `oldSize` to that of `newSize`, computed from the tiles.
     public func logConsistencyProof(from oldSize: Int, to newSize: Int) async throws -> [MerkleHash] {
-        let tree = TiledTree(size: newSize)
-        return try tree.consistencyProof(
-            from: oldSize,
-            in: try await tiles(tree.tiles(for: Merkle.consistencyRanges(from: oldSize, to: newSize)), in: sql)
-        )
+        try await hashes(of: Merkle.consistencyRanges(from: oldSize, to: newSize), in: TiledTree(size: newSize))
+    }
+
+    /// The hash of each range of leaves, as proofs list them. A whole subtree at least a tile wide never changes
+    /// once its leaves are in the log, and proofs for random entries share the widest of them: those are kept
+    /// (`subtreeCache`), so a proof hashes again only the part of the tree near its entry.
+    func hashes(of ranges: [Range<Int>], in tree: TiledTree) async throws -> [MerkleHash] {
+        func cacheable(_ range: Range<Int>) -> Subtree? {
+            Subtree(exactly: range).flatMap { $0.level >= Tile.height ? $0 : nil }
+        }
+        let cached = ranges.map { cacheable($0).flatMap { subtreeCache[$0] } }
+        let computed = zip(ranges, cached).compactMap { $1 == nil ? $0 : nil }
+        let tiles = try await tiles(tree.tiles(for: computed), in: sql)
+        return try zip(ranges, cached).map { range, hash in
+            if let hash { return hash }
+            let computed = try tree.hash(of: range, in: tiles)
+            if let subtree = cacheable(range) { subtreeCache[subtree] = computed }
+            return computed
+        }
     }
 
     /// How many entries wait to be integrated.
@@ -660,26 +677,31 @@ extension NodeStore {
     }
 }
 
-/// The log's tiles read so far, each by its width, which never change: a proof at a million entries then reads
-/// from the database only the tiles it has not needed before. Bounded: past `capacity` tiles (at most 8 KiB
-/// each) it starts again.
-public final class TileCache: @unchecked Sendable {
-    public static let capacity = 4_096
+/// What the log has computed or read that never changes once written: a tile of a given width (`TileCache`),
+/// the root of a whole subtree (`SubtreeCache`). A proof at a million entries then reads from the database only
+/// the tiles it has not needed before. Bounded: past `capacity` values it starts again.
+public final class ImmutableCache<Key: Hashable, Value>: @unchecked Sendable {
+    public let capacity: Int
     private let lock = NSLock()
-    private var tiles: [Tile: [MerkleHash]] = [:]
+    private var values: [Key: Value] = [:]
 
-    public init() {}
+    public init(capacity: Int) { self.capacity = capacity }
 
-    subscript(tile: Tile) -> [MerkleHash]? {
-        get { lock.withLock { tiles[tile] } }
+    subscript(key: Key) -> Value? {
+        get { lock.withLock { values[key] } }
         set {
             lock.withLock {
-                if tiles.count >= Self.capacity { tiles.removeAll(keepingCapacity: true) }
-                tiles[tile] = newValue
+                if values.count >= capacity { values.removeAll(keepingCapacity: true) }
+                values[key] = newValue
             }
         }
     }
 }
+
+/// Tiles by width: 4,096 at most 8 KiB each.
+public typealias TileCache = ImmutableCache<Tile, [MerkleHash]>
+/// Whole subtrees' roots: 65,536 of about 100 bytes.
+public typealias SubtreeCache = ImmutableCache<Subtree, MerkleHash>
 
 public enum LogStorageError: Error, CustomStringConvertible {
     case corrupt(String)
