@@ -29,10 +29,11 @@ let features: [(name: String, layers: [Layer])] = [
     ("Directory", [.node, .pages, .cli]),
     ("Checks", [.storage, .node, .pages, .cli]),
     ("TransparencyLog", [.model, .storage, .federation, .node, .pages, .cli]),
+    ("Detection", [.model, .cli]),
 ]
 
 /// The modules every feature builds on, each in its own folder under Sources.
-let sharedFolders = ["CanonicalJSON", "EntenteProtocol", "Storage", "Federation", "WebInterface", "Node", "NodeAPI", "EntenteCLI"]
+let sharedFolders = ["CZlib", "CanonicalJSON", "EntenteProtocol", "Storage", "Federation", "WebInterface", "Node", "NodeAPI", "EntenteCLI"]
 
 /// The folders, relative to Sources, of one layer of the given features (all by default), where they have it.
 func slices(_ layer: Layer, of names: [String]? = nil) -> [String] {
@@ -134,6 +135,15 @@ let package = Package(
             sources: slices(.model, of: ["Intelligence"]),
             swiftSettings: strict
         ),
+        .target(
+            name: "Detection",
+            dependencies: ["Intelligence", "CanonicalJSON", "CZlib"],
+            path: "Sources",
+            exclude: unused(by: slices(.model, of: ["Detection"])),
+            sources: slices(.model, of: ["Detection"]),
+            swiftSettings: strict
+        ),
+        .systemLibrary(name: "CZlib", path: "Sources/CZlib", providers: [.apt(["zlib1g-dev"])]),
 
         // I/O at the edges.
         .target(
@@ -222,7 +232,7 @@ let package = Package(
             name: "EntenteCLI",
             dependencies: [
                 "Node", "NodeAPI", "EntenteProtocol", "Hotline", "Cases", "Multilateral", "Intelligence", "TransparencyLog", "Storage",
-                crypto,
+                "Detection", crypto,
                 .product(name: "OpenAPIRuntime", package: "swift-openapi-runtime"),
                 .product(name: "OpenAPIAsyncHTTPClient", package: "swift-openapi-async-http-client"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
@@ -247,6 +257,7 @@ let package = Package(
         .testTarget(name: "CasesTests", dependencies: ["Cases", "EntenteProtocol", crypto], swiftSettings: strict),
         .testTarget(name: "MultilateralTests", dependencies: ["Multilateral", "EntenteProtocol", "Hotline", crypto], swiftSettings: strict),
         .testTarget(name: "TransparencyLogTests", dependencies: ["TransparencyLog", "TestSupport", crypto], swiftSettings: strict),
+        .testTarget(name: "DetectionTests", dependencies: ["Detection", "Intelligence", "TestSupport"], swiftSettings: strict),
         .testTarget(
             name: "IntelligenceTests",
             dependencies: ["Intelligence", "Cases", "EntenteProtocol", "TestSupport", crypto],

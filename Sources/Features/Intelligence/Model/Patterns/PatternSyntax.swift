@@ -266,7 +266,8 @@ enum PatternLexer {
         let scalars = Array(body.unicodeScalars)
         guard !scalars.isEmpty, scalars.count.isMultiple(of: 4) else { return false }
         let padding = scalars.suffix(2).filter { $0 == "=" }.count
-        guard scalars.dropLast(padding).allSatisfy({ $0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0) || $0 == "+" || $0 == "/") })
+        guard
+            scalars.dropLast(padding).allSatisfy({ $0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0) || $0 == "+" || $0 == "/") })
         else { return false }
         return padding == 0 || scalars.suffix(padding).allSatisfy { $0 == "=" }
     }

@@ -77,11 +77,17 @@ enum PropertyTestEvaluation {
             default: result = false
             }
         case .isSubset(let network):
-            guard case .json(.string(let text)) = value else { result = false; break }
+            guard case .json(.string(let text)) = value else {
+                result = false
+                break
+            }
             guard let address = IPNetwork(text) else { throw .evaluation("“\(text)” is not an IP address or network") }
             result = network.contains(address)
         case .isSuperset(let network):
-            guard case .json(.string(let text)) = value else { result = false; break }
+            guard case .json(.string(let text)) = value else {
+                result = false
+                break
+            }
             guard let container = IPNetwork(text) else { throw .evaluation("“\(text)” is not an IP network") }
             result = container.contains(network)
         }
@@ -136,7 +142,8 @@ enum PropertyTestEvaluation {
         case (.timestamp(let a), .timestamp(let b)): return order(a, b)
         case (.bytes(let a), .bytes(let b)): return order(a, b)
         case (.string(let a), .string(let b)):
-            return a.unicodeScalars.lexicographicallyPrecedes(b.unicodeScalars) ? -1 : b.unicodeScalars.lexicographicallyPrecedes(a.unicodeScalars) ? 1 : 0
+            return a.unicodeScalars.lexicographicallyPrecedes(b.unicodeScalars)
+                ? -1 : b.unicodeScalars.lexicographicallyPrecedes(a.unicodeScalars) ? 1 : 0
         case (.bytes(let bytes), .string(let text)):
             return .some(latin1(text).map { order(bytes, $0) })
         case (.string(let text), .bytes(let bytes)):
