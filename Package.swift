@@ -257,7 +257,11 @@ let package = Package(
         .testTarget(name: "CasesTests", dependencies: ["Cases", "EntenteProtocol", crypto], swiftSettings: strict),
         .testTarget(name: "MultilateralTests", dependencies: ["Multilateral", "EntenteProtocol", "Hotline", crypto], swiftSettings: strict),
         .testTarget(name: "TransparencyLogTests", dependencies: ["TransparencyLog", "TestSupport", crypto], swiftSettings: strict),
-        .testTarget(name: "DetectionTests", dependencies: ["Detection", "Intelligence", "TestSupport"], swiftSettings: strict),
+        .testTarget(
+            name: "DetectionTests",
+            dependencies: ["Detection", "Intelligence", "CanonicalJSON", "CZlib", "TestSupport"],
+            swiftSettings: strict
+        ),
         .testTarget(
             name: "IntelligenceTests",
             dependencies: ["Intelligence", "Cases", "EntenteProtocol", "TestSupport", crypto],

@@ -5,6 +5,7 @@ import CZlib
 public struct LineSplitter: ~Copyable {
     private var inflater: GzipInflater?
     private var decided = false
+    private var opening: [UInt8] = []
     private var partial: [UInt8] = []
     /// Lines handed out so far: the number of the next line is this plus one.
     public private(set) var lineNumber = 0
@@ -16,8 +17,14 @@ public struct LineSplitter: ~Copyable {
     /// Feeds `chunk`, calling `line` with each complete line (without its line break) and its number.
     public mutating func feed(_ chunk: UnsafeRawBufferPointer, _ line: (UnsafeRawBufferPointer, Int) throws -> Void) throws {
         if !decided {
+            // gzip's two magic bytes decide, however the first chunks are cut.
+            opening.append(contentsOf: chunk)
+            guard opening.count >= 2 else { return }
             decided = true
-            if chunk.count >= 2, chunk[0] == 0x1F, chunk[1] == 0x8B { inflater = try GzipInflater() }
+            if opening[0] == 0x1F, opening[1] == 0x8B { inflater = try GzipInflater() }
+            let first = opening
+            opening = []
+            return try first.withUnsafeBytes { try feed($0, line) }
         }
         if inflater != nil {
             var inflated: [UInt8] = []
@@ -30,6 +37,10 @@ public struct LineSplitter: ~Copyable {
 
     /// The last line, if the log does not end with a line break.
     public mutating func finish(_ line: (UnsafeRawBufferPointer, Int) throws -> Void) throws {
+        if !decided, !opening.isEmpty {
+            decided = true
+            try opening.withUnsafeBytes { try split($0, line) }
+        }
         guard !partial.isEmpty else { return }
         lineNumber += 1
         try partial.withUnsafeBytes { try line(trimmed($0), lineNumber) }

@@ -127,7 +127,9 @@ public enum STIXValidation {
             guard let pattern = members["pattern"]?.stringValue, !pattern.isEmpty else {
                 throw STIXError("\(id): pattern must be a non-empty string")
             }
-            if members["pattern_type"]?.stringValue == "stix" { try STIXPattern.check(pattern, id) }
+            if members["pattern_type"]?.stringValue == "stix" {
+                do { _ = try STIXPatternExpression(pattern) } catch { throw STIXError("\(id): pattern: \(error.description)") }
+            }
             try timestamp(members["valid_from"]?.stringValue ?? "", "\(id): valid_from")
         case "malware":
             guard let isFamily = members["is_family"]?.boolValue else { throw STIXError("\(id): is_family must be a boolean") }
@@ -214,32 +216,6 @@ public enum STIXValidation {
         components.calendar = Calendar(identifier: .gregorian)
         guard let date = components.date, components.isValidDate else { return nil }
         return Int64(date.timeIntervalSince1970) * 1000 + Int64(fraction)
-    }
-}
-
-/// A light check of STIX patterning: a non-empty comparison expression in square brackets,
-/// brackets and quotes balanced. Full grammar checking is the STIX validator's job.
-enum STIXPattern {
-    static func check(_ pattern: String, _ id: String) throws(STIXError) {
-        var depth = 0
-        var inQuote = false
-        var previous: Character = " "
-        for character in pattern {
-            if character == "'" && previous != "\\" { inQuote.toggle() }
-            if !inQuote {
-                if character == "[" { depth += 1 }
-                if character == "]" {
-                    depth -= 1
-                    if depth < 0 { break }
-                }
-            }
-            previous = character
-        }
-        guard depth == 0, !inQuote, pattern.contains("["),
-            pattern.contains("=") || pattern.contains(" MATCHES ") || pattern.contains(" LIKE ")
-                || pattern.contains(" IN ") || pattern.contains(">") || pattern.contains("<") || pattern.contains(" ISSUBSET ")
-                || pattern.contains(" ISSUPERSET ")
-        else { throw STIXError("\(id): pattern is not a STIX pattern: \(pattern.prefix(100))") }
     }
 }
 
