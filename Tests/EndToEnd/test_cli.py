@@ -13,7 +13,7 @@ COMMANDS = [
     [], ["demo"], ["init"], ["serve"], ["peer"], ["peer", "add"], ["peer", "list"], ["peer", "remove"], ["send"], ["inbox"],
     ["peer", "pending"], ["peer", "confirm"], ["peer", "reject"], ["sent"], ["show"], ["ack"], ["ping"], ["user"], ["user", "add"], ["user", "list"], ["user", "token"], ["outbox"], ["peer", "refresh"],
     ["keys"], ["keys", "rotate"], ["verify"], ["directory"], ["directory", "export"], ["case"],
-    ["log"], ["log", "status"], ["log", "audit"], ["log", "proof"], ["log", "bench"],
+    ["log"], ["log", "status"], ["log", "audit"], ["log", "proof"], ["log", "bench"], ["detect"], ["agreement", "export"],
 ] + [["case", sub] for sub in ("open", "list", "show", "notify", "acknowledge", "request", "respond", "evidence", "consult", "refer",
                               "attribute", "statement", "cosign", "export", "resolve", "follow-up", "done", "close", "record")]
 
