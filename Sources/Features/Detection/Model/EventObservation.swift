@@ -5,11 +5,23 @@ import Intelligence
 /// the addresses, the `network-traffic` between them (ports, protocols, bytes, the HTTP request), the names
 /// (`domain-name`, resolving to the DNS answers), the URL and the file's hashes.
 enum EventObservation {
+    /// The types of the objects `observation(of:)` would build, without building them.
+    static func objectTypes(of event: NetworkEvent) -> Set<String> {
+        var types: Set<String> = ["network-traffic"]
+        for address in [event.source, event.destination] + event.answers {
+            if let address = address.flatMap(IPAddress.init) { types.insert(address.bitWidth == 32 ? "ipv4-addr" : "ipv6-addr") }
+        }
+        if !event.names.isEmpty { types.insert("domain-name") }
+        if event.url != nil { types.insert("url") }
+        if event.md5 != nil || event.sha1 != nil || event.sha256 != nil { types.insert("file") }
+        return types
+    }
+
     static func observation(of event: NetworkEvent) -> PatternObservation {
         var objects: [JSONValue] = []
         func address(_ value: String?, _ id: String) -> JSONValue? {
-            guard let value, let bytes = IPNetwork.address(value) else { return nil }
-            let type = bytes.count == 4 ? "ipv4-addr" : "ipv6-addr"
+            guard let value, let address = IPAddress(value) else { return nil }
+            let type = address.bitWidth == 32 ? "ipv4-addr" : "ipv6-addr"
             objects.append(["type": .string(type), "id": .string("\(type)--\(id)"), "value": .string(value)])
             return .string("\(type)--\(id)")
         }

@@ -76,7 +76,7 @@ public struct IndicatorDetector: Sendable {
                 continue
             }
             let indicator = index.indicators[hit.indicator]
-            let isAddress = IPNetwork.address(hit.value) != nil
+            let isAddress = IPAddress(hit.value) != nil
             findings[key] = Finding(
                 kind: hit.isPattern ? .pattern : .indicator,
                 score: Double(indicator.confidence ?? 80) / 100,

@@ -41,9 +41,13 @@ public struct IndicatorIndex: Sendable {
     private var entries: [(indicator: Int32, next: Int32)] = []
     private var ipv4: [UInt32: Int32] = [:]
     private var ipv4Networks: [Int: [UInt32: Int32]] = [:]
-    private var ipv6: [IPv6Key: Int32] = [:]
-    private var ipv6Networks: [Int: [IPv6Key: Int32]] = [:]
-    private var domains: [String: Int32] = [:]
+    /// One bit per /24 block: set where some IPv4 network indicator covers part of it. Most addresses are in
+    /// no indicator's network; one look at this 2 MiB map spares them a lookup per prefix length.
+    private var ipv4NetworkBlocks: [UInt64] = []
+    private var ipv6: [IPAddress: Int32] = [:]
+    private var ipv6Networks: [Int: [IPAddress: Int32]] = [:]
+    /// Keyed by substrings, so that a name's parent domains are looked up without copying them.
+    private var domains: [Substring: Int32] = [:]
     private var urls: [String: Int32] = [:]
     private var hashes: [String: Int32] = [:]
     private var patterns: [(indicator: Int32, pattern: STIXPatternExpression, types: Set<String>)] = []
@@ -56,6 +60,8 @@ public struct IndicatorIndex: Sendable {
 
     public var count: Int { current.count }
     public var patternCount: Int { patterns.count }
+    /// The first indicators evaluated as patterns, to say which in a report.
+    public var patternExamples: [String] { patterns.prefix(3).map { indicators[Int($0.indicator)].pattern } }
 
     /// Adds an indicator (a STIX object of type `indicator`); other objects are ignored. A version older than
     /// the one held is ignored too.
@@ -118,33 +124,41 @@ public struct IndicatorIndex: Sendable {
                 entry = entries[Int(entry)].next
             }
         }
-        for (role, address) in [("destination", event.destination), ("source", event.source)] + event.answers.map({ ("DNS answer", $0) }) {
-            guard let address, let bytes = IPNetwork.address(address) else { continue }
-            if bytes.count == 4 {
-                let value = bytes.withUnsafeBytes { UInt32(bigEndian: $0.load(as: UInt32.self)) }
-                collect(ipv4[value], address) { "\(role) \(address) is \(Self.describe($0))" }
+        func addressHits(_ role: String, _ text: String) {
+            switch IPAddress(text) {
+            case .v4(let value)?:
+                collect(ipv4[value], text) { "\(role) \(text) is \(Self.describe($0))" }
+                let block = Int(value >> 8)
+                guard !ipv4NetworkBlocks.isEmpty, ipv4NetworkBlocks[block >> 6] & (1 << UInt64(block & 63)) != 0 else { break }
                 for (prefix, networks) in ipv4Networks {
-                    let masked = prefix == 0 ? 0 : value & ~(UInt32.max >> prefix)
-                    collect(networks[masked], address) { "\(role) \(address) is in \(Self.network(masked, prefix)) (\(Self.describe($0)))" }
+                    guard let entry = networks[prefix == 0 ? 0 : value & ~(UInt32.max >> prefix)] else { continue }
+                    collect(entry, text) { "\(role) \(text) is in \(IPAddress.v4(value).masked(prefix))/\(prefix) (\(Self.describe($0)))" }
                 }
-            } else {
-                let key = IPv6Key(bytes)
-                collect(ipv6[key], address) { "\(role) \(address) is \(Self.describe($0))" }
+            case let address?:
+                collect(ipv6[address], text) { "\(role) \(text) is \(Self.describe($0))" }
                 for (prefix, networks) in ipv6Networks {
-                    collect(networks[key.masked(prefix)], address) { "\(role) \(address) is in a /\(prefix) network of \(Self.describe($0))" }
+                    guard let entry = networks[address.masked(prefix)] else { continue }
+                    collect(entry, text) { "\(role) \(text) is in \(address.masked(prefix))/\(prefix) (\(Self.describe($0)))" }
                 }
+            case nil: break
             }
         }
-        for name in event.names {
+        if let destination = event.destination { addressHits("destination", destination) }
+        if let source = event.source { addressHits("source", source) }
+        for answer in event.answers { addressHits("DNS answer", answer) }
+        for name in [event.query, event.host, event.serverName] {
+            guard let name else { continue }
             let domain = Self.normalisedDomain(name)
-            var suffix = Substring(domain)
+            var suffix = domain[...]
             while !suffix.isEmpty {
-                let parent = String(suffix)
-                collect(domains[parent], domain) {
-                    parent == domain ? "\(domain) is \(Self.describe($0))" : "\(domain) is a subdomain of \(parent) (\(Self.describe($0)))"
+                if let entry = domains[suffix] {
+                    let parent = String(suffix)
+                    collect(entry, domain) {
+                        parent == domain ? "\(domain) is \(Self.describe($0))" : "\(domain) is a subdomain of \(parent) (\(Self.describe($0)))"
+                    }
                 }
-                guard let dot = suffix.firstIndex(of: ".") else { break }
-                suffix = suffix[suffix.index(after: dot)...]
+                guard let dot = suffix.utf8.firstIndex(of: UInt8(ascii: ".")) else { break }
+                suffix = suffix[suffix.utf8.index(after: dot)...]
             }
         }
         if let url = event.url.map(Self.normalisedURL) { collect(urls[url], url) { "\(url) is \(Self.describe($0))" } }
@@ -153,10 +167,12 @@ public struct IndicatorIndex: Sendable {
             collect(hashes[hash], hash) { "a file with \(algorithm) \(hash) is \(Self.describe($0))" }
         }
         if !patterns.isEmpty {
-            let observation = EventObservation.observation(of: event)
-            let types = Set(observation.objects.compactMap { $0["type"]?.stringValue })
+            // The observation is built only for an event that has an object some pattern is about.
+            let types = EventObservation.objectTypes(of: event)
+            var observation: PatternObservation?
             for entry in patterns where !entry.types.isDisjoint(with: types) {
-                guard (try? entry.pattern.matches([observation])) == true else { continue }
+                if observation == nil { observation = EventObservation.observation(of: event) }
+                guard (try? entry.pattern.matches([observation!])) == true else { continue }
                 hit(entry.indicator, event.destination ?? event.names.first ?? "", isPattern: true) {
                     "the event matches the pattern \($0.pattern) of \(Self.describe($0))"
                 }
@@ -167,10 +183,6 @@ public struct IndicatorIndex: Sendable {
 
     static func describe(_ indicator: Indicator) -> String {
         indicator.name.map { "indicator “\($0)” (\(indicator.id))" } ?? "indicator \(indicator.id)"
-    }
-
-    static func network(_ address: UInt32, _ prefix: Int) -> String {
-        "\(address >> 24).\((address >> 16) & 0xFF).\((address >> 8) & 0xFF).\(address & 0xFF)/\(prefix)"
     }
 
     // MARK: Building
@@ -228,15 +240,22 @@ public struct IndicatorIndex: Sendable {
             table[key] = Int32(entries.count - 1)
         }
         switch atom {
-        case .domain(let name): link(&domains, name)
+        case .domain(let name): link(&domains, name[...])
         case .url(let url): link(&urls, url)
         case .hash(let hash): link(&hashes, hash)
-        case .address(let network) where network.address.count == 4:
-            let value = network.address.withUnsafeBytes { UInt32(bigEndian: $0.load(as: UInt32.self)) }
-            if network.prefix == 32 { link(&ipv4, value) } else { link(&ipv4Networks[network.prefix, default: [:]], value) }
         case .address(let network):
-            let key = IPv6Key(network.address)
-            if network.prefix == 128 { link(&ipv6, key) } else { link(&ipv6Networks[network.prefix, default: [:]], key) }
+            switch (network.address, network.prefix == network.address.bitWidth) {
+            case (.v4(let value), true): link(&ipv4, value)
+            case (.v4(let value), false):
+                link(&ipv4Networks[network.prefix, default: [:]], value)
+                if ipv4NetworkBlocks.isEmpty { ipv4NetworkBlocks = [UInt64](repeating: 0, count: (1 << 24) / 64) }
+                // The /24 blocks the network touches: all of them for /24 and shorter, its own for longer.
+                let first = Int(value >> 8)
+                let count = network.prefix >= 24 ? 1 : 1 << (24 - network.prefix)
+                for block in first..<first + count { ipv4NetworkBlocks[block >> 6] |= 1 << UInt64(block & 63) }
+            case (let address, true): link(&ipv6, address)
+            case (let address, false): link(&ipv6Networks[network.prefix, default: [:]], address)
+            }
         }
     }
 
@@ -269,26 +288,5 @@ public struct IndicatorIndex: Sendable {
         }
         let path = rest[pathStart...]
         return scheme + "://" + authority + (path.isEmpty ? "/" : path.hasPrefix("/") ? String(path) : "/" + path)
-    }
-}
-
-/// An IPv6 address as two integers, for hashing without an array.
-struct IPv6Key: Hashable, Sendable {
-    let high: UInt64
-    let low: UInt64
-
-    init(_ bytes: [UInt8]) {
-        high = bytes[0..<8].reduce(0) { $0 << 8 | UInt64($1) }
-        low = bytes[8..<16].reduce(0) { $0 << 8 | UInt64($1) }
-    }
-
-    init(high: UInt64, low: UInt64) {
-        self.high = high
-        self.low = low
-    }
-
-    func masked(_ prefix: Int) -> IPv6Key {
-        func mask(_ bits: Int) -> UInt64 { bits <= 0 ? 0 : bits >= 64 ? .max : ~(UInt64.max >> bits) }
-        return IPv6Key(high: high & mask(prefix), low: low & mask(prefix - 64))
     }
 }

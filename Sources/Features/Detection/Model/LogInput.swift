@@ -1,4 +1,5 @@
 import CZlib
+import Foundation
 
 /// Bytes of a log as they arrive, in chunks of any size, turned into lines: gzip is recognised by its magic
 /// bytes and inflated on the way. Memory stays that of one chunk and one line, whatever the log's size.
@@ -49,7 +50,8 @@ public struct LineSplitter: ~Copyable {
 
     private mutating func split(_ bytes: UnsafeRawBufferPointer, _ line: (UnsafeRawBufferPointer, Int) throws -> Void) throws {
         var start = 0
-        while let end = bytes[start...].firstIndex(of: 0x0A) {
+        while start < bytes.count, let found = memchr(bytes.baseAddress! + start, 0x0A, bytes.count - start) {
+            let end = bytes.baseAddress!.distance(to: UnsafeRawPointer(found))
             lineNumber += 1
             if partial.isEmpty {
                 try line(trimmed(UnsafeRawBufferPointer(rebasing: bytes[start..<end])), lineNumber)

@@ -94,14 +94,15 @@ public struct LogReader {
         ]
     }
 
-    static func set(_ field: Field, _ value: String, on event: inout NetworkEvent, setSeparator: Character = ",") {
+    static func set(_ field: Field, _ value: String, on event: inout NetworkEvent, setSeparator: UInt8 = UInt8(ascii: ",")) {
+        func items() -> [String] { value.utf8.split(separator: setSeparator).map { String(decoding: $0, as: UTF8.self) } }
         switch field {
         case .time: event.time = Double(value) ?? ISO8601.seconds(value) ?? event.time
         case .source: event.source = value
         case .sourcePort: event.sourcePort = Int(value)
         case .destination: event.destination = value
         case .destinationPort: event.destinationPort = Int(value)
-        case .transport: event.transport = value.lowercased()
+        case .transport: event.transport = lowercased(value)
         case .service: event.service = value
         case .duration: event.duration = Double(value)
         case .sentBytes: event.sentBytes = Int(value)
@@ -109,17 +110,22 @@ public struct LogReader {
         case .state: event.state = value
         case .query: event.query = value
         case .responseCode: event.responseCode = value
-        case .answers: event.answers = value.split(separator: setSeparator).map(String.init)
+        case .answers: event.answers = items()
         case .host: event.host = value
         case .uri: event.uri = value
         case .serverName: event.serverName = value
-        case .md5: event.md5 = value.lowercased()
-        case .sha1: event.sha1 = value.lowercased()
-        case .sha256: event.sha256 = value.lowercased()
+        case .md5: event.md5 = lowercased(value)
+        case .sha1: event.sha1 = lowercased(value)
+        case .sha256: event.sha256 = lowercased(value)
         // Older files.log: the file went from its senders to its receivers.
-        case .receivers: event.source = event.source ?? value.split(separator: setSeparator).first.map(String.init)
-        case .senders: event.destination = event.destination ?? value.split(separator: setSeparator).first.map(String.init)
+        case .receivers: event.source = event.source ?? items().first
+        case .senders: event.destination = event.destination ?? items().first
         }
+    }
+
+    /// Lower case, copying only when there is an upper-case ASCII letter.
+    static func lowercased(_ text: String) -> String {
+        text.utf8.contains(where: { (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains($0) }) ? text.lowercased() : text
     }
 
     // MARK: Zeek TSV
@@ -174,7 +180,7 @@ public struct LogReader {
             guard let field else { continue }
             let bytes = UnsafeRawBufferPointer(rebasing: line[ranges[column]])
             if bytes.elementsEqual(unsetField) || bytes.elementsEqual(emptyField) { continue }
-            Self.set(field, Self.unescaped(bytes), on: &event, setSeparator: Character(Unicode.Scalar(setSeparator)))
+            Self.set(field, Self.unescaped(bytes), on: &event, setSeparator: setSeparator)
         }
         guard event.time.isFinite else {
             refuse(number, "no time (ts) that is a number")
@@ -260,7 +266,7 @@ public struct LogReader {
         }
         var event = NetworkEvent(log: defaultLog ?? .flow, time: .nan)
         for (field, value) in zip(columns, values) where !value.isEmpty {
-            if let field { Self.set(field, value, on: &event, setSeparator: ";") }
+            if let field { Self.set(field, value, on: &event, setSeparator: UInt8(ascii: ";")) }
         }
         guard event.time.isFinite else {
             refuse(number, "no time (seconds since 1970 or ISO 8601)")

@@ -140,79 +140,151 @@ public struct PatternRegex: @unchecked Sendable {
     }
 }
 
-/// An IPv4 or IPv6 address or CIDR network: an address is a network of one.
-public struct IPNetwork: Sendable, Equatable, Hashable {
-    /// 4 or 16 bytes, host bits cleared.
-    public let address: [UInt8]
+/// An IPv4 or IPv6 address, parsed from its text without allocating: log matching parses millions.
+public enum IPAddress: Hashable, Sendable, CustomStringConvertible {
+    case v4(UInt32)
+    case v6(high: UInt64, low: UInt64)
+
+    public init?(_ text: String) {
+        var text = text
+        guard let address = text.withUTF8({ IPAddress(utf8: UnsafeRawBufferPointer($0)) }) else { return nil }
+        self = address
+    }
+
+    /// A dotted-quad IPv4 address, or an IPv6 address in RFC 4291 text (`::` and an IPv4 tail included).
+    public init?(utf8 bytes: UnsafeRawBufferPointer) {
+        guard !bytes.isEmpty else { return nil }
+        if !bytes.contains(UInt8(ascii: ":")) {
+            guard let value = Self.ipv4(bytes) else { return nil }
+            self = .v4(value)
+            return
+        }
+        var groups: [UInt16] = []
+        groups.reserveCapacity(8)
+        var gap: Int?
+        var index = 0
+        if bytes.count >= 2, bytes[0] == UInt8(ascii: ":") {
+            guard bytes[1] == UInt8(ascii: ":") else { return nil }
+            gap = 0
+            index = 2
+        }
+        while index < bytes.count {
+            var end = index
+            while end < bytes.count, bytes[end] != UInt8(ascii: ":") { end += 1 }
+            let field = UnsafeRawBufferPointer(rebasing: bytes[index..<end])
+            if field.contains(UInt8(ascii: ".")) {
+                // An IPv4 tail: the last two groups.
+                guard end == bytes.count, let tail = Self.ipv4(field) else { return nil }
+                groups.append(UInt16(tail >> 16))
+                groups.append(UInt16(tail & 0xFFFF))
+                index = end
+                break
+            }
+            guard (1...4).contains(field.count) else { return nil }
+            var value: UInt16 = 0
+            for byte in field {
+                guard let digit = Self.hexDigit(byte) else { return nil }
+                value = value << 4 | UInt16(digit)
+            }
+            groups.append(value)
+            guard groups.count <= 8 else { return nil }
+            if end == bytes.count { break }
+            // "::" marks the gap, once; a single ':' separates.
+            if end + 1 < bytes.count, bytes[end + 1] == UInt8(ascii: ":") {
+                guard gap == nil else { return nil }
+                gap = groups.count
+                index = end + 2
+            } else {
+                guard end + 1 < bytes.count else { return nil }
+                index = end + 1
+            }
+        }
+        if let gap {
+            guard groups.count <= 7 else { return nil }
+            groups.insert(contentsOf: repeatElement(0, count: 8 - groups.count), at: gap)
+        }
+        guard groups.count == 8 else { return nil }
+        self = .v6(
+            high: groups[0..<4].reduce(0) { $0 << 16 | UInt64($1) },
+            low: groups[4..<8].reduce(0) { $0 << 16 | UInt64($1) }
+        )
+    }
+
+    static func hexDigit(_ byte: UInt8) -> UInt8? {
+        switch byte {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"): byte - UInt8(ascii: "0")
+        case UInt8(ascii: "a")...UInt8(ascii: "f"): byte - UInt8(ascii: "a") + 10
+        case UInt8(ascii: "A")...UInt8(ascii: "F"): byte - UInt8(ascii: "A") + 10
+        default: nil
+        }
+    }
+
+    static func ipv4(_ bytes: UnsafeRawBufferPointer) -> UInt32? {
+        var value: UInt32 = 0
+        var part: UInt32 = 0
+        var digits = 0
+        var parts = 0
+        for byte in bytes {
+            if byte == UInt8(ascii: ".") {
+                guard digits > 0, parts < 3 else { return nil }
+                value = value << 8 | part
+                parts += 1
+                part = 0
+                digits = 0
+            } else {
+                guard byte >= UInt8(ascii: "0"), byte <= UInt8(ascii: "9"), digits < 3 else { return nil }
+                part = part * 10 + UInt32(byte - UInt8(ascii: "0"))
+                digits += 1
+                guard part <= 255 else { return nil }
+            }
+        }
+        guard digits > 0, parts == 3 else { return nil }
+        return value << 8 | part
+    }
+
+    public var bitWidth: Int { if case .v4 = self { 32 } else { 128 } }
+
+    /// The first `prefix` bits, the rest cleared.
+    public func masked(_ prefix: Int) -> IPAddress {
+        func mask64(_ bits: Int) -> UInt64 { bits <= 0 ? 0 : bits >= 64 ? .max : ~(UInt64.max >> bits) }
+        switch self {
+        case .v4(let value): return .v4(prefix <= 0 ? 0 : prefix >= 32 ? value : value & ~(UInt32.max >> prefix))
+        case .v6(let high, let low): return .v6(high: high & mask64(prefix), low: low & mask64(prefix - 64))
+        }
+    }
+
+    public var description: String {
+        switch self {
+        case .v4(let value): return "\(value >> 24).\((value >> 16) & 0xFF).\((value >> 8) & 0xFF).\(value & 0xFF)"
+        case .v6(let high, let low):
+            return [high >> 48, high >> 32, high >> 16, high, low >> 48, low >> 32, low >> 16, low]
+                .map { String($0 & 0xFFFF, radix: 16) }.joined(separator: ":")
+        }
+    }
+}
+
+/// An IPv4 or IPv6 CIDR network; an address is a network of one.
+public struct IPNetwork: Sendable, Equatable, Hashable, CustomStringConvertible {
+    /// Host bits cleared.
+    public let address: IPAddress
     public let prefix: Int
 
     public init?(_ text: String) {
         let parts = text.split(separator: "/", maxSplits: 1, omittingEmptySubsequences: false)
-        guard let address = IPNetwork.address(String(parts[0])) else { return nil }
-        var prefix = address.count * 8
+        guard let address = IPAddress(String(parts[0])) else { return nil }
+        var prefix = address.bitWidth
         if parts.count == 2 {
-            guard let length = Int(parts[1]), String(length) == parts[1], (0...address.count * 8).contains(length) else { return nil }
+            guard let length = Int(parts[1]), String(length) == parts[1], (0...address.bitWidth).contains(length) else { return nil }
             prefix = length
         }
         self.prefix = prefix
-        self.address = Self.masked(address, prefix)
+        self.address = address.masked(prefix)
     }
 
     /// Whether `other` lies within this network.
     public func contains(_ other: IPNetwork) -> Bool {
-        other.address.count == address.count && other.prefix >= prefix && Self.masked(other.address, prefix) == address
+        other.address.bitWidth == address.bitWidth && other.prefix >= prefix && other.address.masked(prefix) == address
     }
 
-    static func masked(_ bytes: [UInt8], _ prefix: Int) -> [UInt8] {
-        bytes.enumerated().map { index, byte in
-            let bits = min(max(prefix - index * 8, 0), 8)
-            return bits == 8 ? byte : bits == 0 ? 0 : byte & ~UInt8(0xFF >> bits)
-        }
-    }
-
-    /// The bytes of a dotted-quad IPv4 or an IPv6 address (RFC 4291 text, `::` and an IPv4 tail included).
-    public static func address(_ text: String) -> [UInt8]? {
-        if !text.contains(":") { return ipv4(Substring(text)) }
-        var head: [UInt16] = []
-        var tail: [UInt16] = []
-        var ipv4Tail: [UInt8] = []
-        let halves = text.components(separatedBy: "::")
-        guard halves.count <= 2 else { return nil }
-        func groups(_ part: String, isLast: Bool) -> [UInt16]? {
-            guard !part.isEmpty else { return [] }
-            var result: [UInt16] = []
-            let fields = part.split(separator: ":", omittingEmptySubsequences: false)
-            for (index, field) in fields.enumerated() {
-                if isLast, index == fields.count - 1, field.contains(".") {
-                    guard let bytes = ipv4(field) else { return nil }
-                    ipv4Tail = bytes
-                    continue
-                }
-                guard (1...4).contains(field.count), let value = UInt16(field, radix: 16) else { return nil }
-                result.append(value)
-            }
-            return result
-        }
-        guard let first = groups(halves[0], isLast: halves.count == 1) else { return nil }
-        head = first
-        if halves.count == 2 {
-            guard let second = groups(halves[1], isLast: true) else { return nil }
-            tail = second
-        }
-        let total = head.count + tail.count + ipv4Tail.count / 2
-        guard halves.count == 2 ? total <= 7 : total == 8 else { return nil }
-        let middle = [UInt16](repeating: 0, count: 8 - total)
-        return (head + middle + tail).flatMap { [UInt8($0 >> 8), UInt8($0 & 0xFF)] } + ipv4Tail
-    }
-
-    static func ipv4(_ text: Substring) -> [UInt8]? {
-        let parts = text.split(separator: ".", omittingEmptySubsequences: false)
-        guard parts.count == 4 else { return nil }
-        var bytes: [UInt8] = []
-        for part in parts {
-            guard (1...3).contains(part.count), part.allSatisfy(\.isASCII), let value = UInt8(part) else { return nil }
-            bytes.append(value)
-        }
-        return bytes
-    }
+    public var description: String { "\(address)/\(prefix)" }
 }

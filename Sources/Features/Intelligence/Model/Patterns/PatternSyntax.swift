@@ -153,7 +153,20 @@ enum PatternLexer {
         func isIdentifierStart(_ scalar: Unicode.Scalar?) -> Bool {
             scalar.map { ("a"..."z").contains($0) || ("A"..."Z").contains($0) || $0 == "_" } ?? false
         }
-        func text(_ range: Range<Int>) -> String { String(String.UnicodeScalarView(scalars[range])) }
+        // Token texts are cut from the UTF-8 bytes: each scalar's byte offset, where they differ (non-ASCII).
+        let utf8 = Array(pattern.utf8)
+        var offsets: [Int]?
+        if utf8.count != scalars.count {
+            var offset = 0
+            offsets =
+                scalars.map { scalar in
+                    defer { offset += UTF8.width(scalar) }
+                    return offset
+                } + [utf8.count]
+        }
+        func text(_ range: Range<Int>) -> String {
+            String(decoding: utf8[(offsets?[range.lowerBound] ?? range.lowerBound)..<(offsets?[range.upperBound] ?? range.upperBound)], as: UTF8.self)
+        }
 
         while position < scalars.count {
             let start = position
@@ -247,14 +260,20 @@ enum PatternLexer {
                 position = end
                 continue
             }
-            for symbol in ["<=", ">=", "!=", "<>", "==", "=", "<", ">", ":", ",", "(", ")", "[", "]", "*", "."] {
-                let symbolScalars = Array(symbol.unicodeScalars)
-                if position + symbolScalars.count <= scalars.count, Array(scalars[position..<position + symbolScalars.count]) == symbolScalars {
-                    let normal = symbol == "==" ? "=" : symbol == "<>" ? "!=" : symbol
-                    tokens.append(PatternToken(kind: .symbol(normal), text: symbol, offset: start))
-                    position += symbolScalars.count
-                    break
+            // Operators and punctuation: `==` is `=`, `<>` is `!=`.
+            let next = at(1)
+            let symbol: (normal: String, length: Int)? =
+                switch scalar {
+                case "<": next == "=" ? ("<=", 2) : next == ">" ? ("!=", 2) : ("<", 1)
+                case ">": next == "=" ? (">=", 2) : (">", 1)
+                case "=": next == "=" ? ("=", 2) : ("=", 1)
+                case "!": next == "=" ? ("!=", 2) : nil
+                case ":", ",", "(", ")", "[", "]", "*": (String(scalar), 1)
+                default: nil
                 }
+            if let symbol {
+                tokens.append(PatternToken(kind: .symbol(symbol.normal), text: text(position..<position + symbol.length), offset: start))
+                position += symbol.length
             }
             guard position > start else { throw .syntax("at \(start): unexpected character “\(scalar)”") }
         }
