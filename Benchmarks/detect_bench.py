@@ -113,8 +113,9 @@ def logs_and_indicators(args, bench, expected):
     # entente reports each log's reading and matching time, after the indicators are loaded.
     reported = {Path(m.group(1)).name: float(m.group(2))
                 for m in re.finditer(r"^(\S+): \d+ lines, .* in ([0-9.]+) s", matched.stderr, re.M)}
-    total_hits = {"valid": sum(json.loads(l)["count"] for l in matched.stdout.splitlines()),
-                  "all": sum(json.loads(l)["count"] for l in ignoring.stdout.splitlines())}
+    def indicator_hits(output):
+        return sum(f["count"] for f in map(json.loads, output.splitlines()) if f["kind"] == "indicator")
+    total_hits = {"valid": indicator_hits(matched.stdout), "all": indicator_hits(ignoring.stdout)}
     for log in LOGS:
         path = bench / log
         lines = sum(1 for _ in open(path, "rb"))

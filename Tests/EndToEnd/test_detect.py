@@ -29,7 +29,7 @@ def bench(tmp_path_factory):
 
 def hits_by_log(findings):
     counts = {}
-    for finding in findings:
+    for finding in (f for f in findings if f["kind"] == "indicator"):
         log = finding["reasons"][0].rsplit("(", 1)[1].rstrip(")")
         counts[log] = counts.get(log, 0) + finding["count"]
     return counts
@@ -54,7 +54,8 @@ def test_detect_finds_exactly_the_planted_hits(bench, validity):
     key = "records_hit" if flags else "records_hit_valid_only"
     assert hits_by_log(findings) == expected_by_log(kinds, key)
     for finding in findings:
-        assert {"kind", "score", "source", "indicator", "count", "firstSeen", "lastSeen", "reasons"} <= finding.keys()
+        assert {"kind", "score", "source", "count", "firstSeen", "lastSeen", "reasons"} <= finding.keys()
+        assert finding["kind"] in ("indicator", "dga") and ("indicator" in finding) == (finding["kind"] == "indicator")
         assert "destination" in finding or "domain" in finding
     subdomain = [f for f in findings if "subdomain of" in f["reasons"][0]]
     assert subdomain and all(f["domain"].endswith("." + f["reasons"][0].split("subdomain of ")[1].split(" ")[0]) for f in subdomain)

@@ -87,3 +87,22 @@ struct STIXPatternConformanceTests {
         print("  wrong match/no match: \(wrongAnswers); wrong on error cases: \(wrongErrors)")
     }
 }
+
+@Suite("STIX patterns from a hostile partner")
+struct HostilePatternTests {
+    @Test("A regular expression that repeats a repetition is refused: it could take exponential time on a crafted value")
+    func nestedRepetition() throws {
+        for pattern in ["(a+)+$", "(x*)*y", "((ab+)c)*", "(\\\\d+)+"] {
+            #expect(throws: PatternError.self, "\(pattern)") { try STIXPatternExpression("[domain-name:value MATCHES '\(pattern)']") }
+        }
+        for pattern in ["(ab)+", "[a+]+", "([+-])+", "^evil\\\\.(com|net)$", "a+b*c{2}"] {
+            #expect(throws: Never.self, "\(pattern)") { try STIXPatternExpression("[domain-name:value MATCHES '\(pattern)']") }
+        }
+    }
+
+    @Test("A pattern larger than 64 KiB, or a REPEATS count beyond 1,000, is refused before any work")
+    func bounds() {
+        #expect(throws: PatternError.self) { try STIXPatternExpression("[x:y = '" + String(repeating: "a", count: 70_000) + "']") }
+        #expect(throws: PatternError.self) { try STIXPatternExpression("[x:y = 1] REPEATS 100000 TIMES") }
+    }
+}

@@ -8,7 +8,7 @@ struct Detect: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Find partners' indicators and STIX patterns in network logs (Zeek TSV or JSON, CSV flows; gzip accepted).",
         discussion: "entente detect LOG… --indicators FILE [--json]: see `entente detect logs --help`.",
-        subcommands: [Logs.self, BenchPatterns.self],
+        subcommands: [Logs.self, BenchPatterns.self, TrainDGA.self, EvaluateDGA.self],
         defaultSubcommand: Logs.self
     )
 }
@@ -37,6 +37,7 @@ extension Detect {
         @Option(help: "CSV columns, NAME=COLUMN,… (NAME: ts, src, sport, dst, dport, proto, sent, received, query, host, uri, md5, sha1, sha256, …).")
         var csvMap: String?
         @Flag(help: "Also match revoked and expired indicators.") var ignoreValidity = false
+        @Flag(inversion: .prefixedNo, help: "Report hosts querying machine-generated-looking names (DGA).") var dga = true
         @Flag(help: "Print one JSON object per finding, one per line.") var json = false
 
         func validate() throws {
@@ -70,17 +71,22 @@ extension Detect {
             )
 
             var detector = IndicatorDetector(index: index, honouringValidity: !ignoreValidity)
+            var names = GeneratedNameDetector()
+            func observe(_ event: NetworkEvent) {
+                detector.observe(event)
+                if dga { names.observe(event) }
+            }
             for log in logs {
                 let started = ContinuousClock.now
                 var reader = LogReader(defaultLog: LogReader.log(forFileName: log), csvColumns: columns)
                 var lines = LineSplitter()
                 try Self.stream(log, progress: progress ? log : nil) { chunk in
                     try lines.feed(chunk) { line, number in
-                        if let event = reader.read(line, number: number) { detector.observe(event) }
+                        if let event = reader.read(line, number: number) { observe(event) }
                     }
                 }
                 try lines.finish { line, number in
-                    if let event = reader.read(line, number: number) { detector.observe(event) }
+                    if let event = reader.read(line, number: number) { observe(event) }
                 }
                 var summary =
                     "\(log): \(lines.lineNumber) lines, \(reader.events) events (\(reader.format?.rawValue ?? "empty")) in \(Self.seconds(since: started))"
@@ -91,14 +97,17 @@ extension Detect {
                 }
                 printError(summary)
             }
-            let findings = detector.results
-            printError("\(findings.count) findings from \(detector.matches) matches")
+            let generated = names.results.sorted { $0.score > $1.score }
+            let findings = detector.results + generated
+            printError(
+                "\(findings.count) findings: \(detector.matches) indicator matches, \(generated.count) hosts querying generated-looking names"
+            )
             for finding in findings {
                 if json {
                     print(String(decoding: finding.json.canonicalBytes, as: UTF8.self))
                 } else {
                     let target = finding.domain ?? finding.destination ?? finding.value ?? ""
-                    print("\(finding.kind.rawValue.uppercased())  \(finding.source ?? "?") → \(target)  ×\(finding.count)  score \(finding.score)")
+                    print("\(finding.kind.rawValue.uppercased())  \(finding.source ?? "?") → \(target)  ×\(finding.count)  score \(String(format: "%.2f", finding.score))")
                     for reason in finding.reasons { print("    \(reason)") }
                 }
             }
@@ -187,6 +196,120 @@ extension Detect {
                     as: UTF8.self
                 )
             )
+        }
+    }
+}
+
+extension Detect {
+    struct TrainDGA: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "train-dga",
+            abstract: "Train the domain-name model on benign names, one a line; prints its counts (scripts/train-dga ships them)."
+        )
+        @Argument(help: "Benign domain names, one a line (the shipped model: OpenDNS's public-domain top domains).") var names: String
+
+        func run() throws {
+            let text: String
+            do { text = try String(contentsOfFile: names, encoding: .utf8) } catch {
+                throw ExitError("cannot read \(names): \(error.localizedDescription)")
+            }
+            print(DomainNameModel.train(on: text.split(separator: "\n").map(String.init)).serialized)
+        }
+    }
+
+    struct EvaluateDGA: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "evaluate-dga",
+            abstract: "Measure the shipped domain-name model on labelled names (../shared/data/detection/domains).",
+            discussion: """
+                Scores every name of --dga (family<TAB>name) and --benign (source<TAB>name) by the surprise of the label
+                left of its public suffix (bits over the square root of its length), fixes the thresholds on the benign side (the scores at 1% and 0.1% false
+                positives) and prints ROC-AUC, recall per family at each threshold, and false positives per benign source.
+                """
+        )
+        @Option(help: "Generated names: family<TAB>name a line.") var dga: String
+        @Option(help: "Benign names: source<TAB>name a line.") var benign: String
+
+        func run() throws {
+            func rows(_ path: String) throws -> [(group: String, score: Double)] {
+                let text: String
+                do { text = try String(contentsOfFile: path, encoding: .utf8) } catch {
+                    throw ExitError("cannot read \(path): \(error.localizedDescription)")
+                }
+                return text.split(separator: "\n").compactMap { line in
+                    let parts = line.split(separator: "\t")
+                    guard parts.count == 2 else { return nil }
+                    return (String(parts[0]), DomainNameModel.shipped.score(of: String(parts[1])) ?? 0)
+                }
+            }
+            let generated = try rows(dga)
+            let benignRows = try rows(benign)
+            let benignScores = benignRows.map(\.score).sorted()
+            func threshold(_ falsePositiveRate: Double) -> Double {
+                benignScores[min(benignScores.count - 1, Int((Double(benignScores.count) * (1 - falsePositiveRate)).rounded(.up)))]
+            }
+            let thresholds = [("1%", threshold(0.01)), ("0.1%", threshold(0.001))]
+            print(
+                String(
+                    format: "ROC-AUC %.4f over %d generated and %d benign names (label left of the public suffix)",
+                    Self.rocAUC(positives: generated.map(\.score), negatives: benignScores),
+                    generated.count,
+                    benignScores.count
+                )
+            )
+            for (name, value) in thresholds {
+                let recall = Double(generated.filter { $0.score > value }.count) / Double(generated.count)
+                let fpr = Double(benignScores.filter { $0 > value }.count) / Double(benignScores.count)
+                let precision = recall * 0.001 / (recall * 0.001 + fpr * 0.999)
+                print(
+                    String(
+                        format: "at FPR %@ (score > %.3f): micro recall %.3f, FPR %.4f, precision at 1 DGA name in 1,000 queries %.3f",
+                        name,
+                        value,
+                        recall,
+                        fpr,
+                        precision
+                    )
+                )
+            }
+            print("family\tnames\trecall@1%\trecall@0.1%")
+            var macro = [0.0, 0.0]
+            let families = Dictionary(grouping: generated, by: \.group).sorted { $0.key < $1.key }
+            for (family, members) in families {
+                let recalls = thresholds.map { threshold in Double(members.filter { $0.score > threshold.1 }.count) / Double(members.count) }
+                macro[0] += recalls[0]
+                macro[1] += recalls[1]
+                print(String(format: "%@\t%d\t%.3f\t%.3f", family, members.count, recalls[0], recalls[1]))
+            }
+            print(
+                String(
+                    format: "macro average\t%d families\t%.3f\t%.3f",
+                    families.count,
+                    macro[0] / Double(families.count),
+                    macro[1] / Double(families.count)
+                )
+            )
+            print("benign source\tnames\tFPR@1%\tFPR@0.1%")
+            for (source, members) in Dictionary(grouping: benignRows, by: \.group).sorted(by: { $0.key < $1.key }) {
+                let rates = thresholds.map { threshold in Double(members.filter { $0.score > threshold.1 }.count) / Double(members.count) }
+                print(String(format: "%@\t%d\t%.4f\t%.4f", source, members.count, rates[0], rates[1]))
+            }
+        }
+
+        /// The probability that a random generated name scores above a random benign one (ties count half).
+        static func rocAUC(positives: [Double], negatives: [Double]) -> Double {
+            let all = (positives.map { ($0, true) } + negatives.map { ($0, false) }).sorted { $0.0 < $1.0 }
+            var rankSum = 0.0
+            var index = 0
+            while index < all.count {
+                var end = index
+                while end + 1 < all.count, all[end + 1].0 == all[index].0 { end += 1 }
+                let rank = Double(index + end) / 2 + 1
+                for position in index...end where all[position].1 { rankSum += rank }
+                index = end + 1
+            }
+            let p = Double(positives.count)
+            return (rankSum - p * (p + 1) / 2) / (p * Double(negatives.count))
         }
     }
 }

@@ -120,11 +120,47 @@ public struct PatternRegex: @unchecked Sendable {
 
     init(_ text: String) throws(PatternError) {
         let normalised = text.precomposedStringWithCanonicalMapping
+        if Self.hasNestedRepetition(normalised) {
+            throw .invalid("MATCHES '\(text)': a repeated group that itself repeats can take exponential time on a crafted value")
+        }
         // ICU refuses the empty expression, which matches everywhere.
         do { expression = try NSRegularExpression(pattern: normalised.isEmpty ? "(?:)" : normalised) } catch {
             throw .invalid("MATCHES '\(text)': not a regular expression")
         }
         appliesToBinary = normalised.unicodeScalars.allSatisfy { $0.value < 256 }
+    }
+
+    /// A backtracking engine runs in exponential time on `(a+)+`-like expressions (ReDoS), and a pattern may
+    /// come from a hostile partner: a group that holds a repetition and is itself repeated is refused.
+    static func hasNestedRepetition(_ expression: String) -> Bool {
+        var groupRepeats: [Bool] = []
+        var escaped = false
+        var inClass = false
+        var lastClosedRepeats = false
+        for scalar in expression.unicodeScalars {
+            defer { if scalar != ")" { lastClosedRepeats = false } }
+            if escaped {
+                escaped = false
+                continue
+            }
+            switch scalar {
+            case "\\": escaped = true
+            case "[": inClass = true
+            case "]": inClass = false
+            case "(" where !inClass: groupRepeats.append(false)
+            case ")" where !inClass:
+                let inner = groupRepeats.popLast() ?? false
+                if inner, let last = groupRepeats.indices.last { groupRepeats[last] = true }
+                lastClosedRepeats = inner
+                continue
+            case "+", "*", "{":
+                guard !inClass else { break }
+                if lastClosedRepeats { return true }
+                if let last = groupRepeats.indices.last { groupRepeats[last] = true }
+            default: break
+            }
+        }
+        return false
     }
 
     func matches(_ value: String) -> Bool {
