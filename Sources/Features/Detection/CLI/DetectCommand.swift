@@ -107,7 +107,9 @@ extension Detect {
                     print(String(decoding: finding.json.canonicalBytes, as: UTF8.self))
                 } else {
                     let target = finding.domain ?? finding.destination ?? finding.value ?? ""
-                    print("\(finding.kind.rawValue.uppercased())  \(finding.source ?? "?") → \(target)  ×\(finding.count)  score \(String(format: "%.2f", finding.score))")
+                    print(
+                        "\(finding.kind.rawValue.uppercased())  \(finding.source ?? "?") → \(target)  ×\(finding.count)  score \(String(format: "%.2f", finding.score))"
+                    )
                     for reason in finding.reasons { print("    \(reason)") }
                 }
             }
