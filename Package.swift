@@ -60,7 +60,10 @@ let package = Package(
     products: [
         .executable(name: "entente", targets: ["EntenteCLI"]),
         // The pure core as a library, for the fuzzing package in Fuzz/ (built with -sanitize=fuzzer).
-        .library(name: "EntenteCore", targets: ["CanonicalJSON", "EntenteProtocol", "Cases", "Multilateral", "Intelligence", "TransparencyLog"]),
+        .library(
+            name: "EntenteCore",
+            targets: ["CanonicalJSON", "EntenteProtocol", "Cases", "Multilateral", "Intelligence", "TransparencyLog", "Detection"]
+        ),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-crypto.git", "3.12.3"..<"5.0.0"),

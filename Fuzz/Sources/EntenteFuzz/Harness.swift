@@ -1,4 +1,5 @@
 import Cases
+import Detection
 import EntenteProtocol
 import Foundation
 import Intelligence
@@ -12,6 +13,8 @@ enum Target: String, CaseIterable {
     case caseEvent = "case-event"
     case recordEntry = "record-entry"
     case statement, stix, directory
+    case stixPattern = "stix-pattern"
+    case networkLog = "network-log"
 
     static let selected: Target = {
         let name = ProcessInfo.processInfo.environment["ENTENTE_FUZZ_TARGET"] ?? ""
@@ -59,8 +62,46 @@ enum Target: String, CaseIterable {
         case .directory:
             guard let json = try? JSONValue(parsing: bytes) else { return }
             _ = try? TrustAnchors(directory: json)
+        case .stixPattern:
+            // A partner's pattern: it compiles or is refused, and a compiled one evaluates or says why not.
+            guard let pattern = try? STIXPatternExpression(String(decoding: bytes, as: UTF8.self)) else { return }
+            _ = try? pattern.match(Self.observations)
+        case .networkLog:
+            // Any bytes as a log, cut in chunks: every line is an event, a header, blank or counted as bad.
+            var reader = LogReader(defaultLog: .conn)
+            var lines = LineSplitter()
+            var events = 0
+            for start in stride(from: 0, to: bytes.count, by: 97) {
+                try? bytes[start..<min(start + 97, bytes.count)].withUnsafeBytes { chunk in
+                    try lines.feed(chunk) { line, number in if reader.read(line, number: number) != nil { events += 1 } }
+                }
+            }
+            try? lines.finish { line, number in if reader.read(line, number: number) != nil { events += 1 } }
+            guard events == reader.events, events + reader.badLineCount <= lines.lineNumber else {
+                fatalError("\(events) events and \(reader.badLineCount) bad lines from \(lines.lineNumber) lines")
+            }
         }
     }
+}
+
+extension Target {
+    /// What fuzzed patterns are matched against: two observations of a connection to a named host.
+    static let observations: [PatternObservation] = {
+        let objects: [JSONValue] = [
+            ["type": "observed-data", "id": "observed-data--1"],
+            ["type": "ipv4-addr", "id": "ipv4-addr--1", "value": "203.0.113.66"],
+            ["type": "domain-name", "id": "domain-name--1", "value": "evil.example", "resolves_to_refs": ["ipv4-addr--1"]],
+            [
+                "type": "network-traffic", "id": "network-traffic--1", "dst_ref": "ipv4-addr--1", "dst_port": 443, "protocols": ["tcp", "tls"],
+                "payload_bin": "aGVsbG8=",
+            ],
+            ["type": "file", "id": "file--1", "hashes": ["SHA-256": "ab"], "name_hex": "6162"],
+        ]
+        return [
+            PatternObservation(id: "observed-data--1", first: 1_741_680_000_000_000, last: 1_741_680_060_000_000, count: 2, objects: objects),
+            PatternObservation(id: "observed-data--2", first: 1_741_680_030_000_000, last: 1_741_680_030_000_000, count: 1, objects: objects),
+        ]
+    }()
 }
 
 @_cdecl("LLVMFuzzerTestOneInput")
