@@ -8,7 +8,7 @@ struct Detect: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Find partners' indicators and STIX patterns in network logs (Zeek TSV or JSON, CSV flows; gzip accepted).",
         discussion: "entente detect LOG… --indicators FILE [--json]: see `entente detect logs --help`.",
-        subcommands: [Logs.self, BenchPatterns.self, TrainDGA.self, EvaluateDGA.self],
+        subcommands: [Logs.self, BenchPatterns.self, TrainDGA.self, EvaluateDGA.self, EvaluateBeacons.self],
         defaultSubcommand: Logs.self
     )
 }
@@ -26,8 +26,12 @@ extension Detect {
                 (--ignore-validity matches them all). Lines that cannot be read are counted and their numbers reported;
                 they never stop the run.
 
+                Also scores every source→destination pair of conn logs and flows for beaconing (regular timing and sizes:
+                Bowley skew, median absolute deviation, continuity, hours active) and explains the periodic services every
+                network has instead of alerting on them; and scores queried names for machine generation (DGA), per host.
+
                 Prints each finding with its reasons, or with --json one JSON object per line: kind, score, source,
-                destination or domain, value, indicator, count, firstSeen, lastSeen, reasons. The summary goes to standard
+                destination or domain, value, indicator, count, firstSeen, lastSeen, reasons (and explained, for a benign periodic pair listed with --explained). The summary goes to standard
                 error, with progress on a terminal.
                 """
         )
@@ -38,6 +42,10 @@ extension Detect {
         var csvMap: String?
         @Flag(help: "Also match revoked and expired indicators.") var ignoreValidity = false
         @Flag(inversion: .prefixedNo, help: "Report hosts querying machine-generated-looking names (DGA).") var dga = true
+        @Flag(inversion: .prefixedNo, help: "Report source→destination pairs calling on a schedule (beacons) in conn logs and flows.")
+        var beacons = true
+        @Flag(help: "Also print the periodic pairs explained as benign services (NTP, directory refresh, monitoring, fleet software).")
+        var explained = false
         @Flag(help: "Print one JSON object per finding, one per line.") var json = false
 
         func validate() throws {
@@ -72,9 +80,11 @@ extension Detect {
 
             var detector = IndicatorDetector(index: index, honouringValidity: !ignoreValidity)
             var names = GeneratedNameDetector()
+            var schedules = BeaconDetector()
             func observe(_ event: NetworkEvent) {
                 detector.observe(event)
                 if dga { names.observe(event) }
+                if beacons { schedules.observe(event) }
             }
             for log in logs {
                 let started = ContinuousClock.now
@@ -98,11 +108,17 @@ extension Detect {
                 printError(summary)
             }
             let generated = names.results.sorted { $0.score > $1.score }
-            let findings = detector.results + generated
+            let periodic = schedules.results
+            let benign = periodic.filter { $0.explanation != nil }
+            let alerts = detector.results + periodic.filter { $0.explanation == nil } + generated
             printError(
-                "\(findings.count) findings: \(detector.matches) indicator matches, \(generated.count) hosts querying generated-looking names"
+                "\(alerts.count) findings: \(detector.matches) indicator matches, \(periodic.count - benign.count) beacons, \(generated.count) hosts querying generated-looking names"
+                    + (benign.isEmpty
+                        ? "" : "; \(benign.count) periodic pairs explained as benign services\(explained ? "" : " (--explained lists them)")")
+                    + (schedules.overflow == 0
+                        ? "" : "; \(schedules.overflow) connections past the first \(BeaconDetector.connectionLimit) not analysed for beacons")
             )
-            for finding in findings {
+            for finding in alerts + (explained ? benign : []) {
                 if json {
                     print(String(decoding: finding.json.canonicalBytes, as: UTF8.self))
                 } else {
@@ -110,6 +126,7 @@ extension Detect {
                     print(
                         "\(finding.kind.rawValue.uppercased())  \(finding.source ?? "?") → \(target)  ×\(finding.count)  score \(String(format: "%.2f", finding.score))"
                     )
+                    if let explanation = finding.explanation { print("    explained: \(explanation)") }
                     for reason in finding.reasons { print("    \(reason)") }
                 }
             }
@@ -312,6 +329,57 @@ extension Detect {
             }
             let p = Double(positives.count)
             return (rankSum - p * (p + 1) / 2) / (p * Double(negatives.count))
+        }
+    }
+}
+
+extension Detect {
+    struct EvaluateBeacons: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "evaluate-beacons",
+            abstract: "Measure beacon scoring on a labelled conn.log (../shared/data/detection/beacons).",
+            discussion: """
+                Scores every source→destination pair of LOG with at least 4 connections and compares with --labels
+                (src<TAB>dst<TAB>label<TAB>period<TAB>jitter; label beacon or benign-periodic; unlisted pairs are benign and
+                aperiodic). Prints recall and precision at the detector's own threshold and in its top 50 and 100 alerts,
+                PR-AUC, recall by period and jitter, and the benign-periodic pairs alerted or explained per kind
+                (--detail: labels-detail.tsv, whose 6th column names the kind). With --json, one object.
+                """
+        )
+        @Argument(help: "A Zeek conn.log (TSV or JSON lines, gzip accepted).") var log: String
+        @Option(help: "The labels: src, dst, label, period, jitter, tab-separated.") var labels: String
+        @Option(help: "labels-detail.tsv, for the kind of each benign-periodic pair.") var detail: String?
+        @Flag(help: "Print one JSON object.") var json = false
+
+        func run() throws {
+            var detector = BeaconDetector()
+            var reader = LogReader(defaultLog: .conn)
+            var lines = LineSplitter()
+            try Logs.stream(log, progress: nil) { chunk in
+                try lines.feed(chunk) { line, number in
+                    if let event = reader.read(line, number: number) { detector.observe(event) }
+                }
+            }
+            try lines.finish { line, number in
+                if let event = reader.read(line, number: number) { detector.observe(event) }
+            }
+            let truth = try Self.table(labels)
+            let kinds = try detail.map(Self.table) ?? [:]
+            let evaluation = BeaconEvaluation(findings: detector.findings(minimumScore: 0), labels: truth, kinds: kinds.mapValues { $0[3] })
+            if json {
+                print(String(decoding: evaluation.json.canonicalBytes, as: UTF8.self))
+            } else {
+                print(evaluation.report)
+            }
+        }
+
+        /// The labels file's rows, keyed by "src dst".
+        static func table(_ path: String) throws -> [String: [String]] {
+            do { return try BeaconEvaluation.labels(fromTSV: String(contentsOfFile: path, encoding: .utf8)) } catch let error
+                as BeaconEvaluation.LabelError
+            {
+                throw ExitError("\(path): \(error.description)")
+            } catch { throw ExitError("cannot read \(path): \(error.localizedDescription)") }
         }
     }
 }

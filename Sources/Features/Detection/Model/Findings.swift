@@ -22,6 +22,8 @@ public struct Finding: Sendable, Equatable {
     public var firstSeen: Double
     public var lastSeen: Double
     public var reasons: [String]
+    /// Why a finding that scored high is benign (a periodic service every network has), or nil: an alert.
+    public var explanation: String? = nil
 
     /// One line of `entente detect --json`.
     public var json: JSONValue {
@@ -35,6 +37,7 @@ public struct Finding: Sendable, Equatable {
         members["domain"] = domain.map(JSONValue.string)
         members["value"] = value.map(JSONValue.string)
         members["indicator"] = indicator.map(JSONValue.string)
+        members["explained"] = explanation.map(JSONValue.string)
         return .object(members)
     }
 

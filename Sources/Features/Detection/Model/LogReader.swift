@@ -83,13 +83,15 @@ public struct LogReader {
     /// The fields detection reads, under every name logs give them.
     public enum Field: Sendable, CaseIterable {
         case time, source, sourcePort, destination, destinationPort, transport, service, duration, sentBytes, receivedBytes, state
+        case sourceIsLocal, destinationIsLocal
         case query, responseCode, answers, host, uri, serverName, md5, sha1, sha256, receivers, senders
 
         /// Zeek's names (TSV and JSON).
         static let zeek: [String: Field] = [
             "ts": .time, "id.orig_h": .source, "id.orig_p": .sourcePort, "id.resp_h": .destination, "id.resp_p": .destinationPort,
             "proto": .transport, "service": .service, "duration": .duration, "orig_bytes": .sentBytes, "resp_bytes": .receivedBytes,
-            "conn_state": .state, "query": .query, "rcode_name": .responseCode, "answers": .answers, "host": .host, "uri": .uri,
+            "conn_state": .state, "local_orig": .sourceIsLocal, "local_resp": .destinationIsLocal, "query": .query, "rcode_name": .responseCode,
+            "answers": .answers, "host": .host, "uri": .uri,
             "server_name": .serverName, "md5": .md5, "sha1": .sha1, "sha256": .sha256, "rx_hosts": .receivers, "tx_hosts": .senders,
         ]
     }
@@ -108,6 +110,8 @@ public struct LogReader {
         case .sentBytes: event.sentBytes = Int(value)
         case .receivedBytes: event.receivedBytes = Int(value)
         case .state: event.state = value
+        case .sourceIsLocal: event.sourceIsLocal = boolean(value)
+        case .destinationIsLocal: event.destinationIsLocal = boolean(value)
         case .query: event.query = value
         case .responseCode: event.responseCode = value
         case .answers: event.answers = items()
@@ -120,6 +124,15 @@ public struct LogReader {
         // Older files.log: the file went from its senders to its receivers.
         case .receivers: event.source = event.source ?? items().first
         case .senders: event.destination = event.destination ?? items().first
+        }
+    }
+
+    /// Zeek writes T and F (JSON: true and false).
+    static func boolean(_ text: String) -> Bool? {
+        switch text {
+        case "T", "true", "1": true
+        case "F", "false", "0": false
+        default: nil
         }
     }
 
@@ -229,6 +242,7 @@ public struct LogReader {
             case .number(let number):
                 Self.set(field, field == .time ? String(number) : number.rounded() == number ? String(Int(number)) : String(number), on: &event)
             case .array(let items): Self.set(field, items.compactMap(\.stringValue).joined(separator: ","), on: &event)
+            case .bool(let flag): Self.set(field, flag ? "T" : "F", on: &event)
             default: continue
             }
         }

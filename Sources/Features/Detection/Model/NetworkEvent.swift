@@ -23,6 +23,9 @@ public struct NetworkEvent: Sendable, Equatable {
     public var receivedBytes: Int?
     /// Zeek's conn_state: S0, SF, REJ, …
     public var state: String?
+    /// Zeek's local_orig and local_resp: whether the log's own network holds the address.
+    public var sourceIsLocal: Bool?
+    public var destinationIsLocal: Bool?
     public var query: String?
     /// NOERROR, NXDOMAIN, …
     public var responseCode: String?
