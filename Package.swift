@@ -29,7 +29,7 @@ let features: [(name: String, layers: [Layer])] = [
     ("Directory", [.node, .pages, .cli]),
     ("Checks", [.storage, .node, .pages, .cli]),
     ("TransparencyLog", [.model, .storage, .federation, .node, .pages, .cli]),
-    ("Detection", [.model, .cli]),
+    ("Detection", [.model, .storage, .node, .pages, .cli]),
 ]
 
 /// The modules every feature builds on, each in its own folder under Sources.
@@ -152,7 +152,7 @@ let package = Package(
         .target(
             name: "Storage",
             dependencies: [
-                "EntenteProtocol", "Hotline", "Cases", "Multilateral", "Intelligence", "TransparencyLog",
+                "EntenteProtocol", "Hotline", "Cases", "Multilateral", "Intelligence", "TransparencyLog", "Detection",
                 sqlKit,
                 .product(name: "SQLiteKit", package: "sqlite-kit"),
                 .product(name: "SQLiteNIO", package: "sqlite-nio"),
@@ -199,8 +199,8 @@ let package = Package(
         .target(
             name: "Node",
             dependencies: [
-                "EntenteProtocol", "Hotline", "Cases", "Multilateral", "Intelligence", "TransparencyLog", "Storage", "Federation",
-                "WebInterface",
+                "EntenteProtocol", "Hotline", "Cases", "Multilateral", "Intelligence", "TransparencyLog", "Detection", "Storage",
+                "Federation", "WebInterface",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
@@ -274,7 +274,7 @@ let package = Package(
             name: "StorageTests",
             dependencies: [
                 "Storage", "Node", "TestSupport", "EntenteProtocol", "Hotline", "Cases", "Multilateral", "Intelligence", "TransparencyLog",
-                sqlKit, crypto,
+                "Detection", sqlKit, crypto,
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict

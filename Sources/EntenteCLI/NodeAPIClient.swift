@@ -34,11 +34,16 @@ struct NodeConnectionOptions: ParsableArguments {
         }
     }
 
-    func client() throws -> NodeAPIClient {
-        if let node, let token { return try NodeAPIClient(baseURL: node, token: token) }
-        let directory = NodeDirectory(path: data!)
+    func client() throws -> NodeAPIClient { try Self.client(data: data, node: node, token: token) }
+
+    /// The client for a node named by its data directory, or by its address and a token. `timeout` bounds each
+    /// request whole, from sending to the end of the answer.
+    static func client(data: String?, node: String?, token: String?, timeout: Duration = .seconds(30)) throws -> NodeAPIClient {
+        if let node, let token { return try NodeAPIClient(baseURL: node, token: token, timeout: timeout) }
+        guard let data else { throw ValidationError("Name the node with --data DIR, or with --node URL and --token TOKEN.") }
+        let directory = NodeDirectory(path: data)
         let address = try node ?? directory.nodeAddress()
-        return try NodeAPIClient(baseURL: address, token: try token ?? directory.operatorToken())
+        return try NodeAPIClient(baseURL: address, token: try token ?? directory.operatorToken(), timeout: timeout)
     }
 }
 
@@ -54,14 +59,14 @@ struct NodeAPIClient {
         var status: Int? = nil
     }
 
-    init(baseURL: String, token: String) throws {
+    init(baseURL: String, token: String, timeout: Duration = .seconds(30)) throws {
         guard let url = URL(string: baseURL.trimmingSuffix("/")), ["http", "https"].contains(url.scheme), url.host != nil else {
             throw ValidationError("\(baseURL) is not a node's address: expected http(s)://HOST:PORT")
         }
         self.baseURL = baseURL
         api = Client(
             serverURL: url,
-            transport: AsyncHTTPClientTransport(configuration: .init(client: nodeHTTPClient, timeout: .seconds(30))),
+            transport: AsyncHTTPClientTransport(configuration: .init(client: nodeHTTPClient, timeout: .init(timeout))),
             middlewares: [BearerToken(token: token), AnswerReader()]
         )
     }

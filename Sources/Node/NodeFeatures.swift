@@ -14,6 +14,7 @@ public enum NodeFeatures {
         DrillsFeature.self,
         CapacityBuildingFeature.self,
         IntelligenceFeature.self,
+        DetectionFeature.self,
         DirectoryFeature.self,
         ChecksFeature.self,
         TransparencyLogFeature.self,

@@ -2,6 +2,7 @@
 see it arrive and acknowledge at another, and see the acknowledgement come back."""
 import json
 import os
+import random
 import shutil
 from pathlib import Path
 
@@ -432,3 +433,63 @@ def test_a_red_message_is_withheld_from_an_observer_and_a_reply_to_a_drill_stays
     reply = browser.current_url.rsplit("/", 1)[1]
     wait_until("Estonia holds the reply", lambda: any(m["id"] == reply for m in estonia.json("inbox")))
     assert next(m for m in estonia.json("inbox") if m["id"] == reply)["exercise"] is True
+
+
+def test_detection_findings_in_the_browser(federation, browser, tmp_path):
+    """A CERT analyst sees what the node found in the logs sent to it, filters it, reports a sighting and adds a
+    finding to a case, each in one action; an observer sees the findings and no buttons."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import Select
+    from taxii2client.v21 import Collection
+
+    estonia, = federation("EST")
+    add_user(estonia, "kadri", "Kadri Tamm", "technical-poc", "estonia-password-1")
+    add_user(estonia, "olga", "Olga Observer", "observer", "observer-password-1")
+    collection = estonia.api("POST", "/api/v1/taxii/collections", {"title": "Partners' indicators", "defaultTLP": "amber"})
+    token = estonia.api("POST", "/api/v1/taxii/accounts", {"name": "feed", "relation": "partner", "read": [collection["id"]], "write": [collection["id"]]})["token"]
+    Collection(f"{estonia.url}/taxii2/entente/collections/{collection['id']}/", user="feed", password=token).add_objects({"objects": [
+        {"type": "indicator", "spec_version": "2.1", "id": "indicator--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f", "created": "2026-11-22T10:00:00.000Z",
+         "modified": "2026-11-22T10:00:00.000Z", "name": "LockBit C2", "pattern": "[ipv4-addr:value = '198.51.100.7']", "pattern_type": "stix",
+         "valid_from": "2026-11-01T00:00:00Z", "object_marking_refs": ["marking-definition--bab4a63c-aed9-4cf5-a766-dfca5abac2bb"]}]})
+    # A workstation calling the C2 every five minutes for a day, and querying generated-looking names.
+    conn = "#separator \\x09\n#fields\tts\tuid\tid.orig_h\tid.orig_p\tid.resp_h\tid.resp_p\tproto\tservice\tduration\torig_bytes\tresp_bytes\tconn_state\n"
+    conn += "".join(f"{1764583200 + 300 * n + (n * 7919) % 5}.0\tC{n}\t10.1.2.3\t{40000 + n}\t198.51.100.7\t443\ttcp\tssl\t0.4\t512\t1024\tSF\n"
+                    for n in range(288))
+    dns = "#separator \\x09\n#fields\tts\tuid\tid.orig_h\tid.orig_p\tid.resp_h\tid.resp_p\tproto\tquery\trcode_name\n"
+    dns += "".join(f"{1764583200 + n}.0\tD{n}\t10.1.2.9\t{5000 + n}\t10.0.0.53\t53\tudp\t{name}.com\tNXDOMAIN\n"
+                   for n, name in enumerate("".join(random.Random(n).choices("bcdfghjklmnpqrstvwxz0123456789", k=18)) for n in range(12)))
+    (tmp_path / "conn.log").write_text(conn)
+    (tmp_path / "dns.log").write_text(dns)
+    estonia.cli("detect", str(tmp_path / "conn.log"), str(tmp_path / "dns.log"), timeout=120)
+    case_id = estonia.cli("case", "open", "--title", "Beaconing from the ministry", "--summary", "A workstation calls a known C2",
+                          "--sector", "public-administration", "--impact", "high").stdout.strip()
+
+    sign_in(browser, estonia, "kadri", "estonia-password-1")
+    submit(browser, browser.find_element(By.LINK_TEXT, "Detection"), "/detection")
+    findings = browser.find_elements(By.CSS_SELECTOR, "article.finding")
+    text = " ".join(f.text for f in findings)
+    assert "198.51.100.7" in text and "Partner's indicator" in text and "Beacon" in text and "Generated domain names" in text, text
+    browser.save_screenshot(str(SCREENSHOTS / "14-detection.png"))
+
+    Select(browser.find_element(By.ID, "f-kind")).select_by_value("beacon")
+    submit(browser, browser.find_element(By.ID, "apply-filter"), "kind=beacon")
+    beacons = browser.find_elements(By.CSS_SELECTOR, "article.finding")
+    assert len(beacons) == 1 and "10.1.2.3 → 198.51.100.7" in beacons[0].text and "Score" in beacons[0].text
+
+    browser.get(estonia.url + "/detection?kind=indicator")
+    [hit] = browser.find_elements(By.CSS_SELECTOR, "article.finding")
+    submit(browser, hit.find_element(By.XPATH, ".//button[contains(., 'Report a sighting')]"), "done=sighting")
+    assert "Sighting recorded" in browser.find_element(By.TAG_NAME, "main").text
+    [hit] = browser.find_elements(By.CSS_SELECTOR, "article.finding")
+    assert "Reported as sighting" in hit.text and not hit.find_elements(By.XPATH, ".//button[contains(., 'Report a sighting')]")
+    submit(browser, hit.find_element(By.XPATH, ".//button[contains(., 'Add as evidence')]"), "done=evidence")
+    [hit] = browser.find_elements(By.CSS_SELECTOR, "article.finding")
+    assert "Evidence in case" in hit.text
+    browser.save_screenshot(str(SCREENSHOTS / "15-detection-acted.png"))
+    timeline = json.loads(estonia.cli("case", "show", case_id, "--json").stdout)["timeline"]
+    assert any(e["kind"] == "evidence" and "198.51.100.7" in json.dumps(e["body"]) for e in timeline)
+
+    browser.delete_all_cookies()
+    sign_in(browser, estonia, "olga", "observer-password-1")
+    browser.get(estonia.url + "/detection")
+    assert browser.find_elements(By.CSS_SELECTOR, "article.finding") and not browser.find_elements(By.CSS_SELECTOR, "article.finding button")

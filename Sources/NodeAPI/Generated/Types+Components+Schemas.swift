@@ -5896,5 +5896,470 @@ extension Components {
                 ])
             }
         }
+        /// One finding, as `entente detect --json` prints it, with what the node keeps beside it.
+        ///
+        /// - Remark: Generated from `#/components/schemas/DetectionFinding`.
+        public struct DetectionFinding: Codable, Hashable, Sendable {
+            /// - Remark: Generated from `#/components/schemas/DetectionFinding/id`.
+            public var id: Swift.String
+            /// - Remark: Generated from `#/components/schemas/DetectionFinding/run`.
+            public var run: Swift.String
+            /// - Remark: Generated from `#/components/schemas/DetectionFinding/kind`.
+            @frozen public enum KindPayload: String, Codable, Hashable, Sendable, CaseIterable {
+                case indicator = "indicator"
+                case pattern = "pattern"
+                case beacon = "beacon"
+                case dga = "dga"
+            }
+            /// - Remark: Generated from `#/components/schemas/DetectionFinding/kind`.
+            public var kind: Components.Schemas.DetectionFinding.KindPayload
+            /// - Remark: Generated from `#/components/schemas/DetectionFinding/score`.
+            public var score: Swift.Double
+            /// - Remark: Generated from `#/components/schemas/DetectionFinding/source`.
+            public var source: Swift.String?
+            /// - Remark: Generated from `#/components/schemas/DetectionFinding/destination`.
+            public var destination: Swift.String?
+            /// - Remark: Generated from `#/components/schemas/DetectionFinding/domain`.
+            public var domain: Swift.String?
+            /// What matched: an address, a name, a URL, a hash.
+            ///
+            /// - Remark: Generated from `#/components/schemas/DetectionFinding/value`.
+            public var value: Swift.String?
+            /// The STIX id of the indicator that matched.
+            ///
+            /// - Remark: Generated from `#/components/schemas/DetectionFinding/indicator`.
+            public var indicator: Swift.String?
+            /// - Remark: Generated from `#/components/schemas/DetectionFinding/count`.
+            public var count: Swift.Int
+            /// - Remark: Generated from `#/components/schemas/DetectionFinding/firstSeen`.
+            public var firstSeen: Foundation.Date
+            /// - Remark: Generated from `#/components/schemas/DetectionFinding/lastSeen`.
+            public var lastSeen: Foundation.Date
+            /// - Remark: Generated from `#/components/schemas/DetectionFinding/reasons`.
+            public var reasons: [Swift.String]
+            /// Why a periodic pair is a benign service, for the findings that are not alerts.
+            ///
+            /// - Remark: Generated from `#/components/schemas/DetectionFinding/explained`.
+            public var explained: Swift.String?
+            /// - Remark: Generated from `#/components/schemas/DetectionFinding/tlp`.
+            @frozen public enum TlpPayload: String, Codable, Hashable, Sendable, CaseIterable {
+                case clear = "clear"
+                case green = "green"
+                case amber = "amber"
+                case amberStrict = "amber+strict"
+                case red = "red"
+            }
+            /// - Remark: Generated from `#/components/schemas/DetectionFinding/tlp`.
+            public var tlp: Components.Schemas.DetectionFinding.TlpPayload
+            /// The sighting it became.
+            ///
+            /// - Remark: Generated from `#/components/schemas/DetectionFinding/sighting`.
+            public var sighting: Swift.String?
+            /// The case it is evidence in.
+            ///
+            /// - Remark: Generated from `#/components/schemas/DetectionFinding/case`.
+            public var _case: Swift.String?
+            /// Creates a new `DetectionFinding`.
+            ///
+            /// - Parameters:
+            ///   - id:
+            ///   - run:
+            ///   - kind:
+            ///   - score:
+            ///   - source:
+            ///   - destination:
+            ///   - domain:
+            ///   - value: What matched: an address, a name, a URL, a hash.
+            ///   - indicator: The STIX id of the indicator that matched.
+            ///   - count:
+            ///   - firstSeen:
+            ///   - lastSeen:
+            ///   - reasons:
+            ///   - explained: Why a periodic pair is a benign service, for the findings that are not alerts.
+            ///   - tlp:
+            ///   - sighting: The sighting it became.
+            ///   - _case: The case it is evidence in.
+            public init(
+                id: Swift.String,
+                run: Swift.String,
+                kind: Components.Schemas.DetectionFinding.KindPayload,
+                score: Swift.Double,
+                source: Swift.String? = nil,
+                destination: Swift.String? = nil,
+                domain: Swift.String? = nil,
+                value: Swift.String? = nil,
+                indicator: Swift.String? = nil,
+                count: Swift.Int,
+                firstSeen: Foundation.Date,
+                lastSeen: Foundation.Date,
+                reasons: [Swift.String],
+                explained: Swift.String? = nil,
+                tlp: Components.Schemas.DetectionFinding.TlpPayload,
+                sighting: Swift.String? = nil,
+                _case: Swift.String? = nil
+            ) {
+                self.id = id
+                self.run = run
+                self.kind = kind
+                self.score = score
+                self.source = source
+                self.destination = destination
+                self.domain = domain
+                self.value = value
+                self.indicator = indicator
+                self.count = count
+                self.firstSeen = firstSeen
+                self.lastSeen = lastSeen
+                self.reasons = reasons
+                self.explained = explained
+                self.tlp = tlp
+                self.sighting = sighting
+                self._case = _case
+            }
+            public enum CodingKeys: String, CodingKey {
+                case id
+                case run
+                case kind
+                case score
+                case source
+                case destination
+                case domain
+                case value
+                case indicator
+                case count
+                case firstSeen
+                case lastSeen
+                case reasons
+                case explained
+                case tlp
+                case sighting
+                case _case = "case"
+            }
+            public init(from decoder: any Swift.Decoder) throws {
+                let container = try decoder.container(keyedBy: CodingKeys.self)
+                self.id = try container.decode(
+                    Swift.String.self,
+                    forKey: .id
+                )
+                self.run = try container.decode(
+                    Swift.String.self,
+                    forKey: .run
+                )
+                self.kind = try container.decode(
+                    Components.Schemas.DetectionFinding.KindPayload.self,
+                    forKey: .kind
+                )
+                self.score = try container.decode(
+                    Swift.Double.self,
+                    forKey: .score
+                )
+                self.source = try container.decodeIfPresent(
+                    Swift.String.self,
+                    forKey: .source
+                )
+                self.destination = try container.decodeIfPresent(
+                    Swift.String.self,
+                    forKey: .destination
+                )
+                self.domain = try container.decodeIfPresent(
+                    Swift.String.self,
+                    forKey: .domain
+                )
+                self.value = try container.decodeIfPresent(
+                    Swift.String.self,
+                    forKey: .value
+                )
+                self.indicator = try container.decodeIfPresent(
+                    Swift.String.self,
+                    forKey: .indicator
+                )
+                self.count = try container.decode(
+                    Swift.Int.self,
+                    forKey: .count
+                )
+                self.firstSeen = try container.decode(
+                    Foundation.Date.self,
+                    forKey: .firstSeen
+                )
+                self.lastSeen = try container.decode(
+                    Foundation.Date.self,
+                    forKey: .lastSeen
+                )
+                self.reasons = try container.decode(
+                    [Swift.String].self,
+                    forKey: .reasons
+                )
+                self.explained = try container.decodeIfPresent(
+                    Swift.String.self,
+                    forKey: .explained
+                )
+                self.tlp = try container.decode(
+                    Components.Schemas.DetectionFinding.TlpPayload.self,
+                    forKey: .tlp
+                )
+                self.sighting = try container.decodeIfPresent(
+                    Swift.String.self,
+                    forKey: .sighting
+                )
+                self._case = try container.decodeIfPresent(
+                    Swift.String.self,
+                    forKey: ._case
+                )
+                try decoder.ensureNoAdditionalProperties(knownKeys: [
+                    "id",
+                    "run",
+                    "kind",
+                    "score",
+                    "source",
+                    "destination",
+                    "domain",
+                    "value",
+                    "indicator",
+                    "count",
+                    "firstSeen",
+                    "lastSeen",
+                    "reasons",
+                    "explained",
+                    "tlp",
+                    "sighting",
+                    "case"
+                ])
+            }
+        }
+        /// - Remark: Generated from `#/components/schemas/DetectionScan`.
+        public struct DetectionScan: Codable, Hashable, Sendable {
+            /// - Remark: Generated from `#/components/schemas/DetectionScan/run`.
+            public var run: Swift.String
+            /// - Remark: Generated from `#/components/schemas/DetectionScan/log`.
+            public struct LogPayload: Codable, Hashable, Sendable {
+                /// - Remark: Generated from `#/components/schemas/DetectionScan/log/name`.
+                public var name: Swift.String
+                /// - Remark: Generated from `#/components/schemas/DetectionScan/log/lines`.
+                public var lines: Swift.Int
+                /// - Remark: Generated from `#/components/schemas/DetectionScan/log/events`.
+                public var events: Swift.Int
+                /// - Remark: Generated from `#/components/schemas/DetectionScan/log/format`.
+                public var format: Swift.String
+                /// Lines that could not be read.
+                ///
+                /// - Remark: Generated from `#/components/schemas/DetectionScan/log/badLines`.
+                public var badLines: Swift.Int
+                /// The first of them.
+                ///
+                /// - Remark: Generated from `#/components/schemas/DetectionScan/log/badLineNumbers`.
+                public var badLineNumbers: [Swift.Int]
+                /// - Remark: Generated from `#/components/schemas/DetectionScan/log/firstProblem`.
+                public var firstProblem: Swift.String?
+                /// Creates a new `LogPayload`.
+                ///
+                /// - Parameters:
+                ///   - name:
+                ///   - lines:
+                ///   - events:
+                ///   - format:
+                ///   - badLines: Lines that could not be read.
+                ///   - badLineNumbers: The first of them.
+                ///   - firstProblem:
+                public init(
+                    name: Swift.String,
+                    lines: Swift.Int,
+                    events: Swift.Int,
+                    format: Swift.String,
+                    badLines: Swift.Int,
+                    badLineNumbers: [Swift.Int],
+                    firstProblem: Swift.String? = nil
+                ) {
+                    self.name = name
+                    self.lines = lines
+                    self.events = events
+                    self.format = format
+                    self.badLines = badLines
+                    self.badLineNumbers = badLineNumbers
+                    self.firstProblem = firstProblem
+                }
+                public enum CodingKeys: String, CodingKey {
+                    case name
+                    case lines
+                    case events
+                    case format
+                    case badLines
+                    case badLineNumbers
+                    case firstProblem
+                }
+                public init(from decoder: any Swift.Decoder) throws {
+                    let container = try decoder.container(keyedBy: CodingKeys.self)
+                    self.name = try container.decode(
+                        Swift.String.self,
+                        forKey: .name
+                    )
+                    self.lines = try container.decode(
+                        Swift.Int.self,
+                        forKey: .lines
+                    )
+                    self.events = try container.decode(
+                        Swift.Int.self,
+                        forKey: .events
+                    )
+                    self.format = try container.decode(
+                        Swift.String.self,
+                        forKey: .format
+                    )
+                    self.badLines = try container.decode(
+                        Swift.Int.self,
+                        forKey: .badLines
+                    )
+                    self.badLineNumbers = try container.decode(
+                        [Swift.Int].self,
+                        forKey: .badLineNumbers
+                    )
+                    self.firstProblem = try container.decodeIfPresent(
+                        Swift.String.self,
+                        forKey: .firstProblem
+                    )
+                    try decoder.ensureNoAdditionalProperties(knownKeys: [
+                        "name",
+                        "lines",
+                        "events",
+                        "format",
+                        "badLines",
+                        "badLineNumbers",
+                        "firstProblem"
+                    ])
+                }
+            }
+            /// - Remark: Generated from `#/components/schemas/DetectionScan/log`.
+            public var log: Components.Schemas.DetectionScan.LogPayload
+            /// Indicators the log was matched against.
+            ///
+            /// - Remark: Generated from `#/components/schemas/DetectionScan/indicators`.
+            public var indicators: Swift.Int
+            /// The alerts.
+            ///
+            /// - Remark: Generated from `#/components/schemas/DetectionScan/findings`.
+            public var findings: [Components.Schemas.DetectionFinding]
+            /// Periodic pairs recognised as benign services, kept but not alerted.
+            ///
+            /// - Remark: Generated from `#/components/schemas/DetectionScan/explained`.
+            public var explained: Swift.Int
+            /// Creates a new `DetectionScan`.
+            ///
+            /// - Parameters:
+            ///   - run:
+            ///   - log:
+            ///   - indicators: Indicators the log was matched against.
+            ///   - findings: The alerts.
+            ///   - explained: Periodic pairs recognised as benign services, kept but not alerted.
+            public init(
+                run: Swift.String,
+                log: Components.Schemas.DetectionScan.LogPayload,
+                indicators: Swift.Int,
+                findings: [Components.Schemas.DetectionFinding],
+                explained: Swift.Int
+            ) {
+                self.run = run
+                self.log = log
+                self.indicators = indicators
+                self.findings = findings
+                self.explained = explained
+            }
+            public enum CodingKeys: String, CodingKey {
+                case run
+                case log
+                case indicators
+                case findings
+                case explained
+            }
+            public init(from decoder: any Swift.Decoder) throws {
+                let container = try decoder.container(keyedBy: CodingKeys.self)
+                self.run = try container.decode(
+                    Swift.String.self,
+                    forKey: .run
+                )
+                self.log = try container.decode(
+                    Components.Schemas.DetectionScan.LogPayload.self,
+                    forKey: .log
+                )
+                self.indicators = try container.decode(
+                    Swift.Int.self,
+                    forKey: .indicators
+                )
+                self.findings = try container.decode(
+                    [Components.Schemas.DetectionFinding].self,
+                    forKey: .findings
+                )
+                self.explained = try container.decode(
+                    Swift.Int.self,
+                    forKey: .explained
+                )
+                try decoder.ensureNoAdditionalProperties(knownKeys: [
+                    "run",
+                    "log",
+                    "indicators",
+                    "findings",
+                    "explained"
+                ])
+            }
+        }
+        /// - Remark: Generated from `#/components/schemas/FindingEvidence`.
+        public struct FindingEvidence: Codable, Hashable, Sendable {
+            /// The case's id.
+            ///
+            /// - Remark: Generated from `#/components/schemas/FindingEvidence/case`.
+            public var _case: Swift.String
+            /// - Remark: Generated from `#/components/schemas/FindingEvidence/tlp`.
+            @frozen public enum TlpPayload: String, Codable, Hashable, Sendable, CaseIterable {
+                case clear = "clear"
+                case green = "green"
+                case amber = "amber"
+                case amberStrict = "amber+strict"
+                case red = "red"
+            }
+            /// - Remark: Generated from `#/components/schemas/FindingEvidence/tlp`.
+            public var tlp: Components.Schemas.FindingEvidence.TlpPayload?
+            /// Who adds it, for the case's record; a person's token says so itself.
+            ///
+            /// - Remark: Generated from `#/components/schemas/FindingEvidence/by`.
+            public var by: Swift.String?
+            /// Creates a new `FindingEvidence`.
+            ///
+            /// - Parameters:
+            ///   - _case: The case's id.
+            ///   - tlp:
+            ///   - by: Who adds it, for the case's record; a person's token says so itself.
+            public init(
+                _case: Swift.String,
+                tlp: Components.Schemas.FindingEvidence.TlpPayload? = nil,
+                by: Swift.String? = nil
+            ) {
+                self._case = _case
+                self.tlp = tlp
+                self.by = by
+            }
+            public enum CodingKeys: String, CodingKey {
+                case _case = "case"
+                case tlp
+                case by
+            }
+            public init(from decoder: any Swift.Decoder) throws {
+                let container = try decoder.container(keyedBy: CodingKeys.self)
+                self._case = try container.decode(
+                    Swift.String.self,
+                    forKey: ._case
+                )
+                self.tlp = try container.decodeIfPresent(
+                    Components.Schemas.FindingEvidence.TlpPayload.self,
+                    forKey: .tlp
+                )
+                self.by = try container.decodeIfPresent(
+                    Swift.String.self,
+                    forKey: .by
+                )
+                try decoder.ensureNoAdditionalProperties(knownKeys: [
+                    "case",
+                    "tlp",
+                    "by"
+                ])
+            }
+        }
     }
 }

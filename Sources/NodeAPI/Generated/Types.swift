@@ -298,6 +298,26 @@ public protocol APIProtocol: Sendable {
     /// - Remark: HTTP `GET /api/v1/log/proofs/{kind}/{digest}`.
     /// - Remark: Generated from `#/paths//api/v1/log/proofs/{kind}/{digest}/get(logProof)`.
     func logProof(_ input: Operations.LogProof.Input) async throws -> Operations.LogProof.Output
+    /// Scans one network log, sent as the body as it is on disk (Zeek TSV or JSON lines: conn, dns, http, ssl, files; CSV flows; gzip accepted; at most 1 GiB as sent), against this node's STIX indicators, for beacons and for generated domain names; records the run and its findings. Lines that cannot be read are counted, never fatal.
+    ///
+    /// - Remark: HTTP `POST /api/v1/detection/logs`.
+    /// - Remark: Generated from `#/paths//api/v1/detection/logs/post(scanLog)`.
+    func scanLog(_ input: Operations.ScanLog.Input) async throws -> Operations.ScanLog.Output
+    /// Findings of the logs scanned here, strongest first; a TLP:RED finding (one matching a RED indicator) only for the Points of Contact. Periodic pairs explained as benign services are left out unless explained=true.
+    ///
+    /// - Remark: HTTP `GET /api/v1/detection/findings`.
+    /// - Remark: Generated from `#/paths//api/v1/detection/findings/get(listFindings)`.
+    func listFindings(_ input: Operations.ListFindings.Input) async throws -> Operations.ListFindings.Output
+    /// Records a STIX sighting of the indicator a finding matched, under that indicator's TLP, in the collection holding it: it goes back to the indicator's producer when the TLP allows. It says how often and when, never which hosts. Once per finding: asked again, the same sighting.
+    ///
+    /// - Remark: HTTP `POST /api/v1/detection/findings/{finding}/sighting`.
+    /// - Remark: Generated from `#/paths//api/v1/detection/findings/{finding}/sighting/post(reportFindingSighting)`.
+    func reportFindingSighting(_ input: Operations.ReportFindingSighting.Input) async throws -> Operations.ReportFindingSighting.Output
+    /// Adds a finding to a case as evidence: what was seen and why, with its addresses, names, URLs and hashes as indicators, under the finding's TLP or a stricter one.
+    ///
+    /// - Remark: HTTP `POST /api/v1/detection/findings/{finding}/evidence`.
+    /// - Remark: Generated from `#/paths//api/v1/detection/findings/{finding}/evidence/post(addFindingToCase)`.
+    func addFindingToCase(_ input: Operations.AddFindingToCase.Input) async throws -> Operations.AddFindingToCase.Output
 }
 
 /// Convenience overloads for operation inputs.
@@ -906,6 +926,62 @@ extension APIProtocol {
         try await logProof(Operations.LogProof.Input(
             path: path,
             headers: headers
+        ))
+    }
+    /// Scans one network log, sent as the body as it is on disk (Zeek TSV or JSON lines: conn, dns, http, ssl, files; CSV flows; gzip accepted; at most 1 GiB as sent), against this node's STIX indicators, for beacons and for generated domain names; records the run and its findings. Lines that cannot be read are counted, never fatal.
+    ///
+    /// - Remark: HTTP `POST /api/v1/detection/logs`.
+    /// - Remark: Generated from `#/paths//api/v1/detection/logs/post(scanLog)`.
+    public func scanLog(
+        query: Operations.ScanLog.Input.Query,
+        headers: Operations.ScanLog.Input.Headers = .init(),
+        body: Operations.ScanLog.Input.Body
+    ) async throws -> Operations.ScanLog.Output {
+        try await scanLog(Operations.ScanLog.Input(
+            query: query,
+            headers: headers,
+            body: body
+        ))
+    }
+    /// Findings of the logs scanned here, strongest first; a TLP:RED finding (one matching a RED indicator) only for the Points of Contact. Periodic pairs explained as benign services are left out unless explained=true.
+    ///
+    /// - Remark: HTTP `GET /api/v1/detection/findings`.
+    /// - Remark: Generated from `#/paths//api/v1/detection/findings/get(listFindings)`.
+    public func listFindings(
+        query: Operations.ListFindings.Input.Query = .init(),
+        headers: Operations.ListFindings.Input.Headers = .init()
+    ) async throws -> Operations.ListFindings.Output {
+        try await listFindings(Operations.ListFindings.Input(
+            query: query,
+            headers: headers
+        ))
+    }
+    /// Records a STIX sighting of the indicator a finding matched, under that indicator's TLP, in the collection holding it: it goes back to the indicator's producer when the TLP allows. It says how often and when, never which hosts. Once per finding: asked again, the same sighting.
+    ///
+    /// - Remark: HTTP `POST /api/v1/detection/findings/{finding}/sighting`.
+    /// - Remark: Generated from `#/paths//api/v1/detection/findings/{finding}/sighting/post(reportFindingSighting)`.
+    public func reportFindingSighting(
+        path: Operations.ReportFindingSighting.Input.Path,
+        headers: Operations.ReportFindingSighting.Input.Headers = .init()
+    ) async throws -> Operations.ReportFindingSighting.Output {
+        try await reportFindingSighting(Operations.ReportFindingSighting.Input(
+            path: path,
+            headers: headers
+        ))
+    }
+    /// Adds a finding to a case as evidence: what was seen and why, with its addresses, names, URLs and hashes as indicators, under the finding's TLP or a stricter one.
+    ///
+    /// - Remark: HTTP `POST /api/v1/detection/findings/{finding}/evidence`.
+    /// - Remark: Generated from `#/paths//api/v1/detection/findings/{finding}/evidence/post(addFindingToCase)`.
+    public func addFindingToCase(
+        path: Operations.AddFindingToCase.Input.Path,
+        headers: Operations.AddFindingToCase.Input.Headers = .init(),
+        body: Operations.AddFindingToCase.Input.Body
+    ) async throws -> Operations.AddFindingToCase.Output {
+        try await addFindingToCase(Operations.AddFindingToCase.Input(
+            path: path,
+            headers: headers,
+            body: body
         ))
     }
 }

@@ -3,41 +3,51 @@ import CanonicalJSON
 import Detection
 import Foundation
 import Intelligence
+import NodeAPI
+import OpenAPIRuntime
 
-struct Detect: ParsableCommand {
+struct Detect: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Find partners' indicators and STIX patterns in network logs (Zeek TSV or JSON, CSV flows; gzip accepted).",
-        discussion: "entente detect LOG… --indicators FILE [--json]: see `entente detect logs --help`.",
+        abstract: "Find partners' indicators, STIX patterns, beacons and generated domain names in network logs (Zeek TSV or JSON, CSV flows; gzip accepted).",
+        discussion: "entente detect LOG… --indicators FILE [--json], or entente detect LOG… --data DIR: see `entente detect logs --help`.",
         subcommands: [Logs.self, BenchPatterns.self, TrainDGA.self, EvaluateDGA.self, EvaluateBeacons.self],
         defaultSubcommand: Logs.self
     )
 }
 
 extension Detect {
-    struct Logs: ParsableCommand {
+    struct Logs: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "logs",
-            abstract: "Match network logs against STIX indicators (the default: entente detect LOG… --indicators FILE).",
+            abstract: "Scan network logs (the default: entente detect LOG… --indicators FILE, or --data DIR to scan on the node).",
             discussion: """
-                Reads each LOG as it streams (constant memory; `-` is standard input) and matches every line against the
-                STIX indicators of --indicators FILE (a STIX bundle or JSON lines of STIX objects): addresses and networks
-                (IPv4, IPv6, every enclosing network), domains and their subdomains, URLs, file hashes, and any other STIX
-                pattern. Revoked indicators never match; an expired one does not match traffic after its valid_until
-                (--ignore-validity matches them all). Lines that cannot be read are counted and their numbers reported;
-                they never stop the run.
+                Reads each LOG as it streams (constant memory; `-` is standard input) and matches every line against
+                STIX indicators: addresses and networks (IPv4, IPv6, every enclosing network), domains and their
+                subdomains, URLs, file hashes, and any other STIX pattern. Revoked indicators never match; an expired one
+                does not match traffic after its valid_until (--ignore-validity matches them all). Lines that cannot be
+                read are counted and their numbers reported; they never stop the run.
 
                 Also scores every source→destination pair of conn logs and flows for beaconing (regular timing and sizes:
                 Bowley skew, median absolute deviation, continuity, hours active) and explains the periodic services every
                 network has instead of alerting on them; and scores queried names for machine generation (DGA), per host.
 
+                With --indicators FILE (a STIX bundle or JSON lines of STIX objects) it runs here, without a node. With
+                --data DIR, or --node URL and --token TOKEN, each log is sent to the node, matched against the indicators
+                the node holds, and the run and its findings are recorded there: listed on the Detection page, where a
+                finding becomes a sighting for the indicator's producer or evidence in a case.
+
                 Prints each finding with its reasons, or with --json one JSON object per line: kind, score, source,
-                destination or domain, value, indicator, count, firstSeen, lastSeen, reasons (and explained, for a benign periodic pair listed with --explained). The summary goes to standard
-                error, with progress on a terminal.
+                destination or domain, value, indicator, count, firstSeen, lastSeen, reasons (and explained, for a benign
+                periodic pair listed with --explained; id, run and tlp from a node). The summary goes to standard error,
+                with progress on a terminal.
                 """
         )
 
         @Argument(help: "Log files: conn, dns, http, ssl, files (Zeek TSV or JSON lines), or CSV flow records.") var logs: [String]
-        @Option(help: "STIX indicators: a bundle, or JSON lines of STIX objects.") var indicators: String
+        @Option(help: "STIX indicators: a bundle, or JSON lines of STIX objects (scan here, without a node).") var indicators: String?
+        @Option(help: "The node's data directory: scan on the node, with its indicators, and record the findings there.") var data: String?
+        @Option(help: "The node's base URL, e.g. http://127.0.0.1:7301 (with --token), instead of --data.") var node: String?
+        @Option(parsing: .unconditional, help: "The operator token or a person's API token (`entente user token`).") var token: String?
         @Option(help: "CSV columns, NAME=COLUMN,… (NAME: ts, src, sport, dst, dport, proto, sent, received, query, host, uri, md5, sha1, sha256, …).")
         var csvMap: String?
         @Flag(help: "Also match revoked and expired indicators.") var ignoreValidity = false
@@ -48,11 +58,33 @@ extension Detect {
         var explained = false
         @Flag(help: "Print one JSON object per finding, one per line.") var json = false
 
+        var onNode: Bool { data != nil || node != nil }
+
         func validate() throws {
             guard !logs.isEmpty else { throw ValidationError("name at least one log") }
+            guard (indicators != nil) != onNode else {
+                throw ValidationError(
+                    "give --indicators FILE to scan here, or --data DIR (or --node URL --token TOKEN) to scan on the node: one of the two"
+                )
+            }
+            if node != nil && token == nil { throw ValidationError("--node needs --token: the operator's or a person's API token") }
+            if onNode {
+                let unsupported = [
+                    csvMap.map { _ in "--csv-map" }, ignoreValidity ? "--ignore-validity" : nil, dga ? nil : "--no-dga",
+                    beacons ? nil : "--no-beacons",
+                    explained ? "--explained (the node keeps them: GET /api/v1/detection/findings?explained=true)" : nil,
+                ].compactMap { $0 }
+                guard unsupported.isEmpty else {
+                    throw ValidationError("on a node, logs are scanned as the node does: \(unsupported.joined(separator: ", ")) apply without one")
+                }
+            }
         }
 
-        func run() throws {
+        func run() async throws {
+            if let indicators { try runHere(indicators) } else { try await runOnNode() }
+        }
+
+        func runHere(_ indicators: String) throws {
             let progress = isatty(STDERR_FILENO) != 0
             let columns: CSVColumns
             do { columns = try csvMap.map(CSVColumns.init(mapping:)) ?? CSVColumns() } catch { throw ExitError(error.description) }
@@ -78,56 +110,45 @@ extension Detect {
                         ? "" : "; \(index.multiObservationPatterns) patterns over several observations not applied to single events")
             )
 
-            var detector = IndicatorDetector(index: index, honouringValidity: !ignoreValidity)
-            var names = GeneratedNameDetector()
-            var schedules = BeaconDetector()
-            func observe(_ event: NetworkEvent) {
-                detector.observe(event)
-                if dga { names.observe(event) }
-                if beacons { schedules.observe(event) }
-            }
+            var detectors = Detectors(index: index, honouringValidity: !ignoreValidity, dga: dga, beacons: beacons)
             for log in logs {
                 let started = ContinuousClock.now
-                var reader = LogReader(defaultLog: LogReader.log(forFileName: log), csvColumns: columns)
-                var lines = LineSplitter()
-                try Self.stream(log, progress: progress ? log : nil) { chunk in
-                    try lines.feed(chunk) { line, number in
-                        if let event = reader.read(line, number: number) { observe(event) }
-                    }
-                }
-                try lines.finish { line, number in
-                    if let event = reader.read(line, number: number) { observe(event) }
-                }
-                var summary =
-                    "\(log): \(lines.lineNumber) lines, \(reader.events) events (\(reader.format?.rawValue ?? "empty")) in \(Self.seconds(since: started))"
-                if reader.badLineCount > 0 {
-                    let numbers = reader.badLines.map(String.init).joined(separator: ", ")
-                    summary +=
-                        "; \(reader.badLineCount) bad lines (\(numbers)\(reader.badLineCount > reader.badLines.count ? ", …" : "")): \(reader.firstProblem ?? "")"
-                }
-                printError(summary)
+                var pass = LogPass(name: log, csvColumns: columns)
+                do {
+                    try Self.stream(log, progress: progress ? log : nil) { chunk in try pass.feed(chunk, into: &detectors) }
+                    let summary = try pass.finish(into: &detectors)
+                    printError("\(summary.description) in \(Self.seconds(since: started))")
+                } catch let error as LogInputError { throw ExitError("\(log): \(error.description)") }
             }
-            let generated = names.results.sorted { $0.score > $1.score }
-            let periodic = schedules.results
-            let benign = periodic.filter { $0.explanation != nil }
-            let alerts = detector.results + periodic.filter { $0.explanation == nil } + generated
-            printError(
-                "\(alerts.count) findings: \(detector.matches) indicator matches, \(periodic.count - benign.count) beacons, \(generated.count) hosts querying generated-looking names"
-                    + (benign.isEmpty
-                        ? "" : "; \(benign.count) periodic pairs explained as benign services\(explained ? "" : " (--explained lists them)")")
-                    + (schedules.overflow == 0
-                        ? "" : "; \(schedules.overflow) connections past the first \(BeaconDetector.connectionLimit) not analysed for beacons")
-            )
-            for finding in alerts + (explained ? benign : []) {
-                if json {
-                    print(String(decoding: finding.json.canonicalBytes, as: UTF8.self))
-                } else {
-                    let target = finding.domain ?? finding.destination ?? finding.value ?? ""
-                    print(
-                        "\(finding.kind.rawValue.uppercased())  \(finding.source ?? "?") → \(target)  ×\(finding.count)  score \(String(format: "%.2f", finding.score))"
-                    )
-                    if let explanation = finding.explanation { print("    explained: \(explanation)") }
-                    for reason in finding.reasons { print("    \(reason)") }
+            printError(detectors.summary + (explained || detectors.findings.explained.isEmpty ? "" : " (--explained lists them)"))
+            let (alerts, benign) = detectors.findings
+            print(findings: alerts + (explained ? benign : []), json: json)
+        }
+
+        /// Sends each log to the node as it is read; the node scans it as it arrives and answers with its alerts.
+        func runOnNode() async throws {
+            // A large log is scanned as it is sent, and its beacons scored at the end: give the node time.
+            let client = try NodeConnectionOptions.client(data: data, node: node, token: token, timeout: .seconds(3600))
+            let progress = isatty(STDERR_FILENO) != 0
+            for log in logs {
+                let started = ContinuousClock.now
+                let name = log == "-" ? "stdin.log" : log
+                let upload = try LogUpload(path: log, progress: progress ? log : nil)
+                let body = HTTPBody(upload.chunks, length: upload.size.map { .known(Int64($0)) } ?? .unknown, iterationBehavior: .single)
+                let scanned = try await client.call { try await $0.scanLog(query: .init(name: name), body: .binary(body)).created.body.json }
+                let answer = try latestAnswer.json(answering: scanned) ?? JSONValue(encoding: scanned)
+                let summary = answer["log"].flatMap(LogSummary.init(json:))
+                printError(
+                    "\(summary?.description ?? log) in \(Self.seconds(since: started)), against the node's \(scanned.indicators) indicators; "
+                        + "\(scanned.findings.count) findings recorded as run \(scanned.run)"
+                        + (scanned.explained == 0 ? "" : ", \(scanned.explained) periodic services explained")
+                )
+                for finding in answer["findings"]?.arrayValue ?? [] {
+                    if json {
+                        print(String(decoding: finding.canonicalBytes, as: UTF8.self))
+                    } else if let read = Finding(json: finding) {
+                        print(findings: [read], json: false)
+                    }
                 }
             }
         }
@@ -381,5 +402,19 @@ extension Detect {
                 throw ExitError("\(path): \(error.description)")
             } catch { throw ExitError("cannot read \(path): \(error.localizedDescription)") }
         }
+    }
+}
+
+/// Findings as `entente detect` prints them: each with its reasons, or with `json` one object a line.
+func print(findings: [Finding], json: Bool) {
+    for finding in findings {
+        if json {
+            print(String(decoding: finding.json.canonicalBytes, as: UTF8.self))
+            continue
+        }
+        let target = finding.domain ?? finding.destination ?? finding.value ?? ""
+        print("\(finding.kind.rawValue.uppercased())  \(finding.source ?? "?") → \(target)  ×\(finding.count)  score \(String(format: "%.2f", finding.score))")
+        if let explanation = finding.explanation { print("    explained: \(explanation)") }
+        for reason in finding.reasons { print("    \(reason)") }
     }
 }

@@ -17,7 +17,8 @@ public struct BeaconDetector: Sendable {
     public static let minimumConnections = 4
     /// Distinct internal hosts reaching one destination on schedules of their own before it counts as fleet software.
     public static let fleetHosts = 3
-    public static let connectionLimit = 50_000_000
+    /// Connections analysed at most (16 bytes each); those past it are counted in `overflow`.
+    public let connectionLimit: Int
 
     struct PairKey: Hashable {
         let source: String
@@ -43,11 +44,11 @@ public struct BeaconDetector: Sendable {
     /// Connections past the limit, not analysed.
     public private(set) var overflow = 0
 
-    public init() {}
+    public init(connectionLimit: Int = 50_000_000) { self.connectionLimit = connectionLimit }
 
     public mutating func observe(_ event: NetworkEvent) {
         guard event.log == .conn || event.log == .flow, let source = event.source, let destination = event.destination else { return }
-        guard connectionPair.count < Self.connectionLimit else {
+        guard connectionPair.count < connectionLimit else {
             overflow += 1
             return
         }

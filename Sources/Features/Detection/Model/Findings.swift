@@ -23,7 +23,35 @@ public struct Finding: Sendable, Equatable {
     public var lastSeen: Double
     public var reasons: [String]
     /// Why a finding that scored high is benign (a periodic service every network has), or nil: an alert.
-    public var explanation: String? = nil
+    public var explanation: String?
+
+    public init(
+        kind: Kind,
+        score: Double,
+        source: String?,
+        destination: String?,
+        domain: String?,
+        value: String?,
+        indicator: String?,
+        count: Int,
+        firstSeen: Double,
+        lastSeen: Double,
+        reasons: [String],
+        explanation: String? = nil
+    ) {
+        self.kind = kind
+        self.score = score
+        self.source = source
+        self.destination = destination
+        self.domain = domain
+        self.value = value
+        self.indicator = indicator
+        self.count = count
+        self.firstSeen = firstSeen
+        self.lastSeen = lastSeen
+        self.reasons = reasons
+        self.explanation = explanation
+    }
 
     /// One line of `entente detect --json`.
     public var json: JSONValue {
@@ -41,8 +69,32 @@ public struct Finding: Sendable, Equatable {
         return .object(members)
     }
 
-    static func timestamp(_ seconds: Double) -> String {
+    public static func timestamp(_ seconds: Double) -> String {
         Date(timeIntervalSince1970: seconds).formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true))
+    }
+}
+
+extension Finding {
+    /// A finding as `json` writes it; nil when a member is missing or of the wrong type.
+    public init?(json: JSONValue) {
+        guard let kind = json["kind"]?.stringValue.flatMap(Kind.init), case .number(let score)? = json["score"],
+            let count = json["count"]?.integerValue, let first = json["firstSeen"]?.stringValue.flatMap(ISO8601.seconds),
+            let last = json["lastSeen"]?.stringValue.flatMap(ISO8601.seconds), let reasons = json["reasons"]?.arrayValue
+        else { return nil }
+        self.init(
+            kind: kind,
+            score: score,
+            source: json["source"]?.stringValue,
+            destination: json["destination"]?.stringValue,
+            domain: json["domain"]?.stringValue,
+            value: json["value"]?.stringValue,
+            indicator: json["indicator"]?.stringValue,
+            count: Int(count),
+            firstSeen: first,
+            lastSeen: last,
+            reasons: reasons.compactMap(\.stringValue),
+            explanation: json["explained"]?.stringValue
+        )
     }
 }
 

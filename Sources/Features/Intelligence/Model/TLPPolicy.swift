@@ -87,7 +87,8 @@ public enum TLPPolicy {
             }
     }
 
-    static func rank(_ tlp: TLP) -> Int {
+    /// From the least restricted, clear (0), to the most, red (4).
+    public static func rank(_ tlp: TLP) -> Int {
         switch tlp {
         case .clear: 0
         case .green: 1
