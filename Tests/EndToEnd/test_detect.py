@@ -130,9 +130,9 @@ def test_logs_scanned_on_the_node_become_sightings_for_the_producer_and_case_evi
     latvia.cli("taxii", "subscribe", "--url", f"{estonia.url}/taxii2/entente/collections/{source}/", "--account", "cert-lv",
                "--peer-token", for_latvia, "--collection", local)
     assert "2 objects stored" in latvia.cli("taxii", "pull").stdout
-    # Latvia's own RED indicator, for its Points of Contact only.
+    # Latvia's own RED indicator, for its SOC and its cyber desk only.
     soc = latvia.cli("taxii", "add-account", "--name", "soc", "--relation", "member", "--read", local, "--write", local).stdout.strip()
-    secret = stix_indicator("Insider's exfiltration server", "[ipv4-addr:value = '203.0.113.66']", RED, x_entente_recipients=["soc"])
+    secret = stix_indicator("Insider's exfiltration server", "[ipv4-addr:value = '203.0.113.66']", RED, x_entente_recipients=["soc", "desk"])
     Collection(f"{latvia.url}/taxii2/entente/collections/{local}/", user="soc", password=soc).add_objects({"objects": [secret]})
 
     conn = tmp_path / "conn.log"
@@ -146,7 +146,7 @@ def test_logs_scanned_on_the_node_become_sightings_for_the_producer_and_case_evi
                    + "1764583210.0\tD2\t10.1.2.5\t5354\t10.0.0.53\t53\tudp\tnotevil.example\tNOERROR\t192.0.2.2\n")
 
     scanned = latvia.cli("detect", str(conn), str(dns), "--json", timeout=120)
-    findings = {f.get("destination") or f.get("domain"): f for f in map(json.loads, scanned.stdout.splitlines())}
+    findings = {f["value"]: f for f in map(json.loads, scanned.stdout.splitlines())}
     assert set(findings) == {"198.51.100.7", "203.0.113.66", "www.evil.example"}, scanned.stdout
     assert findings["198.51.100.7"]["indicator"] == c2["id"] and findings["198.51.100.7"]["count"] == 3
     assert findings["198.51.100.7"]["tlp"] == "green" and findings["203.0.113.66"]["tlp"] == "red"
@@ -187,7 +187,7 @@ def test_logs_scanned_on_the_node_become_sightings_for_the_producer_and_case_evi
     assert {"type": "ipv4-addr", "value": "198.51.100.7"} in evidence["indicators"] and evidence["tlp"] == "green", evidence
     assert "10.1.2.3" in evidence["description"], "the case is Latvia's own record: its hosts belong there"
     status, looser = api(latvia, "POST", f"/api/v1/detection/findings/{red}/evidence", latvia.person_token, {"case": case_id, "tlp": "green"})
-    assert status == 400 and "TLP:RED" in looser["message"], looser
+    assert status == 422 and "TLP:RED" in looser["message"], looser
     status, _ = api(latvia, "POST", f"/api/v1/detection/findings/{hit}/evidence", latvia.person_token, {"case": "not-a-case"})
     assert status == 404
 
@@ -195,10 +195,10 @@ def test_logs_scanned_on_the_node_become_sightings_for_the_producer_and_case_evi
     runs_before = len(api(latvia, "GET", "/api/v1/detection/findings?limit=1000", latvia.person_token)[1]["findings"])
     octets = {"Content-Type": "application/octet-stream"}
     status, bad_name = api(latvia, "POST", "/api/v1/detection/logs?name=conn%20log", latvia.person_token, raw=b"x", headers=octets)
-    assert status == 400 and "name" in bad_name["message"]
+    assert status == 422 and "name" in bad_name["message"]
     status, corrupt = api(latvia, "POST", "/api/v1/detection/logs?name=conn.log.gz", latvia.person_token,
                           raw=gzip.compress(conn.read_bytes())[:40] + b"\x00" * 64, headers=octets)
-    assert status == 400 and "conn.log.gz" in corrupt["message"], corrupt
+    assert status == 422 and "conn.log.gz" in corrupt["message"], corrupt
     status, garbage = api(latvia, "POST", "/api/v1/detection/logs?name=conn.log", latvia.person_token, raw=os.urandom(4096), headers=octets)
     assert status == 201 and garbage["findings"] == [] and garbage["log"]["events"] == 0
     too_large = http.client.HTTPConnection("127.0.0.1", latvia.port, timeout=10)

@@ -478,12 +478,13 @@ def test_detection_findings_in_the_browser(federation, browser, tmp_path):
 
     browser.get(estonia.url + "/detection?kind=indicator")
     [hit] = browser.find_elements(By.CSS_SELECTOR, "article.finding")
+    hit_id = hit.get_attribute("id")
     submit(browser, hit.find_element(By.XPATH, ".//button[contains(., 'Report a sighting')]"), "done=sighting")
     assert "Sighting recorded" in browser.find_element(By.TAG_NAME, "main").text
-    [hit] = browser.find_elements(By.CSS_SELECTOR, "article.finding")
+    hit = browser.find_element(By.ID, hit_id)
     assert "Reported as sighting" in hit.text and not hit.find_elements(By.XPATH, ".//button[contains(., 'Report a sighting')]")
     submit(browser, hit.find_element(By.XPATH, ".//button[contains(., 'Add as evidence')]"), "done=evidence")
-    [hit] = browser.find_elements(By.CSS_SELECTOR, "article.finding")
+    hit = browser.find_element(By.ID, hit_id)
     assert "Evidence in case" in hit.text
     browser.save_screenshot(str(SCREENSHOTS / "15-detection-acted.png"))
     timeline = json.loads(estonia.cli("case", "show", case_id, "--json").stdout)["timeline"]

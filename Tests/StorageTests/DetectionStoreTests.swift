@@ -44,6 +44,7 @@ struct DetectionStoreTests {
                         runID: runID,
                         finding: Self.finding(n, kind: kind, score: Double(n % 1000) / 1000, destination: destination, explanation: explanation),
                         tlp: n % 5 == 0 ? .red : .amber,
+                        recipients: n % 5 == 0 ? [n % 2 == 0 ? "soc_1" : "analyst"] : [],
                         createdAt: created
                     )
                 )
@@ -66,28 +67,36 @@ struct DetectionStoreTests {
                 #expect(try await store.detectionFinding(stored.id) == stored)
             }
 
-            var filter = FindingFilter()
+            let everything = FindingReader(name: "soc_1", role: .technicalPOC)
+            var filter = FindingFilter(reader: everything)
             filter.limit = 2000
             filter.includeExplained = true
-            #expect(Set(try await store.detectionFindings(filter).map(\.id)) == Set(byID.keys))
+            let soc1 = try await store.detectionFindings(filter)
+            #expect(Set(soc1.map(\.id)) == Set(findings.filter(everything.mayRead).map(\.id)))
+            #expect(soc1.contains { $0.tlp == .red } && soc1.allSatisfy { $0.tlp != .red || $0.recipients == ["soc_1"] })
+
+            // A RED finding is read by its recipients alone: a name `_` would match as a LIKE wildcard reads nothing of
+            // soc_1's, an observer no RED at all, whatever the name.
+            for (name, role) in [("socx1", Role.technicalPOC), ("soc_1", .observer), ("analyst", .diplomaticPOC)] {
+                filter.reader = FindingReader(name: name, role: role)
+                let read = try await store.detectionFindings(filter)
+                #expect(Set(read.map(\.id)) == Set(findings.filter(filter.reader.mayRead).map(\.id)), "\(name)")
+                #expect(read.allSatisfy { $0.tlp != .red || $0.recipients == [name] })
+            }
+            filter.reader = everything
 
             filter.includeExplained = false
             let alerts = try await store.detectionFindings(filter)
-            #expect(alerts.count == findings.filter { $0.finding.explanation == nil }.count)
+            #expect(alerts.count == findings.filter { everything.mayRead($0) && $0.finding.explanation == nil }.count)
             #expect(zip(alerts, alerts.dropFirst()).allSatisfy { $0.finding.score >= $1.finding.score })
 
-            filter.readable = Set(TLP.allCases).subtracting([.red])
-            let notRed = try await store.detectionFindings(filter)
-            #expect(!notRed.isEmpty && notRed.allSatisfy { $0.tlp != .red })
-
-            filter.readable = Set(TLP.allCases)
             filter.kind = .dga
             filter.minimumScore = 0.9
             let strongDGA = try await store.detectionFindings(filter)
-            #expect(strongDGA.count == findings.filter { $0.finding.kind == .dga && $0.finding.score >= 0.9 }.count)
+            #expect(strongDGA.count == findings.filter { everything.mayRead($0) && $0.finding.kind == .dga && $0.finding.score >= 0.9 }.count)
             #expect(strongDGA.allSatisfy { $0.finding.kind == .dga && $0.finding.score >= 0.9 })
 
-            filter = FindingFilter()
+            filter = FindingFilter(reader: everything)
             filter.text = "EVIL_HOST"
             #expect(try await store.detectionFindings(filter).map(\.finding.destination) == ["evil_host.example"])
             filter.text = "%"

@@ -5932,9 +5932,9 @@ extension Components {
             /// - Remark: Generated from `#/components/schemas/DetectionFinding/count`.
             public var count: Swift.Int
             /// - Remark: Generated from `#/components/schemas/DetectionFinding/firstSeen`.
-            public var firstSeen: Foundation.Date
+            public var firstSeen: Components.Schemas.Timestamp
             /// - Remark: Generated from `#/components/schemas/DetectionFinding/lastSeen`.
-            public var lastSeen: Foundation.Date
+            public var lastSeen: Components.Schemas.Timestamp
             /// - Remark: Generated from `#/components/schemas/DetectionFinding/reasons`.
             public var reasons: [Swift.String]
             /// Why a periodic pair is a benign service, for the findings that are not alerts.
@@ -5990,8 +5990,8 @@ extension Components {
                 value: Swift.String? = nil,
                 indicator: Swift.String? = nil,
                 count: Swift.Int,
-                firstSeen: Foundation.Date,
-                lastSeen: Foundation.Date,
+                firstSeen: Components.Schemas.Timestamp,
+                lastSeen: Components.Schemas.Timestamp,
                 reasons: [Swift.String],
                 explained: Swift.String? = nil,
                 tlp: Components.Schemas.DetectionFinding.TlpPayload,
@@ -6078,11 +6078,11 @@ extension Components {
                     forKey: .count
                 )
                 self.firstSeen = try container.decode(
-                    Foundation.Date.self,
+                    Components.Schemas.Timestamp.self,
                     forKey: .firstSeen
                 )
                 self.lastSeen = try container.decode(
-                    Foundation.Date.self,
+                    Components.Schemas.Timestamp.self,
                     forKey: .lastSeen
                 )
                 self.reasons = try container.decode(

@@ -45,8 +45,7 @@ struct DetectionAPIRoutes: APIHandler {
 
     func findings(_ request: Request, _ context: NodeRequestContext) async throws -> Response {
         let parameters = request.uri.queryParameters
-        var filter = FindingFilter()
-        filter.readable = Set(TLP.allCases.filter { (context.principal?.role ?? .observer).mayRead($0) })
+        var filter = FindingFilter(reader: Self.reader(context))
         if let kind = parameters.get("kind") {
             guard let known = Finding.Kind(rawValue: String(kind)) else {
                 throw APIError.badRequest("kind: one of indicator, pattern, beacon, dga")
@@ -79,7 +78,7 @@ struct DetectionAPIRoutes: APIHandler {
             let sighting = try await detection.recordSighting(
                 of: id,
                 by: Self.principal(context),
-                role: context.principal?.role ?? .observer
+                reader: Self.reader(context)
             )
             return JSONResponse.make(["sighting": .string(sighting)], status: .created)
         }
@@ -101,7 +100,7 @@ struct DetectionAPIRoutes: APIHandler {
                 caseID: body.case,
                 tlp: body.tlp,
                 by: person(body.by, context),
-                role: context.principal?.role ?? .observer
+                reader: Self.reader(context)
             )
             return JSONResponse.make(["case": .string(body.case), "event": .string(event.id)], status: .created)
         }
@@ -112,6 +111,10 @@ struct DetectionAPIRoutes: APIHandler {
         var principal = IntelligenceService.Principal.nodeOperator
         principal.name = context.principal?.accountName ?? "operator"
         return principal
+    }
+
+    static func reader(_ context: NodeRequestContext) -> FindingReader {
+        FindingReader(name: context.principal?.accountName ?? "operator", role: context.principal?.role ?? .observer)
     }
 
     /// A finding as `entente detect --json` prints it, with what the node keeps beside it.

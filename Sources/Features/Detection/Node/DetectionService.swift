@@ -24,10 +24,10 @@ actor DetectionService {
     /// replaced or deleted, so a revocation takes effect at the next log.
     private var cached: (reader: Reader, generation: String, indicators: IndexedIndicators)?
 
-    /// An index and the TLP each of its indicators is held under.
+    /// An index and the marking each of its indicators is held under.
     struct IndexedIndicators: Sendable {
         var index = IndicatorIndex()
-        var tlp: [String: TLP] = [:]
+        var marking: [String: (tlp: TLP, recipients: [String])] = [:]
     }
 
     init(store: NodeStore, intelligence: IntelligenceService, cases: CaseService) {
@@ -36,7 +36,8 @@ actor DetectionService {
         self.cases = cases
     }
 
-    /// The indicators `reader` may read, in every collection, indexed.
+    /// The indicators `reader` may read, in every collection, indexed: a person's log is matched only against
+    /// what that person may read (a TLP:RED indicator, only by its recipients).
     func indicators(for reader: Reader) async throws -> IndexedIndicators {
         let generation = try await store.indicatorGeneration()
         if let cached, cached.reader == reader, cached.generation == generation { return cached.indicators }
@@ -50,7 +51,8 @@ actor DetectionService {
                     guard let json = try? JSONValue(parsing: object.document) else { continue }
                     built.index.add(json)
                     // Held in two collections under two markings: the stricter one binds.
-                    built.tlp[object.id] = built.tlp[object.id].map { TLPPolicy.rank($0) >= TLPPolicy.rank(object.tlp) ? $0 : object.tlp } ?? object.tlp
+                    if let held = built.marking[object.id], TLPPolicy.rank(held.tlp) >= TLPPolicy.rank(object.tlp) { continue }
+                    built.marking[object.id] = (object.tlp, object.recipients)
                 }
                 guard page.more, let last = page.objects.last else { break }
                 query.addedAfter = last.dateAdded
@@ -86,11 +88,13 @@ actor DetectionService {
             let finished = now()
             let (alerts, explained) = detectors.findings
             let findings = (alerts + explained).map { finding in
-                StoredFinding(
+                let marking = finding.indicator.flatMap { indicators.marking[$0] }
+                return StoredFinding(
                     id: UUIDv7.generate(at: finished).uuidString.lowercased(),
                     runID: runID,
                     finding: finding,
-                    tlp: finding.indicator.flatMap { indicators.tlp[$0] } ?? .amber,
+                    tlp: marking?.tlp ?? .amber,
+                    recipients: marking?.tlp == .red ? marking?.recipients ?? [] : [],
                     createdAt: finished
                 )
             }
@@ -121,9 +125,9 @@ actor DetectionService {
 
     // MARK: What people do with a finding
 
-    /// A finding as `role` may see it; one above its TLP is not there for them.
-    func finding(_ id: String, role: Role) async throws -> StoredFinding {
-        guard let stored = try await store.detectionFinding(id), role.mayRead(stored.tlp) else {
+    /// A finding as `reader` may see it; one they may not read is not there for them.
+    func finding(_ id: String, reader: FindingReader) async throws -> StoredFinding {
+        guard let stored = try await store.detectionFinding(id), reader.mayRead(stored) else {
             throw ServiceFailure.notFound("there is no finding \(id.prefix(64))")
         }
         return stored
@@ -132,8 +136,13 @@ actor DetectionService {
     /// Records a STIX sighting of the finding's indicator, under the indicator's TLP, in the collection that holds
     /// it: the sightings path returns it to the producer when that TLP allows. Once per finding. The sighting says
     /// how often and when, never which of this network's hosts: those stay here.
-    func recordSighting(of findingID: String, by principal: IntelligenceService.Principal, role: Role, now: Date = Date()) async throws -> String {
-        let stored = try await finding(findingID, role: role)
+    func recordSighting(
+        of findingID: String,
+        by principal: IntelligenceService.Principal,
+        reader: FindingReader,
+        now: Date = Date()
+    ) async throws -> String {
+        let stored = try await finding(findingID, reader: reader)
         guard let indicator = stored.finding.indicator else {
             throw ServiceFailure.invalid(
                 "this \(stored.finding.kind.rawValue) finding matched no partner's indicator, so there is nobody to tell: add it to a case instead"
@@ -165,9 +174,9 @@ actor DetectionService {
         caseID: String,
         tlp: TLP?,
         by person: CaseEvent.Person,
-        role: Role
+        reader: FindingReader
     ) async throws -> CaseEvent {
-        let stored = try await finding(findingID, role: role)
+        let stored = try await finding(findingID, reader: reader)
         let marking = tlp ?? stored.tlp
         guard TLPPolicy.rank(marking) >= TLPPolicy.rank(stored.tlp) else {
             throw ServiceFailure.invalid("this finding is \(stored.tlp.label): it cannot go into a case as \(marking.label)")

@@ -28,9 +28,7 @@ struct DetectionWebRoutes: WebPage {
             text: parameters.get("text").map { String($0.prefix(200)) },
             explained: parameters.get("explained").map { String($0) }
         )
-        let role = context.principal?.role ?? .observer
-        var filter = FindingFilter()
-        filter.readable = Set(TLP.allCases.filter(role.mayRead))
+        var filter = FindingFilter(reader: DetectionAPIRoutes.reader(context))
         filter.kind = typed.kind.flatMap(Finding.Kind.init)
         filter.minimumScore = typed.minScore.flatMap(Double.init)
         filter.text = typed.text
@@ -112,7 +110,7 @@ struct DetectionWebRoutes: WebPage {
     func recordSighting(_ context: NodeRequestContext) async throws -> Response {
         let id = try recordID(context, "finding")
         do {
-            _ = try await detection.recordSighting(of: id, by: DetectionAPIRoutes.principal(context), role: context.principal?.role ?? .observer)
+            _ = try await detection.recordSighting(of: id, by: DetectionAPIRoutes.principal(context), reader: DetectionAPIRoutes.reader(context))
             return redirect("/detection?done=sighting#finding-\(id)")
         } catch let failure as ServiceFailure {
             return errorPage(context, .unprocessableContent, "The sighting was not recorded", failure.description)
@@ -129,7 +127,7 @@ struct DetectionWebRoutes: WebPage {
                 caseID: caseID,
                 tlp: typed.tlp.flatMap(TLP.init),
                 by: person(context),
-                role: context.principal?.role ?? .observer
+                reader: DetectionAPIRoutes.reader(context)
             )
             return redirect("/detection?done=evidence#finding-\(id)")
         } catch let failure as ServiceFailure {

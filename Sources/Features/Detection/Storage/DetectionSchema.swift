@@ -11,13 +11,14 @@ extension Schema {
                 )
                 """,
                 // score_milli: the score in thousandths, an integer on both databases. tlp: the matched indicator's, or
-                // amber for what the node found on its own (the CERT's own network is not for the public).
+                // amber for what the node found on its own (the CERT's own network is not for the public); recipients:
+                // a TLP:RED indicator's named recipients, as `,A,B,`, who alone may read what it found.
                 """
                 CREATE TABLE detection_findings (
                     id TEXT PRIMARY KEY, run_id TEXT NOT NULL REFERENCES detection_runs(id), kind TEXT NOT NULL,
                     score_milli INTEGER NOT NULL, source TEXT, destination TEXT, domain TEXT, value TEXT, indicator TEXT,
                     count BIGINT NOT NULL, first_seen BIGINT NOT NULL, last_seen BIGINT NOT NULL, reasons TEXT NOT NULL,
-                    explanation TEXT, tlp TEXT NOT NULL, sighting TEXT, case_id TEXT, created_at BIGINT NOT NULL
+                    explanation TEXT, tlp TEXT NOT NULL, recipients TEXT NOT NULL, sighting TEXT, case_id TEXT, created_at BIGINT NOT NULL
                 )
                 """,
                 "CREATE INDEX detection_findings_by_time ON detection_findings (created_at)",

@@ -44,18 +44,46 @@ public struct StoredFinding: Sendable, Equatable {
     public var finding: Finding
     /// The matched indicator's TLP; amber for what the node found on its own.
     public var tlp: TLP
+    /// Who alone may read a finding of a TLP:RED indicator: that indicator's named recipients.
+    public var recipients: [String]
     public var sighting: String?
     public var caseID: String?
     public var createdAt: Date
 
-    public init(id: String, runID: String, finding: Finding, tlp: TLP, sighting: String? = nil, caseID: String? = nil, createdAt: Date) {
+    public init(
+        id: String,
+        runID: String,
+        finding: Finding,
+        tlp: TLP,
+        recipients: [String] = [],
+        sighting: String? = nil,
+        caseID: String? = nil,
+        createdAt: Date
+    ) {
         self.id = id
         self.runID = runID
         self.finding = finding
         self.tlp = tlp
+        self.recipients = recipients
         self.sighting = sighting
         self.caseID = caseID
         self.createdAt = createdAt
+    }
+}
+
+/// A person or token reading findings: what their role may read (`Role.mayRead`) and, of a finding from a
+/// TLP:RED indicator, only one whose recipients name them, as `TLPPolicy` rules for the indicator itself.
+public struct FindingReader: Sendable, Equatable {
+    public var name: String
+    public var role: Role
+
+    public init(name: String, role: Role) {
+        self.name = name
+        self.role = role
+    }
+
+    public func mayRead(_ stored: StoredFinding) -> Bool {
+        role.mayRead(stored.tlp) && (stored.tlp != .red || stored.recipients.contains(name))
     }
 }
 
@@ -67,10 +95,10 @@ public struct FindingFilter: Sendable, Equatable {
     public var text: String?
     /// Periodic pairs explained as benign services are left out unless asked for.
     public var includeExplained = false
-    public var readable: Set<TLP> = Set(TLP.allCases)
+    public var reader: FindingReader
     public var limit = 200
 
-    public init() {}
+    public init(reader: FindingReader) { self.reader = reader }
 }
 
 /// Detection's runs and findings.
@@ -115,6 +143,7 @@ extension NodeStore {
         var reasons: String
         var explanation: String?
         var tlp: TLP
+        var recipients: String
         var sighting: String?
         var caseId: String?
         var createdAt: Milliseconds
@@ -136,6 +165,7 @@ extension NodeStore {
             reasons = String(decoding: JSONValue.array(finding.reasons.map(JSONValue.string)).canonicalBytes, as: UTF8.self)
             explanation = finding.explanation
             tlp = stored.tlp
+            recipients = "," + stored.recipients.joined(separator: ",") + ","
             sighting = stored.sighting
             caseId = stored.caseID
             createdAt = Milliseconds(stored.createdAt)
@@ -160,6 +190,7 @@ extension NodeStore {
                     explanation: explanation
                 ),
                 tlp: tlp,
+                recipients: recipients.split(separator: ",").map(String.init),
                 sighting: sighting,
                 caseID: caseId,
                 createdAt: createdAt.date
@@ -194,7 +225,13 @@ extension NodeStore {
 
     /// Findings, strongest first, newest first among equals.
     public func detectionFindings(_ filter: FindingFilter) async throws -> [StoredFinding] {
-        var clauses: [SQLQueryString] = ["tlp IN (\(binds: filter.readable.map(\.rawValue).sorted()))"]
+        let reader = filter.reader
+        var readable: [SQLQueryString] = ["tlp IN (\(binds: TLP.allCases.filter { $0 != .red && reader.role.mayRead($0) }.map(\.rawValue)))"]
+        if reader.role.mayRead(.red) {
+            // Exact, as for STIX objects: the list holds ",name," when removing that substring changes it.
+            readable.append("(tlp = 'red' AND replace(recipients, \(bind: "," + reader.name + ","), '') <> recipients)")
+        }
+        var clauses: [SQLQueryString] = ["(\(readable.joined(separator: " OR ")))"]
         if let kind = filter.kind { clauses.append("kind = \(bind: kind.rawValue)") }
         if let minimum = filter.minimumScore { clauses.append("score_milli >= \(bind: Int64((minimum * 1000).rounded()))") }
         if !filter.includeExplained { clauses.append("explanation IS NULL") }
