@@ -12414,14 +12414,14 @@ public enum Operations {
         public struct Input: Sendable, Hashable {
             /// - Remark: Generated from `#/paths/api/v1/detection/logs/POST/query`.
             public struct Query: Sendable, Hashable {
-                /// The log's file name, such as conn.log or dns.log.gz: it says which log it is when its lines do not.
+                /// The log's file name without its folder, such as conn.log or dns.log.gz: it says which log it is when its lines do not, and a name ending .gz says it is gzipped.
                 ///
                 /// - Remark: Generated from `#/paths/api/v1/detection/logs/POST/query/name`.
                 public var name: Swift.String
                 /// Creates a new `Query`.
                 ///
                 /// - Parameters:
-                ///   - name: The log's file name, such as conn.log or dns.log.gz: it says which log it is when its lines do not.
+                ///   - name: The log's file name without its folder, such as conn.log or dns.log.gz: it says which log it is when its lines do not, and a name ending .gz says it is gzipped.
                 public init(name: Swift.String) {
                     self.name = name
                 }

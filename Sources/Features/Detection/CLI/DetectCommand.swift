@@ -8,7 +8,8 @@ import OpenAPIRuntime
 
 struct Detect: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Find partners' indicators, STIX patterns, beacons and generated domain names in network logs (Zeek TSV or JSON, CSV flows; gzip accepted).",
+        abstract:
+            "Find partners' indicators, STIX patterns, beacons and generated domain names in network logs (Zeek TSV or JSON, CSV flows; gzip accepted).",
         discussion: "entente detect LOG… --indicators FILE [--json], or entente detect LOG… --data DIR: see `entente detect logs --help`.",
         subcommands: [Logs.self, BenchPatterns.self, TrainDGA.self, EvaluateDGA.self, EvaluateBeacons.self],
         defaultSubcommand: Logs.self
@@ -132,7 +133,7 @@ extension Detect {
             let progress = isatty(STDERR_FILENO) != 0
             for log in logs {
                 let started = ContinuousClock.now
-                let name = log == "-" ? "stdin.log" : log
+                let name = log == "-" ? "stdin.log" : URL(fileURLWithPath: log).lastPathComponent
                 let upload = try LogUpload(path: log, progress: progress ? log : nil)
                 let body = HTTPBody(upload.chunks, length: upload.size.map { .known(Int64($0)) } ?? .unknown, iterationBehavior: .single)
                 let scanned = try await client.call { try await $0.scanLog(query: .init(name: name), body: .binary(body)).created.body.json }
@@ -413,7 +414,9 @@ func print(findings: [Finding], json: Bool) {
             continue
         }
         let target = finding.domain ?? finding.destination ?? finding.value ?? ""
-        print("\(finding.kind.rawValue.uppercased())  \(finding.source ?? "?") → \(target)  ×\(finding.count)  score \(String(format: "%.2f", finding.score))")
+        print(
+            "\(finding.kind.rawValue.uppercased())  \(finding.source ?? "?") → \(target)  ×\(finding.count)  score \(String(format: "%.2f", finding.score))"
+        )
         if let explanation = finding.explanation { print("    explained: \(explanation)") }
         for reason in finding.reasons { print("    \(reason)") }
     }

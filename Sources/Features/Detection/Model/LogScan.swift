@@ -33,7 +33,8 @@ public struct Detectors: Sendable {
         let (alerts, explained) = findings
         let beacons = alerts.filter { $0.kind == .beacon }.count
         let generated = alerts.filter { $0.kind == .dga }.count
-        return "\(alerts.count) findings: \(indicators.matches) indicator matches, \(beacons) beacons, \(generated) hosts querying generated-looking names"
+        return "\(alerts.count) findings: \(indicators.matches) indicator matches, \(beacons) beacons, "
+            + "\(generated) hosts querying generated-looking names"
             + (explained.isEmpty ? "" : "; \(explained.count) periodic pairs explained as benign services")
             + ((schedules?.overflow ?? 0) == 0
                 ? "" : "; \(schedules!.overflow) connections past the first \(schedules!.connectionLimit) not analysed for beacons")

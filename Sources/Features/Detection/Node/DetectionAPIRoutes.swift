@@ -57,7 +57,7 @@ struct DetectionAPIRoutes: APIHandler {
             filter.minimumScore = value
         }
         if let text = parameters.get("text") {
-            guard text.utf8.count <= 200 else { throw APIError.badRequest("text: at most 200 bytes") }
+            guard text.unicodeScalars.count <= 200 else { throw APIError.badRequest("text: at most 200 characters") }
             filter.text = String(text)
         }
         if let explained = parameters.get("explained") {

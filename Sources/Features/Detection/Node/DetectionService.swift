@@ -1,5 +1,5 @@
-import Cases
 import CanonicalJSON
+import Cases
 import Detection
 import EntenteProtocol
 import Foundation
@@ -117,10 +117,14 @@ actor DetectionService {
 
     /// The name a log is sent under says which log it is (conn, dns, http, ssl, files) when its lines do not.
     static func logName(_ name: String) throws -> String {
-        let base = name.split(separator: "/").last.map(String.init) ?? ""
-        guard (1...200).contains(base.utf8.count), base.unicodeScalars.allSatisfy({ $0.properties.isWhitespace == false && $0.value >= 0x20 })
-        else { throw ServiceFailure.invalid("name: the log's file name, 1 to 200 characters without spaces, such as conn.log or dns.log.gz") }
-        return base
+        guard (1...200).contains(name.unicodeScalars.count),
+            name.unicodeScalars.allSatisfy({ !$0.properties.isWhitespace && $0.value >= 0x20 && $0.value != 0x7f && $0 != "/" })
+        else {
+            throw ServiceFailure.invalid(
+                "name: the log's file name without its folder, 1 to 200 characters without spaces, such as conn.log or dns.log.gz"
+            )
+        }
+        return name
     }
 
     // MARK: What people do with a finding
@@ -213,7 +217,8 @@ actor DetectionService {
         if let domain = finding.domain { items.append(.init(type: "domain-name", value: domain)) }
         if let value = finding.value, value != finding.destination, value != finding.domain, IPAddress(value) == nil {
             let type =
-                value.contains("://") ? "url"
+                value.contains("://")
+                ? "url"
                 : value.count == 32 ? "md5" : value.count == 40 ? "sha1" : value.count == 64 ? "sha256" : nil
             if let type, finding.kind == .indicator || finding.kind == .pattern { items.append(.init(type: type, value: value)) }
         }

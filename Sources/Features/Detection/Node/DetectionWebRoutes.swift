@@ -18,7 +18,12 @@ struct DetectionWebRoutes: WebPage {
         web.post("detection/findings/:finding/evidence") { request, context in try await self.addToCase(request, context) }
     }
 
-    func detectionPage(_ request: Request, _ context: NodeRequestContext, error: String? = nil, status: HTTPResponse.Status = .ok)
+    func detectionPage(
+        _ request: Request,
+        _ context: NodeRequestContext,
+        error: String? = nil,
+        status: HTTPResponse.Status = .ok
+    )
         async throws -> Response
     {
         let parameters = request.uri.queryParameters
@@ -48,9 +53,9 @@ struct DetectionWebRoutes: WebPage {
             runs: runs.map(runRow),
             hasRuns: !runs.isEmpty,
             kinds: [
-                Option(value: "indicator", label: "Partner's indicator"), Option(value: "pattern", label: "Partner's STIX pattern"),
-                Option(value: "beacon", label: "Beacon"), Option(value: "dga", label: "Generated domain names"),
-            ].map { option in var option = option; option.selected = option.value == typed.kind; return option },
+                ("indicator", "Partner's indicator"), ("pattern", "Partner's STIX pattern"), ("beacon", "Beacon"),
+                ("dga", "Generated domain names"),
+            ].map { Option(value: $0, label: $1, selected: $0 == typed.kind) },
             filter: typed,
             showExplained: filter.includeExplained,
             cases: openCases.map { DetectionPage.CaseChoice(id: $0.id, title: $0.report?.title ?? $0.id) },
@@ -88,7 +93,9 @@ struct DetectionWebRoutes: WebPage {
             sighting: stored.sighting,
             caseID: stored.caseID,
             mayReportSighting: finding.indicator != nil && stored.sighting == nil,
-            tlps: tlpOptions(selected: stored.tlp).filter { TLP(rawValue: $0.value).map { TLPPolicy.rank($0) >= TLPPolicy.rank(stored.tlp) } ?? false }
+            tlps: tlpOptions(selected: stored.tlp).filter {
+                TLP(rawValue: $0.value).map { TLPPolicy.rank($0) >= TLPPolicy.rank(stored.tlp) } ?? false
+            }
         )
     }
 

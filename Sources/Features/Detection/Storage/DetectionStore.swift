@@ -237,7 +237,9 @@ extension NodeStore {
         if !filter.includeExplained { clauses.append("explanation IS NULL") }
         if let text = filter.text?.lowercased(), !text.isEmpty {
             // The text's own %, _ and ! match themselves; both databases agree on case once both sides are lowered.
-            let escaped = "%" + text.replacingOccurrences(of: "!", with: "!!").replacingOccurrences(of: "%", with: "!%")
+            let escaped =
+                "%"
+                + text.replacingOccurrences(of: "!", with: "!!").replacingOccurrences(of: "%", with: "!%")
                 .replacingOccurrences(of: "_", with: "!_") + "%"
             let columns = ["source", "destination", "domain", "value"].map { column -> SQLQueryString in
                 "lower(\(unsafeRaw: column)) LIKE \(bind: escaped) ESCAPE '!'"
