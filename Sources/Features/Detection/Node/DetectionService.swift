@@ -83,6 +83,7 @@ actor DetectionService {
                 guard received <= Self.maximumLogBytes else { throw APIError.tooLarge(Self.maximumLogBytes) }
                 try buffer.withUnsafeReadableBytes { try pass.feed($0, into: &detectors) }
             }
+            guard received > 0 else { throw ServiceFailure.invalid("\(logName) is empty: the log's bytes are the request's body") }
             let summary = try pass.finish(into: &detectors)
             let runID = UUIDv7.generate(at: started).uuidString.lowercased()
             let finished = now()
