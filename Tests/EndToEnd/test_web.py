@@ -480,7 +480,8 @@ def test_detection_findings_in_the_browser(federation, browser, tmp_path):
     [hit] = browser.find_elements(By.CSS_SELECTOR, "article.finding")
     hit_id = hit.get_attribute("id")
     submit(browser, hit.find_element(By.XPATH, ".//button[contains(., 'Report a sighting')]"), "done=sighting")
-    assert "Sighting recorded" in browser.find_element(By.TAG_NAME, "main").text
+    assert "Sighting recorded" in browser.find_element(By.TAG_NAME, "main").text and "kind=indicator" in browser.current_url
+    assert len(browser.find_elements(By.CSS_SELECTOR, "article.finding")) == 1, "the list keeps its filter"
     hit = browser.find_element(By.ID, hit_id)
     assert "Reported as sighting" in hit.text and not hit.find_elements(By.XPATH, ".//button[contains(., 'Report a sighting')]")
     submit(browser, hit.find_element(By.XPATH, ".//button[contains(., 'Add as evidence')]"), "done=evidence")

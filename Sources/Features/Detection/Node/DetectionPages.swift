@@ -6,12 +6,37 @@ struct FindingsFilterForm: Decodable, PageModel {
     var minScore: String?
     var text: String?
     var explained: String?
+
+    /// The filter as a query string, so that acting on a finding comes back to the same list.
+    var query: String {
+        let pairs = [("kind", kind), ("minScore", minScore), ("text", text), ("explained", explained)]
+        return pairs.compactMap { name, value in
+            guard let value, !value.isEmpty else { return nil }
+            return name + "=" + (value.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")
+        }.map { "&" + $0 }.joined()
+    }
 }
 
-/// The evidence form under a finding, as posted.
+/// The sighting button under a finding, as posted: the filter it was pressed under.
+struct FindingSightingForm: Decodable {
+    var kind: String?
+    var minScore: String?
+    var text: String?
+    var explained: String?
+
+    var filter: FindingsFilterForm { FindingsFilterForm(kind: kind, minScore: minScore, text: text, explained: explained) }
+}
+
+/// The evidence form under a finding, as posted, with the filter it was sent under.
 struct EvidenceForm: Decodable {
     var `case`: String?
     var tlp: String?
+    var kind: String?
+    var minScore: String?
+    var text: String?
+    var explained: String?
+
+    var filter: FindingsFilterForm { FindingsFilterForm(kind: kind, minScore: minScore, text: text, explained: explained) }
 }
 
 /// What the node found in the logs sent to it: findings with their reasons, and what to do with each.

@@ -14,7 +14,7 @@ struct DetectionWebRoutes: WebPage {
 
     func register(on web: RouterGroup<NodeRequestContext>) {
         web.get("detection") { request, context in try await self.detectionPage(request, context) }
-        web.post("detection/findings/:finding/sighting") { _, context in try await self.recordSighting(context) }
+        web.post("detection/findings/:finding/sighting") { request, context in try await self.recordSighting(request, context) }
         web.post("detection/findings/:finding/evidence") { request, context in try await self.addToCase(request, context) }
     }
 
@@ -114,11 +114,12 @@ struct DetectionWebRoutes: WebPage {
         )
     }
 
-    func recordSighting(_ context: NodeRequestContext) async throws -> Response {
+    func recordSighting(_ request: Request, _ context: NodeRequestContext) async throws -> Response {
         let id = try recordID(context, "finding")
+        let typed = try await form(FindingSightingForm.self, request)
         do {
             _ = try await detection.recordSighting(of: id, by: DetectionAPIRoutes.principal(context), reader: DetectionAPIRoutes.reader(context))
-            return redirect("/detection?done=sighting#finding-\(id)")
+            return redirect("/detection?done=sighting\(typed.filter.query)#finding-\(id)")
         } catch let failure as ServiceFailure {
             return errorPage(context, .unprocessableContent, "The sighting was not recorded", failure.description)
         }
@@ -136,7 +137,7 @@ struct DetectionWebRoutes: WebPage {
                 by: person(context),
                 reader: DetectionAPIRoutes.reader(context)
             )
-            return redirect("/detection?done=evidence#finding-\(id)")
+            return redirect("/detection?done=evidence\(typed.filter.query)#finding-\(id)")
         } catch let failure as ServiceFailure {
             return errorPage(context, .unprocessableContent, "The finding was not added to the case", failure.description)
         }
