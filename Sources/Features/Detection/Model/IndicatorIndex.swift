@@ -8,19 +8,16 @@ import Intelligence
 /// id, a later `modified`) replaces the older; revoked indicators, and expired ones for events after their
 /// `valid_until`, never match.
 public struct IndicatorIndex: Sendable {
+    /// What a hit needs of an indicator, and no more: a million of them are held at once.
     public struct Indicator: Sendable {
         public let id: String
         public let name: String?
-        public let pattern: String
         public let modified: String
         public let revoked: Bool
         /// Seconds since 1970.
         public let validUntil: Double?
         /// 0–100, as the producer gave it.
         public let confidence: Int?
-        public let createdBy: String?
-        /// Its TLP marking's id, to decide whether a sighting may go back to the producer.
-        public let markings: [String]
 
         func applies(at time: Double) -> Bool { !revoked && (validUntil.map { time < $0 } ?? true) }
     }
@@ -50,7 +47,7 @@ public struct IndicatorIndex: Sendable {
     private var domains: [Substring: Int32] = [:]
     private var urls: [String: Int32] = [:]
     private var hashes: [String: Int32] = [:]
-    private var patterns: [(indicator: Int32, pattern: STIXPatternExpression, types: Set<String>)] = []
+    private var patterns: [(indicator: Int32, pattern: STIXPatternExpression, text: String, types: Set<String>)] = []
     /// Patterns over several observations (FOLLOWEDBY, REPEATS, …): held, not evaluated against single events.
     public private(set) var multiObservationPatterns = 0
     /// Indicators refused, with why: a pattern that does not compile, a non-STIX pattern type.
@@ -61,7 +58,7 @@ public struct IndicatorIndex: Sendable {
     public var count: Int { current.count }
     public var patternCount: Int { patterns.count }
     /// The first indicators evaluated as patterns, to say which in a report.
-    public var patternExamples: [String] { patterns.prefix(3).map { indicators[Int($0.indicator)].pattern } }
+    public var patternExamples: [String] { patterns.prefix(3).map(\.text) }
 
     /// Adds an indicator (a STIX object of type `indicator`); other objects are ignored. A version older than
     /// the one held is ignored too.
@@ -85,13 +82,10 @@ public struct IndicatorIndex: Sendable {
         let indicator = Indicator(
             id: id,
             name: object["name"]?.stringValue,
-            pattern: text,
             modified: modified,
             revoked: object["revoked"]?.boolValue ?? false,
             validUntil: object["valid_until"]?.stringValue.flatMap(ISO8601.seconds),
-            confidence: object["confidence"]?.integerValue.map(Int.init),
-            createdBy: object["created_by_ref"]?.stringValue,
-            markings: object["object_marking_refs"]?.arrayValue?.compactMap(\.stringValue) ?? []
+            confidence: object["confidence"]?.integerValue.map(Int.init)
         )
         let position = Int32(indicators.count)
         indicators.append(indicator)
@@ -99,7 +93,7 @@ public struct IndicatorIndex: Sendable {
         if let atoms = Self.atoms(of: pattern.root) {
             for atom in atoms { index(atom, position) }
         } else if case .observation = pattern.root {
-            patterns.append((position, pattern, Self.objectTypes(in: pattern.root)))
+            patterns.append((position, pattern, text, Self.objectTypes(in: pattern.root)))
         } else {
             multiObservationPatterns += 1
         }
@@ -174,7 +168,7 @@ public struct IndicatorIndex: Sendable {
                 if observation == nil { observation = EventObservation.observation(of: event) }
                 guard (try? entry.pattern.matches([observation!])) == true else { continue }
                 hit(entry.indicator, event.destination ?? event.names.first ?? "", isPattern: true) {
-                    "the event matches the pattern \($0.pattern) of \(Self.describe($0))"
+                    "the event matches the pattern \(entry.text) of \(Self.describe($0))"
                 }
             }
         }
