@@ -33,6 +33,16 @@ public struct BeaconDetector: Sendable {
         var sourceIsLocal = false
         var destinationIsLocal = false
         var totalDuration = 0.0
+
+        mutating func record(_ event: NetworkEvent) {
+            if transport == nil { transport = event.transport }
+            if let port = event.destinationPort, ports.count < 8 { ports.insert(port) }
+            if let service = event.service, services.count < 4 { services.insert(service) }
+            if let state = event.state, states.count < 8 || states[state] != nil { states[state, default: 0] += 1 }
+            totalDuration += event.duration ?? 0
+            if event.sourceIsLocal == true { sourceIsLocal = true }
+            if event.destinationIsLocal == true { destinationIsLocal = true }
+        }
     }
 
     private var pairIndex: [PairKey: Int32] = [:]
@@ -65,15 +75,8 @@ public struct BeaconDetector: Sendable {
         connectionPair.append(pair)
         connectionTime.append(event.time)
         connectionSize.append(Int32(clamping: event.sentBytes ?? 0))
-        var pairFacts = facts[Int(pair)]
-        if pairFacts.transport == nil { pairFacts.transport = event.transport }
-        if let port = event.destinationPort, pairFacts.ports.count < 8 { pairFacts.ports.insert(port) }
-        if let service = event.service, pairFacts.services.count < 4 { pairFacts.services.insert(service) }
-        if let state = event.state, pairFacts.states.count < 8 || pairFacts.states[state] != nil { pairFacts.states[state, default: 0] += 1 }
-        pairFacts.totalDuration += event.duration ?? 0
-        if event.sourceIsLocal == true { pairFacts.sourceIsLocal = true }
-        if event.destinationIsLocal == true { pairFacts.destinationIsLocal = true }
-        facts[Int(pair)] = pairFacts
+        // In place: a copy taken out and put back would share, and so copy, its sets on every connection.
+        facts[Int(pair)].record(event)
     }
 
     /// Every pair scoring at or above the threshold: beacons, and periodic pairs explained as benign services.
