@@ -30,6 +30,7 @@ let features: [(name: String, layers: [Layer])] = [
     ("Checks", [.storage, .node, .pages, .cli]),
     ("TransparencyLog", [.model, .storage, .federation, .node, .pages, .cli]),
     ("Detection", [.model, .storage, .node, .pages, .cli]),
+    ("Languages", [.model, .cli]),
 ]
 
 /// The modules every feature builds on, each in its own folder under Sources.
@@ -146,6 +147,13 @@ let package = Package(
             sources: slices(.model, of: ["Detection"]),
             swiftSettings: strict
         ),
+        .target(
+            name: "Languages",
+            path: "Sources",
+            exclude: unused(by: slices(.model, of: ["Languages"])),
+            sources: slices(.model, of: ["Languages"]),
+            swiftSettings: strict
+        ),
         .systemLibrary(name: "CZlib", path: "Sources/CZlib", providers: [.apt(["zlib1g-dev"])]),
 
         // I/O at the edges.
@@ -235,7 +243,7 @@ let package = Package(
             name: "EntenteCLI",
             dependencies: [
                 "Node", "NodeAPI", "EntenteProtocol", "Hotline", "Cases", "Multilateral", "Intelligence", "TransparencyLog", "Storage",
-                "Detection", crypto,
+                "Detection", "Languages", crypto,
                 .product(name: "OpenAPIRuntime", package: "swift-openapi-runtime"),
                 .product(name: "OpenAPIAsyncHTTPClient", package: "swift-openapi-async-http-client"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
@@ -265,6 +273,7 @@ let package = Package(
             dependencies: ["Detection", "Intelligence", "CanonicalJSON", "CZlib", "TestSupport"],
             swiftSettings: strict
         ),
+        .testTarget(name: "LanguagesTests", dependencies: ["Languages", "TestSupport"], swiftSettings: strict),
         .testTarget(
             name: "IntelligenceTests",
             dependencies: ["Intelligence", "Cases", "EntenteProtocol", "TestSupport", crypto],

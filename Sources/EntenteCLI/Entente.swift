@@ -13,7 +13,7 @@ struct Entente: AsyncParsableCommand {
         subcommands: [
             Demo.self, Init.self, Serve.self, Peer.self, Send.self, Inbox.self, Sent.self, Show.self, Ack.self, Ping.self,
             User.self, Outbox.self, Keys.self, Case.self, Forum.self, Agreement.self, Norms.self, CBM.self, Capacity.self, Drill.self, TAXII.self,
-            Verify.self, Directory.self, Log.self, Detect.self,
+            Verify.self, Directory.self, Log.self, Detect.self, LanguageCommand.self,
         ]
     )
 }

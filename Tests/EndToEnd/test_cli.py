@@ -14,6 +14,7 @@ COMMANDS = [
     ["peer", "pending"], ["peer", "confirm"], ["peer", "reject"], ["sent"], ["show"], ["ack"], ["ping"], ["user"], ["user", "add"], ["user", "list"], ["user", "token"], ["outbox"], ["peer", "refresh"],
     ["keys"], ["keys", "rotate"], ["verify"], ["directory"], ["directory", "export"], ["case"],
     ["log"], ["log", "status"], ["log", "audit"], ["log", "proof"], ["log", "bench"], ["detect"], ["agreement", "export"],
+    ["language"], ["language", "identify"], ["language", "evaluate"],
 ] + [["case", sub] for sub in ("open", "list", "show", "notify", "acknowledge", "request", "respond", "evidence", "consult", "refer",
                               "attribute", "statement", "cosign", "export", "resolve", "follow-up", "done", "close", "record")]
 
