@@ -30,7 +30,7 @@ let features: [(name: String, layers: [Layer])] = [
     ("Checks", [.storage, .node, .pages, .cli]),
     ("TransparencyLog", [.model, .storage, .federation, .node, .pages, .cli]),
     ("Detection", [.model, .storage, .node, .pages, .cli]),
-    ("Languages", [.model, .cli]),
+    ("Languages", [.model, .node, .cli]),
 ]
 
 /// The modules every feature builds on, each in its own folder under Sources.
@@ -207,7 +207,7 @@ let package = Package(
         .target(
             name: "Node",
             dependencies: [
-                "EntenteProtocol", "Hotline", "Cases", "Multilateral", "Intelligence", "TransparencyLog", "Detection", "Storage",
+                "EntenteProtocol", "Hotline", "Cases", "Multilateral", "Intelligence", "TransparencyLog", "Detection", "Languages", "Storage",
                 "Federation", "WebInterface",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),

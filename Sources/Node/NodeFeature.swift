@@ -1,5 +1,6 @@
 import Federation
 import Hummingbird
+import Languages
 import Storage
 import WebInterface
 
@@ -84,4 +85,6 @@ struct FeatureContext: Sendable {
     let operatorToken: String
     /// Per person or operator token, shared by the API, the web interface and TAXII.
     let userLimiter: RateLimiter
+    /// Tells the language of free text; nil where the TextCat profiles are not installed.
+    let languages: LanguageIdentifier?
 }

@@ -5,6 +5,7 @@ import Foundation
 import Hummingbird
 import HummingbirdCore
 import HummingbirdTLS
+import Languages
 import Logging
 import NIOCore
 import NIOSSL
@@ -51,6 +52,8 @@ public final class NodeServer: Sendable {
         public var requestHeaderTimeout: Duration = .seconds(10)
         public var requestBodyTimeout: Duration = .seconds(120)
         public var idleTimeout: Duration = .seconds(60)
+        /// The folder of TextCat language profiles (Debian: libexttextcat-data), to tell the language of free text.
+        public var languageProfiles = LanguageIdentifier.debianProfiles
         /// Bytes of envelopes kept for any one peer before its envelopes are refused (`quota_exceeded`).
         public var peerStorageQuota: Int64 = 2 << 30
         /// Connections served at once; more wait in the listen backlog.
@@ -92,6 +95,7 @@ public final class NodeServer: Sendable {
     let httpClient: HTTPClient
     /// Per person or operator token, shared by the API, the web interface and TAXII.
     let userLimiter: RateLimiter
+    let languages: LanguageIdentifier?
     let runState = RunState()
 
     public static func open(directory: NodeDirectory, options: Options, logger: Logger = Logger(label: "entente")) async throws -> NodeServer {
@@ -122,6 +126,10 @@ public final class NodeServer: Sendable {
         let httpClient = try PeerClient.makeHTTPClient(trustedRoots: options.trustedRoots)
         self.httpClient = httpClient
         userLimiter = RateLimiter(options.userRateLimit)
+        do { languages = try LanguageIdentifier.textCat(in: options.languageProfiles) } catch {
+            languages = nil
+            logger.warning("free text will not be marked with the language it is in: \(error.description)")
+        }
         let metrics = NodeMetrics()
         self.metrics = metrics
         let peers = try await PeerDirectory(store: store, acceptsSignedRotations: options.acceptsSignedRotations)
@@ -170,7 +178,8 @@ public final class NodeServer: Sendable {
             site: site,
             options: options,
             operatorToken: operatorToken,
-            userLimiter: userLimiter
+            userLimiter: userLimiter,
+            languages: languages
         )
         return NodeFeatures.all.map { $0.init(context) }
     }

@@ -495,3 +495,37 @@ def test_detection_findings_in_the_browser(federation, browser, tmp_path):
     sign_in(browser, estonia, "olga", "observer-password-1")
     browser.get(estonia.url + "/detection")
     assert browser.find_elements(By.CSS_SELECTOR, "article.finding") and not browser.find_elements(By.CSS_SELECTOR, "article.finding button")
+
+
+def test_languages_are_offered_by_name_and_free_text_is_marked_with_the_language_it_reads_as(federation, browser):
+    """The composer offers the eight languages by name; the reader sees the declared language by name, the text with
+    its `lang` and `dir="auto"` (Arabic runs right to left inside an English page), and, when the text is not in
+    the language declared, what it reads as."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import Select
+
+    estonia, latvia = federation("EST", "LVA")
+    add_user(estonia, "kadri", "Kadri Tamm", "diplomatic-poc", "estonia-password-1")
+    add_user(latvia, "janis", "Jānis Bērziņš", "technical-poc", "latvia-password-1")
+    sign_in(browser, estonia, "kadri", "estonia-password-1")
+    browser.get(estonia.url + "/compose?template=free-text")
+    languages = [o.text for o in Select(browser.find_element(By.ID, "language")).options]
+    assert languages == ["العربية — Arabic", "中文 — Chinese", "English", "Français — French", "Русский — Russian",
+                         "Español — Spanish", "Deutsch — German", "Italiano — Italian"], languages
+    browser.find_element(By.CSS_SELECTOR, "input[name='to[]'][value=LVA]").click()
+    Select(browser.find_element(By.ID, "language")).select_by_visible_text("English")
+    browser.find_element(By.ID, "subject").send_keys("Réunion d'urgence du groupe de travail")
+    browser.find_element(By.ID, "body").send_keys("Nous proposons une réunion demain à dix heures pour examiner l'incident "
+                                                  "qui touche les réseaux électriques des deux pays.")
+    submit(browser, browser.find_element(By.ID, "send"), "/messages/")
+    message_id = browser.current_url.rsplit("/", 1)[1]
+
+    sign_in(browser, latvia, "janis", "latvia-password-1")
+    wait_until("the message is in Latvia's inbox", lambda: browser.get(f"{latvia.url}/messages/{message_id}") or
+               "Réunion" in browser.page_source)
+    meta = browser.find_element(By.CSS_SELECTOR, f"#m-{message_id} .meta").text
+    assert "written in English (en)" in meta, meta
+    assert "reads as Français — French" in browser.find_element(By.ID, f"identified-language-{message_id}").text
+    body = browser.find_element(By.CSS_SELECTOR, f"#m-{message_id} pre.body")
+    assert body.get_attribute("dir") == "auto" and body.get_attribute("lang") == "en"
+    browser.save_screenshot(str(SCREENSHOTS / "16-identified-language.png"))

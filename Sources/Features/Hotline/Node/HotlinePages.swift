@@ -52,7 +52,11 @@ struct ThreadPage: Page {
         let to: String
         let sentAt: String
         let receivedAt: String
+        /// The declared language by name, and its tag for the text's `lang`.
         let language: String
+        let languageCode: String
+        /// What the text reads as, when that is not the declared language.
+        let identifiedLanguage: String?
         let body: String
         let caseReference: String?
         let fields: [Field]
@@ -134,7 +138,7 @@ struct ComposePage: Page {
     let replyToExercise: Bool
     let subject: String
     let body: String
-    let language: String
+    let languages: [Option]
     let caseReference: String
     let exercise: Bool
     let answerAsReal: Bool

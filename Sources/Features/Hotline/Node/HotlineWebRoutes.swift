@@ -2,12 +2,14 @@ import EntenteProtocol
 import Foundation
 import Hotline
 import Hummingbird
+import Languages
 import Storage
 
 /// The hotline's pages: inbox and sent messages by priority, a thread, composing on a template.
 struct HotlineWebRoutes: WebPage {
     let service: HotlineService
     let site: Site
+    let languages: LanguageIdentifier?
 
     func register(on web: RouterGroup<NodeRequestContext>) {
         web.get("inbox") { _, context in try await self.messageList(.incoming, context) }
@@ -95,7 +97,9 @@ struct HotlineWebRoutes: WebPage {
                 to: message.recipients.joined(separator: ", "),
                 sentAt: display(message.sentAt),
                 receivedAt: display(message.receivedAt),
-                language: message.content.language,
+                language: Self.languageName(message.content.language),
+                languageCode: message.content.language,
+                identifiedLanguage: identifiedLanguage(of: message.content),
                 body: message.content.body,
                 caseReference: message.content.caseReference,
                 fields: fields,
@@ -172,7 +176,13 @@ struct HotlineWebRoutes: WebPage {
                 replyToExercise: original?.exercise ?? false,
                 subject: typed?.subject ?? original.map { "Re: " + $0.content.subject } ?? "",
                 body: typed?.body ?? "",
-                language: typed?.language ?? "en",
+                languages: Language.allCases.map { language in
+                    Option(
+                        value: language.code,
+                        label: language.label,
+                        selected: language == Language(tag: typed?.language ?? "en")
+                    )
+                },
                 caseReference: typed?.caseReference ?? "",
                 exercise: typed?.exercise == "1",
                 answerAsReal: typed?.answerAsReal == "1",
@@ -256,4 +266,21 @@ struct ComposeForm: Decodable {
     var inReplyTo: String?
     var exercise: String?
     var answerAsReal: String?
+}
+
+extension HotlineWebRoutes {
+    /// A language tag by name: `Français — French (fr)`; a tag outside the eight as it was sent.
+    static func languageName(_ tag: String) -> String {
+        guard let language = Language(tag: tag) else { return tag }
+        return "\(language.label) (\(tag))"
+    }
+
+    /// The language the subject and body read as, when it is not the one the sender declared: free text stays as
+    /// written, and the reader is told what it is in.
+    func identifiedLanguage(of content: HotlineMessage) -> String? {
+        guard let found = languages?.identify(content.subject + "\n" + content.body), found.byScript || found.margin >= 0.05,
+            found.language != Language(tag: content.language)
+        else { return nil }
+        return found.language.label
+    }
 }

@@ -2,6 +2,7 @@ import ArgumentParser
 import CanonicalJSON
 import Foundation
 import Languages
+import Node
 
 struct LanguageCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -16,15 +17,7 @@ struct LanguageCommand: ParsableCommand {
         var profiles = LanguageIdentifier.debianProfiles
 
         func identifier() throws -> LanguageIdentifier {
-            var loaded: [Language: LanguageIdentifier.Profile] = [:]
-            for (language, file) in LanguageIdentifier.textCatFiles {
-                let path = URL(fileURLWithPath: profiles).appendingPathComponent(file).path
-                guard let contents = try? String(contentsOfFile: path, encoding: .utf8) else {
-                    throw ExitError("cannot read \(path): install the Debian package libexttextcat-data, or name the folder with --profiles")
-                }
-                loaded[language] = LanguageIdentifier.Profile(textCat: contents)
-            }
-            return LanguageIdentifier(profiles: loaded)
+            do { return try LanguageIdentifier.textCat(in: profiles) } catch { throw ExitError("\(error.description) (--profiles)") }
         }
     }
 

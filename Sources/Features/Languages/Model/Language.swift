@@ -41,6 +41,9 @@ public enum Language: String, Sendable, CaseIterable, Codable, Comparable {
         }
     }
 
+    /// The endonym, with the English name beside it where they differ: `Français — French`, `English`.
+    public var label: String { endonym == englishName ? endonym : "\(endonym) — \(englishName)" }
+
     /// Written right to left: the page is mirrored (`dir="rtl"`).
     public var isRightToLeft: Bool { self == .arabic }
 
