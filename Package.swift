@@ -292,7 +292,7 @@ let package = Package(
             name: "NodeTests",
             dependencies: [
                 "Node", "EntenteProtocol", "Hotline", "Cases", "Multilateral", "Intelligence", "TransparencyLog", "Storage", "Federation",
-                "TestSupport", crypto, sqlKit,
+                "Languages", "TestSupport", crypto, sqlKit,
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

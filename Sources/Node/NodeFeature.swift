@@ -87,4 +87,6 @@ struct FeatureContext: Sendable {
     let userLimiter: RateLimiter
     /// Tells the language of free text; nil where the TextCat profiles are not installed.
     let languages: LanguageIdentifier?
+    /// Machine gisting; nil where no engine is installed.
+    let translator: (any Translator)?
 }

@@ -96,6 +96,7 @@ public final class NodeServer: Sendable {
     /// Per person or operator token, shared by the API, the web interface and TAXII.
     let userLimiter: RateLimiter
     let languages: LanguageIdentifier?
+    let translator: (any Translator)?
     let runState = RunState()
 
     public static func open(directory: NodeDirectory, options: Options, logger: Logger = Logger(label: "entente")) async throws -> NodeServer {
@@ -130,6 +131,8 @@ public final class NodeServer: Sendable {
             languages = nil
             logger.warning("free text will not be marked with the language it is in: \(error.description)")
         }
+        translator = await ApertiumTranslator.installed()
+        if translator == nil { logger.notice("no machine gisting: Apertium is not installed (Debian: apertium, apertium-eng-spa, …)") }
         let metrics = NodeMetrics()
         self.metrics = metrics
         let peers = try await PeerDirectory(store: store, acceptsSignedRotations: options.acceptsSignedRotations)
@@ -179,7 +182,8 @@ public final class NodeServer: Sendable {
             options: options,
             operatorToken: operatorToken,
             userLimiter: userLimiter,
-            languages: languages
+            languages: languages,
+            translator: translator
         )
         return NodeFeatures.all.map { $0.init(context) }
     }

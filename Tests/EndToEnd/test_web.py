@@ -529,3 +529,15 @@ def test_languages_are_offered_by_name_and_free_text_is_marked_with_the_language
     body = browser.find_element(By.CSS_SELECTOR, f"#m-{message_id} pre.body")
     assert body.get_attribute("dir") == "auto" and body.get_attribute("lang") == "en"
     browser.save_screenshot(str(SCREENSHOTS / "16-identified-language.png"))
+
+    # A machine gist, marked as one, from the language the text reads as; where no engine covers the pair, it says so.
+    Select(browser.find_element(By.ID, "gist")).select_by_value("es")
+    submit(browser, browser.find_element(By.ID, "make-gist"), "gist=es")
+    gist = browser.find_element(By.ID, "gist-result")
+    assert "Machine translation by Apertium, Français — French → Español — Spanish: not the sender's words." in gist.text, gist.text
+    assert "reunión" in gist.find_element(By.CSS_SELECTOR, "pre.body").text
+    assert gist.find_element(By.CSS_SELECTOR, "pre.body").get_attribute("lang") == "es"
+    assert "Nous proposons une réunion" in browser.find_element(By.CSS_SELECTOR, f"#m-{message_id} pre.body").text, "the original stays"
+    browser.save_screenshot(str(SCREENSHOTS / "17-gist.png"))
+    browser.get(f"{latvia.url}/messages/{message_id}?gist=ru")
+    assert "no machine translation on this node covers French to Russian" in browser.find_element(By.ID, "gist-unavailable").text

@@ -87,3 +87,18 @@ struct LanguageIdentifierTests {
         }
     }
 }
+
+@Suite("Gisting routes: direct where the engine has the pair, through Spanish where it does not, else none")
+struct GistRouteTests {
+    @Test func aRouteIsDirectPivotedOrAbsent() {
+        let modes = GistRoute.apertiumModes
+        #expect(GistRoute.find(from: .english, to: .spanish, modes: modes)?.steps.map(\.mode) == ["eng-spa"])
+        #expect(GistRoute.find(from: .english, to: .french, modes: modes)?.path == [.english, .spanish, .french])
+        #expect(GistRoute.find(from: .italian, to: .french, modes: modes)?.steps.map(\.mode) == ["ita-spa", "es-fr"])
+        #expect(GistRoute.find(from: .russian, to: .french, modes: modes) == nil)
+        #expect(GistRoute.find(from: .french, to: .arabic, modes: modes) == nil)
+        #expect(GistRoute.find(from: .french, to: .french, modes: modes) == nil)
+        // Without the pivot's pairs installed there is no route through it.
+        #expect(GistRoute.find(from: .english, to: .french, modes: modes.filter { $0.key != "es-fr" }) == nil)
+    }
+}

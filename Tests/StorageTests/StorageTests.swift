@@ -147,8 +147,8 @@ struct StorageTests {
         try await withStore(backend) { store in
             let database = store.database
             try await database.sql.run("DROP TABLE schema_steps")
-            // The tables of the feature that came after the numbered migrations were not there then.
-            let later = Schema.transparencyLog.migrations.joined().compactMap { change -> String? in
+            // The tables of the features that came after the numbered migrations were not there then.
+            let later = [Schema.transparencyLog, .detection].flatMap { $0.migrations.joined() }.compactMap { change -> String? in
                 guard case .sql(let statement) = change, statement.hasPrefix("CREATE TABLE ") else { return nil }
                 return String(statement.dropFirst("CREATE TABLE ".count).prefix { $0 != " " })
             }

@@ -13,7 +13,7 @@ struct HotlineFeature: NodeFeature {
 
     init(_ context: FeatureContext) {
         api = HotlineAPIRoutes(service: context.hotline)
-        web = HotlineWebRoutes(service: context.hotline, site: context.site, languages: context.languages)
+        web = HotlineWebRoutes(service: context.hotline, site: context.site, languages: context.languages, translator: context.translator)
         envelopeIntakes = [HotlineMessageIntake(store: context.store), AcknowledgementIntake(store: context.store)]
     }
 

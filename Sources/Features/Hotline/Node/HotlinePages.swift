@@ -46,6 +46,15 @@ struct MessageListPage: Page {
 struct ThreadPage: Page {
     static let template = "thread"
 
+    /// A machine gist of the message, or why there is none.
+    struct Gist: PageModel {
+        let language: String
+        var label: String? = nil
+        var subject: String? = nil
+        var body: String? = nil
+        var unavailable: String? = nil
+    }
+
     struct Message: PageModel {
         let heading: MessageHeading
         let from: String
@@ -93,6 +102,10 @@ struct ThreadPage: Page {
 
     let subject: String
     let messages: [Message]
+    /// The languages a gist may be asked in: none without an engine, or for a withheld message.
+    let gistLanguages: [Option]
+    let offersGist: Bool
+    let gist: Gist?
 }
 
 /// The compose form on one template: empty, as a reply, or again with what was typed and why it was refused.

@@ -10,13 +10,14 @@ struct HotlineWebRoutes: WebPage {
     let service: HotlineService
     let site: Site
     let languages: LanguageIdentifier?
+    let translator: (any Translator)?
 
     func register(on web: RouterGroup<NodeRequestContext>) {
         web.get("inbox") { _, context in try await self.messageList(.incoming, context) }
         web.get("sent") { _, context in try await self.messageList(.outgoing, context) }
         web.get("compose") { request, context in try await self.composePage(request, context) }
         web.post("compose") { request, context in try await self.compose(request, context) }
-        web.get("messages/:id") { _, context in try await self.thread(context) }
+        web.get("messages/:id") { request, context in try await self.thread(request, context) }
         web.post("messages/:id/acknowledge") { request, context in try await self.acknowledge(request, context) }
     }
 
@@ -79,7 +80,7 @@ struct HotlineWebRoutes: WebPage {
         )
     }
 
-    func thread(_ context: NodeRequestContext) async throws -> Response {
+    func thread(_ request: Request, _ context: NodeRequestContext) async throws -> Response {
         guard let id = context.parameters.get("id"), UUIDv7.isValid(id) else { return errorPage(context, .notFound, "No such message", "") }
         let role = context.principal?.role ?? .observer
         let messages = try await service.store.thread(of: id).map { $0.readable(by: role) }
@@ -124,7 +125,18 @@ struct HotlineWebRoutes: WebPage {
                 withheld: message.isWithheld
             )
         }
-        return render(ThreadPage(subject: focus.content.subject, messages: items), context)
+        let asked = request.uri.queryParameters.get("gist").flatMap { Language(tag: $0) }
+        let offersGist = translator != nil && !focus.isWithheld
+        return render(
+            ThreadPage(
+                subject: focus.content.subject,
+                messages: items,
+                gistLanguages: offersGist ? Language.allCases.map { Option(value: $0.code, label: $0.label, selected: $0 == asked) } : [],
+                offersGist: offersGist,
+                gist: try await gist(of: focus, in: asked)
+            ),
+            context
+        )
     }
 
     func acknowledge(_ request: Request, _ context: NodeRequestContext) async throws -> Response {
@@ -282,5 +294,37 @@ extension HotlineWebRoutes {
             found.language != Language(tag: content.language)
         else { return nil }
         return found.language.label
+    }
+}
+
+extension HotlineWebRoutes {
+    /// A machine gist of the message's subject and body in `target`, from the language the text reads as (the
+    /// declared one unless this node identifies another); what the page says when there is none.
+    func gist(of message: StoredMessage, in target: Language?) async throws -> ThreadPage.Gist? {
+        guard let target, let translator, !message.isWithheld else { return nil }
+        let content = message.content
+        let identified = languages?.identify(content.subject + "\n" + content.body)
+        let source = identified.flatMap { $0.byScript || $0.margin >= 0.05 ? $0.language : nil } ?? Language(tag: content.language)
+        guard let source else {
+            return ThreadPage.Gist(
+                language: target.code,
+                unavailable: "This message's language, \(content.language), is not one a machine translation here reads."
+            )
+        }
+        guard source != target else {
+            return ThreadPage.Gist(language: target.code, unavailable: "This message is already in \(target.label).")
+        }
+        do {
+            let subject = try await translator.gist(content.subject, from: source, to: target)
+            let body = try await translator.gist(content.body, from: source, to: target)
+            return ThreadPage.Gist(
+                language: target.code,
+                label: "Machine translation by \(body.engine), \(body.route.path.map(\.label).joined(separator: " → ")): not the sender's words.",
+                subject: subject.text,
+                body: body.text
+            )
+        } catch {
+            return ThreadPage.Gist(language: target.code, unavailable: "No gist: \(error.description).")
+        }
     }
 }
