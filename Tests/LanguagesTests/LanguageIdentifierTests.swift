@@ -57,8 +57,8 @@ struct LanguageIdentifierTests {
     }
 
     /// Hostile or empty input: no letters is no answer, not a guess; a huge text is read only as far as needed.
-    @Test func textWithoutLettersHasNoLanguageAndAHugeTextIsBounded() throws {
-        let identifier = try #require(Self.debian ?? LanguageIdentifier(profiles: [.english: .init(ngrams: ["_", "a"])]))
+    @Test func textWithoutLettersHasNoLanguageAndAHugeTextIsBounded() {
+        let identifier = Self.debian ?? LanguageIdentifier(profiles: [.english: .init(ngrams: ["_", "a"])])
         for empty in ["", "   ", "12:45 — 198.51.100.7 !!!", "\u{0}\u{1}\u{200B}"] { #expect(identifier.identify(empty) == nil, "\(empty)") }
         let huge = String(repeating: "the quick brown fox jumps over the lazy dog ", count: 200_000) + "Схема"
         #expect(identifier.identify(huge)?.language == .english)

@@ -62,7 +62,6 @@ struct DetectionStoreTests {
             try await store.recordDetectionRun(run, findings: findings)
             #expect(try await store.detectionRuns() == [run])
 
-            let byID = Dictionary(uniqueKeysWithValues: findings.map { ($0.id, $0) })
             for stored in findings.prefix(50) {
                 #expect(try await store.detectionFinding(stored.id) == stored)
             }
