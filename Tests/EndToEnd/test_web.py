@@ -486,7 +486,7 @@ def test_detection_findings_in_the_browser(federation, browser, tmp_path):
     assert "Reported as sighting" in hit.text and not hit.find_elements(By.XPATH, ".//button[contains(., 'Report a sighting')]")
     submit(browser, hit.find_element(By.XPATH, ".//button[contains(., 'Add as evidence')]"), "done=evidence")
     hit = browser.find_element(By.ID, hit_id)
-    assert "Evidence in case" in hit.text
+    assert "Evidence in case Beaconing from the ministry" in hit.text
     browser.save_screenshot(str(SCREENSHOTS / "15-detection-acted.png"))
     timeline = json.loads(estonia.cli("case", "show", case_id, "--json").stdout)["timeline"]
     assert any(e["kind"] == "evidence" and "198.51.100.7" in json.dumps(e["body"]) for e in timeline)

@@ -61,6 +61,7 @@ struct DetectionPage: Page {
         /// The sighting it became, if it did.
         let sighting: String?
         let caseID: String?
+        let caseTitle: String?
         let mayReportSighting: Bool
         /// The markings it may go into a case under: its own, preselected, or a stricter one.
         let tlps: [Option]

@@ -40,7 +40,13 @@ struct DetectionWebRoutes: WebPage {
         filter.includeExplained = typed.explained == "true"
         let findings = try await detection.store.detectionFindings(filter)
         let runs = try await detection.store.detectionRuns(limit: 20)
-        let openCases = try await detection.cases.cases(limit: 200).filter { $0.closure == nil && $0.report != nil }
+        let role = context.principal?.role ?? .observer
+        let knownCases = try await detection.cases.cases(limit: 200).filter { $0.report != nil }
+        // A TLP:RED case's title is for the Points of Contact only, here as in the case lists.
+        let caseTitles = Dictionary(
+            uniqueKeysWithValues: knownCases.map { ($0.id, role.mayRead($0.tlp) ? $0.report?.title ?? $0.id : CaseReading.withheldTitle) }
+        )
+        let openCases = knownCases.filter { $0.closure == nil }
         let notice: String? =
             switch parameters.get("done") {
             case "sighting": "Sighting recorded. It goes back to the indicator's producer with the next exchange, if the indicator's TLP allows."
@@ -48,7 +54,7 @@ struct DetectionWebRoutes: WebPage {
             default: nil
             }
         let page = DetectionPage(
-            findings: findings.map(findingCard),
+            findings: findings.map { findingCard($0, caseTitles: caseTitles) },
             hasFindings: !findings.isEmpty,
             runs: runs.map(runRow),
             hasRuns: !runs.isEmpty,
@@ -58,7 +64,7 @@ struct DetectionWebRoutes: WebPage {
             ].map { Option(value: $0, label: $1, selected: $0 == typed.kind) },
             filter: typed,
             showExplained: filter.includeExplained,
-            cases: openCases.map { DetectionPage.CaseChoice(id: $0.id, title: $0.report?.title ?? $0.id) },
+            cases: openCases.map { DetectionPage.CaseChoice(id: $0.id, title: caseTitles[$0.id] ?? $0.id) },
             hasCases: !openCases.isEmpty,
             notice: notice,
             error: error
@@ -66,7 +72,7 @@ struct DetectionWebRoutes: WebPage {
         return render(page, context, status: status)
     }
 
-    func findingCard(_ stored: StoredFinding) -> DetectionPage.Finding {
+    func findingCard(_ stored: StoredFinding, caseTitles: [String: String]) -> DetectionPage.Finding {
         let finding = stored.finding
         let kindLabel =
             switch finding.kind {
@@ -92,6 +98,7 @@ struct DetectionWebRoutes: WebPage {
             indicator: finding.indicator,
             sighting: stored.sighting,
             caseID: stored.caseID,
+            caseTitle: stored.caseID.map { caseTitles[$0] ?? $0 },
             mayReportSighting: finding.indicator != nil && stored.sighting == nil,
             tlps: tlpOptions(selected: stored.tlp).filter {
                 TLP(rawValue: $0.value).map { TLPPolicy.rank($0) >= TLPPolicy.rank(stored.tlp) } ?? false
