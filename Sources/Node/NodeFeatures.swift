@@ -18,6 +18,7 @@ public enum NodeFeatures {
         DirectoryFeature.self,
         ChecksFeature.self,
         TransparencyLogFeature.self,
+        LanguagesFeature.self,
     ]
 
     static var navigation: [NavigationEntry] { all.flatMap { $0.navigation } }

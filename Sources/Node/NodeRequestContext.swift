@@ -1,4 +1,5 @@
 import Hummingbird
+import Languages
 import NIOCore
 import Storage
 
@@ -36,6 +37,10 @@ public struct NodeRequestContext: RequestContext, RemoteAddressRequestContext {
     public var keyAlertCount = 0
     /// Transparency-log alerts on record, shown as a banner on every page.
     public var logAlertCount = 0
+    /// The language the web interface speaks to this person: their choice, else their browser's, else English.
+    public var interfaceLanguage = Language.english
+    /// The page asked for, without its query: where the language switch comes back to.
+    public var pagePath = "/inbox"
 
     public init(source: ApplicationRequestContextSource) {
         coreContext = .init(source: source)

@@ -75,9 +75,30 @@ public struct Frame: PageModel, Sendable {
         }
     }
 
+    /// The language the frame speaks: its code and direction for `<html lang dir>`, its own words, and the
+    /// switch to the other languages.
+    public struct InterfaceLanguage: PageModel, Sendable {
+        public let code: String
+        public let direction: String
+        public let signOut: String
+        public let switchLabel: String
+        public let choices: [Link]
+
+        public init(code: String, direction: String, signOut: String, switchLabel: String, choices: [Link]) {
+            self.code = code
+            self.direction = direction
+            self.signOut = signOut
+            self.switchLabel = switchLabel
+            self.choices = choices
+        }
+
+        public static let english = InterfaceLanguage(code: "en", direction: "ltr", signOut: "Sign out", switchLabel: "Language", choices: [])
+    }
+
     public let node: Node
     public let user: SignedIn?
     public let navigation: [Link]
+    public let language: InterfaceLanguage
     /// Peers whose refused key change is waiting for the operator; nil when there is none.
     public let keyAlerts: Int?
     /// Transparency-log alerts (a proof of equivocation, a document a peer did not log); nil when there is none.
@@ -91,6 +112,7 @@ public struct Frame: PageModel, Sendable {
         nodeID: String,
         user: (displayName: String, roleTitle: String)?,
         navigation: [Link],
+        language: InterfaceLanguage = .english,
         keyAlerts: Int?,
         logAlerts: Int?,
         csrf: String,
@@ -99,6 +121,7 @@ public struct Frame: PageModel, Sendable {
         node = Node(name: nodeName, id: nodeID)
         self.user = user.map { SignedIn(displayName: $0.displayName, roleTitle: $0.roleTitle) }
         self.navigation = navigation
+        self.language = language
         self.keyAlerts = keyAlerts
         self.logAlerts = logAlerts
         self.csrf = csrf

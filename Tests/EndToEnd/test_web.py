@@ -541,3 +541,38 @@ def test_languages_are_offered_by_name_and_free_text_is_marked_with_the_language
     browser.save_screenshot(str(SCREENSHOTS / "17-gist.png"))
     browser.get(f"{latvia.url}/messages/{message_id}?gist=ru")
     assert "no machine translation on this node covers French to Russian" in browser.find_element(By.ID, "gist-unavailable").text
+
+
+def test_the_frame_speaks_the_readers_language_and_arabic_runs_right_to_left(federation, browser):
+    """The browser's Accept-Language chooses the interface's language until the person chooses one with the switch on
+    every page; Arabic is laid out right to left. (The pages' own content is not translated yet.)"""
+    from selenium.webdriver.common.by import By
+
+    estonia, = federation("EST")
+    add_user(estonia, "kadri", "Kadri Tamm", "diplomatic-poc", "estonia-password-1")
+    sign_in(browser, estonia, "kadri", "estonia-password-1")
+    assert browser.find_element(By.TAG_NAME, "html").get_attribute("lang") == "en"
+    session = {cookie["name"]: cookie["value"] for cookie in browser.get_cookies()}
+    russian = requests.get(estonia.url + "/inbox", cookies=session, headers={"Accept-Language": "pt-BR, ru;q=0.9, en;q=0.8"}, timeout=10)
+    assert '<html lang="ru" dir="ltr">' in russian.text and "Входящие" in russian.text and "Выйти" in russian.text
+    german = requests.get(estonia.url + "/inbox", cookies=session, headers={"Accept-Language": "en;q=0.5, de-AT"}, timeout=10)
+    assert '<html lang="de" dir="ltr">' in german.text and "Posteingang" in german.text
+
+    browser.find_element(By.CSS_SELECTOR, "#language-switch summary").click()
+    submit(browser, browser.find_element(By.LINK_TEXT, "Français"), "/inbox")
+    assert browser.find_element(By.TAG_NAME, "html").get_attribute("lang") == "fr"
+    assert browser.find_element(By.LINK_TEXT, "Boîte de réception") and browser.find_element(By.LINK_TEXT, "Rédiger")
+    browser.get(estonia.url + "/detection")
+    browser.find_element(By.CSS_SELECTOR, "#language-switch summary").click()
+    submit(browser, browser.find_element(By.LINK_TEXT, "العربية"), "/detection")
+    html = browser.find_element(By.TAG_NAME, "html")
+    assert html.get_attribute("lang") == "ar" and html.get_attribute("dir") == "rtl"
+    brand = browser.find_element(By.CSS_SELECTOR, "header .brand").rect
+    who = browser.find_element(By.CSS_SELECTOR, "header .who").rect
+    assert brand["x"] > who["x"], "mirrored: the brand on the right, who is signed in on the left"
+    main = browser.find_element(By.TAG_NAME, "main")
+    assert main.get_attribute("dir") == "ltr" and main.get_attribute("lang") == "en", "the pages' own words, English for now, read in order"
+    browser.save_screenshot(str(SCREENSHOTS / "18-arabic-frame.png"))
+    # The switch goes back only to a page of this site.
+    off_site = requests.get(estonia.url + "/language?to=fr&back=//evil.example/x", cookies=session, allow_redirects=False, timeout=10)
+    assert off_site.status_code == 303 and off_site.headers["Location"] == "/inbox"

@@ -102,3 +102,41 @@ struct GistRouteTests {
         #expect(GistRoute.find(from: .english, to: .french, modes: modes.filter { $0.key != "es-fr" }) == nil)
     }
 }
+
+@Suite("The interface's words and the browser's languages")
+struct InterfaceTextTests {
+    /// A key missing in a language would show English (or the key) in that language's pages.
+    @Test func everyKeyIsInEveryLanguageAndDiffersFromTheKey() {
+        for language in Language.allCases {
+            for key in InterfaceText.Key.allCases {
+                let text = InterfaceText.text(key, in: language)
+                #expect(!text.isEmpty && text != key.rawValue, "\(language.code): \(key.rawValue)")
+            }
+        }
+        // The navigation's words are the frame's: every page it leads to has them.
+        #expect(Set(InterfaceText.navigation.values).count == InterfaceText.navigation.count)
+    }
+
+    /// Outside English, no word of the frame is left in English (short shared ones like "Forums" aside).
+    @Test func noEnglishIsLeftInTheOtherLanguages() {
+        let shared: Set<String> = ["Forums", "Forum"]
+        for language in Language.allCases where language != .english {
+            for key in InterfaceText.Key.allCases {
+                let text = InterfaceText.text(key, in: language)
+                #expect(text != InterfaceText.text(key, in: .english) || shared.contains(text), "\(language.code): \(key.rawValue) is English")
+            }
+        }
+    }
+
+    @Test func theBrowsersFirstSupportedLanguageByQualityWins() {
+        #expect(Language.preferred(acceptLanguage: "fr-CH, fr;q=0.9, en;q=0.8, de;q=0.7, *;q=0.5") == .french)
+        #expect(Language.preferred(acceptLanguage: "pt-BR, ru;q=0.9, en;q=0.8") == .russian)
+        #expect(Language.preferred(acceptLanguage: "en;q=0.5, de-AT") == .german)
+        #expect(Language.preferred(acceptLanguage: "zh-Hans-CN;q=0.8, ar;q=0.8") == .chinese, "equal quality: the first listed")
+        #expect(Language.preferred(acceptLanguage: "fr;q=0, it") == .italian, "q=0 means not this one")
+        #expect(Language.preferred(acceptLanguage: "pt, ja") == nil)
+        #expect(Language.preferred(acceptLanguage: "") == nil)
+        #expect(Language.preferred(acceptLanguage: String(repeating: "xx;q=0.9,", count: 100_000) + "fr") == nil, "only the first 64 ranges")
+        #expect(Language.preferred(acceptLanguage: "de;q=abc, es") == .spanish, "a malformed quality is 0")
+    }
+}

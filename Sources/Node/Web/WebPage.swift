@@ -2,6 +2,7 @@ import EntenteProtocol
 import Federation
 import Foundation
 import Hummingbird
+import Languages
 import Storage
 import WebInterface
 
@@ -35,11 +36,29 @@ extension WebPage {
             user = (person.displayName, person.role.title)
             csrf = session.csrfToken
         }
+        let language = context?.interfaceLanguage ?? .english
+        let back = context?.pagePath.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "%2Finbox"
         return Frame(
             nodeName: site.identity.name,
             nodeID: site.identity.id.rawValue,
             user: user,
-            navigation: user == nil ? [] : site.navigation.map { Frame.Link(title: $0.title, path: $0.path) },
+            navigation: user == nil
+                ? []
+                : site.navigation.map { entry in
+                    Frame.Link(
+                        title: InterfaceText.navigation[entry.path].map { InterfaceText.text($0, in: language) } ?? entry.title,
+                        path: entry.path
+                    )
+                },
+            language: .init(
+                code: language.code,
+                direction: language.isRightToLeft ? "rtl" : "ltr",
+                signOut: InterfaceText.text(.signOut, in: language),
+                switchLabel: InterfaceText.text(.language, in: language),
+                choices: Language.allCases.filter { $0 != language }.map {
+                    Frame.Link(title: $0.endonym, path: "/language?to=\($0.code)&back=\(back)")
+                }
+            ),
             keyAlerts: context.flatMap { $0.keyAlertCount > 0 ? $0.keyAlertCount : nil },
             logAlerts: context.flatMap { $0.logAlertCount > 0 ? $0.logAlertCount : nil },
             csrf: csrf,

@@ -1,6 +1,7 @@
 import EntenteProtocol
 import Foundation
 import Hummingbird
+import Languages
 import Storage
 import WebInterface
 
@@ -86,6 +87,9 @@ struct WebSession: WebPage {
         return response
     }
 
+    /// The language a person chose with the switch; one for every node on the host, as it is the person's.
+    static let languageCookie = "entente_language"
+
     func cookie(_ name: String, _ value: String, maxAge: Int) -> Cookie {
         Cookie(name: name, value: value, maxAge: maxAge, path: "/", secure: secureCookies, httpOnly: true, sameSite: .strict)
     }
@@ -111,6 +115,10 @@ struct SessionMiddleware: RouterMiddleware {
         }
         var context = context
         context.principal = .user(user, session: record, tokenHash: tokenHash)
+        context.interfaceLanguage =
+            request.cookies[WebSession.languageCookie].flatMap { Language(rawValue: $0.value) }
+            ?? request.headers[.acceptLanguage].flatMap { Language.preferred(acceptLanguage: $0) } ?? .english
+        context.pagePath = request.uri.path
         context.keyAlertCount = Int(try await store.keyAlertCount())
         context.logAlertCount = Int(try await store.logAlertCount())
         if let wait = await session.limiter.admit(context.principal!.rateLimitKey) {
