@@ -576,3 +576,31 @@ def test_the_frame_speaks_the_readers_language_and_arabic_runs_right_to_left(fed
     # The switch goes back only to a page of this site.
     off_site = requests.get(estonia.url + "/language?to=fr&back=//evil.example/x", cookies=session, allow_redirects=False, timeout=10)
     assert off_site.status_code == 303 and off_site.headers["Location"] == "/inbox"
+
+
+def test_a_russian_notification_is_read_in_french_with_its_structure_in_french(federation, browser):
+    """Structure is the bridge: a notification written in Russian at one node is read at another in French, with
+    its template, priority, field labels and chosen values in French; what the sender typed stays in Russian."""
+    from selenium.webdriver.common.by import By
+
+    estonia, latvia = federation("EST", "LVA")
+    add_user(latvia, "janis", "Jānis Bērziņš", "technical-poc", "latvia-password-1")
+    message_id = estonia.cli("send", "--to", "LVA", "--template", "notification", "--priority", "flash", "--language", "ru",
+                             "--subject", "Атака программы-вымогателя на два банка", "--field", "incidentType=ransomware",
+                             "--field", "impact=Остановлены платёжные системы").stdout.strip()
+    sign_in(browser, latvia, "janis", "latvia-password-1")
+    browser.find_element(By.CSS_SELECTOR, "#language-switch summary").click()
+    submit(browser, browser.find_element(By.LINK_TEXT, "Français"), "/inbox")
+    wait_until("the message is in Latvia's inbox", lambda: browser.get(latvia.url + "/inbox") or message_id in browser.page_source)
+    assert "FLASH" in browser.page_source and "Notification d'incident" in browser.page_source
+    browser.get(f"{latvia.url}/messages/{message_id}")
+    message = browser.find_element(By.ID, f"m-{message_id}")
+    assert "Notification d'incident" in message.text and "FLASH" in message.text
+    fields = message.find_element(By.CSS_SELECTOR, "dl.fields")
+    assert fields.get_attribute("lang") == "fr"
+    labels = [dt.text for dt in fields.find_elements(By.TAG_NAME, "dt")]
+    values = {dd.text: dd.get_attribute("lang") for dd in fields.find_elements(By.TAG_NAME, "dd")}
+    assert labels == ["Incidence", "Type d'incident"], labels
+    assert values == {"Остановлены платёжные системы": "ru", "rançongiciel": "fr"}, values
+    assert "written in Русский — Russian (ru)" in message.text
+    browser.save_screenshot(str(SCREENSHOTS / "19-russian-read-in-french.png"))

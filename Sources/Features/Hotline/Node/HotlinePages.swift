@@ -84,6 +84,8 @@ struct ThreadPage: Page {
     struct Field: PageModel {
         let label: String
         let value: String
+        /// The reader's language for a value chosen from the template's choices; the sender's for one typed.
+        let valueLanguage: String
     }
 
     struct Attachment: PageModel {
@@ -105,6 +107,9 @@ struct ThreadPage: Page {
     /// The languages a gist may be asked in: none without an engine, or for a withheld message.
     let gistLanguages: [Option]
     let offersGist: Bool
+    /// The reader's language and direction: the structure is shown in it.
+    let readerLanguage: String
+    let readerDirection: String
     let gist: Gist?
 }
 

@@ -34,7 +34,7 @@ struct HotlineWebRoutes: WebPage {
                 count: inGroup.count,
                 counterpartLabel: direction == .incoming ? "From" : "To",
                 timeLabel: direction == .incoming ? "Received" : "Sent",
-                messages: inGroup.map { summary($0, now: now) }
+                messages: inGroup.map { summary($0, now: now, language: context.interfaceLanguage) }
             )
         }
         let overdue = messages.filter { $0.acknowledgementState(now: now) == .overdue }.count
@@ -49,7 +49,7 @@ struct HotlineWebRoutes: WebPage {
         )
     }
 
-    func summary(_ message: StoredMessage, now: Date) -> MessageListPage.Row {
+    func summary(_ message: StoredMessage, now: Date, language: Language) -> MessageListPage.Row {
         var summary: String?
         if message.direction == .outgoing {
             let delivered = message.deliveries.filter { $0.deliveredAt != nil }.count
@@ -57,20 +57,23 @@ struct HotlineWebRoutes: WebPage {
             summary = "receipts \(delivered)/\(message.deliveries.count), acknowledged \(acknowledged)/\(message.deliveries.count)"
         }
         return MessageListPage.Row(
-            heading: heading(message, state: message.acknowledgementState(now: now)),
+            heading: heading(message, state: message.acknowledgementState(now: now), language: language),
             counterpart: message.direction == .incoming ? message.sender : message.recipients.joined(separator: ", "),
             time: display(message.direction == .incoming ? message.receivedAt : message.sentAt),
             deliverySummary: summary
         )
     }
 
-    func heading(_ message: StoredMessage, state: AcknowledgementState) -> MessageHeading {
-        MessageHeading(
+    /// A message's heading, its structure (priority, template) in the reader's language.
+    func heading(_ message: StoredMessage, state: AcknowledgementState, language: Language) -> MessageHeading {
+        let priority = message.content.priority
+        let template = message.content.template
+        return MessageHeading(
             id: message.id,
             subject: message.content.subject,
             priority: message.content.priority.rawValue,
-            priorityTitle: message.content.priority.rawValue.uppercased(),
-            templateTitle: message.content.template.title,
+            priorityTitle: HotlineVocabulary.text("priority.\(priority.rawValue)", in: language, fallback: priority.rawValue.uppercased()),
+            templateTitle: HotlineVocabulary.text("template.\(template.rawValue)", in: language, fallback: template.title),
             exercise: message.exercise,
             tlpLabel: message.tlp.label,
             tlpClass: tlpClass(message.tlp),
@@ -89,11 +92,11 @@ struct HotlineWebRoutes: WebPage {
         }
         let now = Date()
         let canWrite = context.principal?.role.canWrite ?? false
+        let reader = context.interfaceLanguage
         let items = messages.map { message in
-            let labels = Dictionary(uniqueKeysWithValues: message.content.template.fields.map { ($0.name, $0.label) })
-            let fields = message.content.fields.sorted { $0.key < $1.key }.map { ThreadPage.Field(label: labels[$0.key] ?? $0.key, value: $0.value) }
+            let fields = Self.fields(of: message.content, in: reader)
             return ThreadPage.Message(
-                heading: heading(message, state: message.acknowledgementState(now: now)),
+                heading: heading(message, state: message.acknowledgementState(now: now), language: reader),
                 from: message.sender,
                 to: message.recipients.joined(separator: ", "),
                 sentAt: display(message.sentAt),
@@ -131,8 +134,10 @@ struct HotlineWebRoutes: WebPage {
             ThreadPage(
                 subject: focus.content.subject,
                 messages: items,
-                gistLanguages: offersGist ? Language.allCases.map { Option(value: $0.code, label: $0.label, selected: $0 == asked) } : [],
+                gistLanguages: offersGist ? Language.allCases.map { Option(value: $0.code, label: $0.label, selected: $0 == (asked ?? reader)) } : [],
                 offersGist: offersGist,
+                readerLanguage: reader.code,
+                readerDirection: reader.isRightToLeft ? "rtl" : "ltr",
                 gist: try await gist(of: focus, in: asked)
             ),
             context
@@ -325,6 +330,23 @@ extension HotlineWebRoutes {
             )
         } catch {
             return ThreadPage.Gist(language: target.code, unavailable: "No gist: \(error.description).")
+        }
+    }
+}
+
+extension HotlineWebRoutes {
+    /// A message's structured fields for a reader of `language`: the template's labels, and the values chosen from a
+    /// field's choices, in that language; what the sender typed, as typed, marked with the language it was sent in.
+    static func fields(of content: HotlineMessage, in language: Language) -> [ThreadPage.Field] {
+        let template = Dictionary(uniqueKeysWithValues: content.template.fields.map { ($0.name, $0) })
+        return content.fields.sorted { $0.key < $1.key }.map { name, value in
+            let field = template[name]
+            let chosen = field?.choices?.contains(value) == true
+            return ThreadPage.Field(
+                label: HotlineVocabulary.text("field.\(name)", in: language, fallback: field?.label ?? name),
+                value: chosen ? HotlineVocabulary.text("choice.\(value)", in: language, fallback: value) : value,
+                valueLanguage: chosen ? language.code : content.language
+            )
         }
     }
 }
