@@ -292,13 +292,16 @@ extension HotlineWebRoutes {
         return "\(language.label) (\(tag))"
     }
 
-    /// The language the subject and body read as, when it is not the one the sender declared: free text stays as
-    /// written, and the reader is told what it is in.
+    /// The language the subject and body clearly read as, whatever was declared; nil for a close call.
+    func readsAs(_ content: HotlineMessage) -> Language? {
+        languages?.identify(content.subject + "\n" + content.body).flatMap { $0.isConfident ? $0.language : nil }
+    }
+
+    /// The language the text reads as, when it is not the one the sender declared: free text stays as written,
+    /// and the reader is told what it is in.
     func identifiedLanguage(of content: HotlineMessage) -> String? {
-        guard let found = languages?.identify(content.subject + "\n" + content.body), found.byScript || found.margin >= 0.05,
-            found.language != Language(tag: content.language)
-        else { return nil }
-        return found.language.label
+        guard let found = readsAs(content), found != Language(tag: content.language) else { return nil }
+        return found.label
     }
 }
 
@@ -308,8 +311,7 @@ extension HotlineWebRoutes {
     func gist(of message: StoredMessage, in target: Language?) async throws -> ThreadPage.Gist? {
         guard let target, let translator, !message.isWithheld else { return nil }
         let content = message.content
-        let identified = languages?.identify(content.subject + "\n" + content.body)
-        let source = identified.flatMap { $0.byScript || $0.margin >= 0.05 ? $0.language : nil } ?? Language(tag: content.language)
+        let source = readsAs(content) ?? Language(tag: content.language)
         guard let source else {
             return ThreadPage.Gist(
                 language: target.code,

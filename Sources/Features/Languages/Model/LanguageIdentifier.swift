@@ -36,6 +36,9 @@ public struct LanguageIdentifier: Sendable {
         /// For n-grams, the lead of the best language over the next, in nats per n-gram: under 0.05 is a close
         /// call (a word or two); sentences usually lead by 0.3 or more.
         public let margin: Double
+
+        /// Clear enough to tell a reader: by script, or by a lead that is not a close call.
+        public var isConfident: Bool { byScript || margin >= 0.05 }
     }
 
     /// The TextCat files of the Latin-script languages, in the Debian package libexttextcat-data.
