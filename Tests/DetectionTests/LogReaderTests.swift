@@ -118,3 +118,15 @@ struct LogReaderTests {
         return Array(output.prefix(Int(stream.total_out)))
     }
 }
+
+@Suite("Hostile JSON log values")
+struct HostileJSONLogTests {
+    /// Found by the network-log fuzzer: a number too large for an Int in a JSON log line trapped the reader.
+    @Test func aNumberTooLargeForAnIntIsReadNotTrappedOn() {
+        var reader = LogReader(defaultLog: .http)
+        let line = Array(#"{"ts":1741680000.5,"uri":"/a","host":4444444444444444444444444444444444444444}"#.utf8)
+        let event = line.withUnsafeBytes { reader.read($0, number: 1) }
+        #expect(event?.host == "4.4444444444444446e+39")
+        #expect(reader.badLineCount == 0)
+    }
+}

@@ -240,7 +240,9 @@ public struct LogReader {
             switch value {
             case .string(let text): Self.set(field, text, on: &event)
             case .number(let number):
-                Self.set(field, field == .time ? String(number) : number.rounded() == number ? String(Int(number)) : String(number), on: &event)
+                // A whole number as one (a port, a count); one too large for an Int is kept as the double's text, never trapped on.
+                let whole = field != .time && number.rounded() == number && abs(number) < 9.0e18
+                Self.set(field, whole ? String(Int(number)) : String(number), on: &event)
             case .array(let items): Self.set(field, items.compactMap(\.stringValue).joined(separator: ","), on: &event)
             case .bool(let flag): Self.set(field, flag ? "T" : "F", on: &event)
             default: continue
